@@ -1,0 +1,221 @@
+// All environment configuration is parsed and validated here, once, and nowhere else.
+// A bad value stops start-up with a ConfigError that names the variable (Powertools style),
+// so a misconfigured function fails at init instead of on some later request.
+
+export class ConfigError extends Error {
+  readonly variable: string;
+  constructor(variable: string, problem: string) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+    this.variable = variable;
+  }
+}
+
+export type Env = Record<string, string | undefined>;
+
+export interface AuthConfig {
+  /** false only when AUTH_DISABLED=true (conformance runs without auth); never in a deployment. */
+  enabled: boolean;
+  /** Exact `iss` the tokens must carry (AUTH_ISSUER). */
+  issuer: string;
+  /** Explicit JWKS URL (AUTH_JWKS_URL); otherwise it comes from the issuer's discovery document. */
+  jwksUrl: string | undefined;
+  /** The resource the tokens must name in `aud`: MCP_PUBLIC_URL unless AUTH_AUDIENCE overrides it. */
+  audience: string;
+  /** Scopes every MCP request needs (AUTH_REQUIRED_SCOPES). */
+  requiredScopes: string[];
+  /** Scopes advertised in the PRM (AUTH_SCOPES_SUPPORTED). */
+  scopesSupported: string[];
+  algorithms: string[];
+  clockToleranceSec: number;
+  jwksCooldownMs: number;
+  jwksTimeoutMs: number;
+  /** Optional allow-list of `azp`/`client_id` values; empty means any client. */
+  allowedClientIds: string[];
+  /** Largest token accepted before parsing, in bytes. */
+  maxTokenBytes: number;
+}
+
+export interface StoreConfig {
+  kind: 'memory' | 'dynamodb';
+  dynamodbEndpoint: string | undefined;
+  region: string;
+  sessionsTable: string;
+  eventsTable: string;
+  messagesTable: string;
+  /** Idle lifetime of a session in seconds. */
+  sessionTtlSec: number;
+  /** How often a stream looks for new events/messages in the shared store. */
+  pollIntervalMs: number;
+  /** A stream closes itself (with a retry hint) this long before the function timeout would cut it. */
+  streamMaxDurationMs: number;
+  keepAliveMs: number;
+}
+
+export interface AuditConfig {
+  sink: 'stdout' | 'dynamodb' | 'off';
+  table: string;
+  ttlDays: number;
+  /** Per-tool allow-list of argument fields that may be logged raw: `tool:field,tool:field`. */
+  argsAllowList: Record<string, string[]>;
+}
+
+export interface Config {
+  publicUrl: string;
+  /** Origin of publicUrl, e.g. https://mcp.example.com */
+  publicOrigin: string;
+  /** URL of the PRM document for publicUrl (RFC 9728 path-suffixed form). */
+  resourceMetadataUrl: string;
+  resourceName: string;
+  resourceDocumentation: string | undefined;
+  allowedOrigins: string[];
+  maxBodyBytes: number;
+  responseMode: 'stream' | 'buffered';
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  conformanceFixtures: boolean;
+  auth: AuthConfig;
+  store: StoreConfig;
+  audit: AuditConfig;
+}
+
+function str(env: Env, name: string, fallback?: string): string {
+  const v = env[name];
+  if (v === undefined || v.trim() === '') {
+    if (fallback === undefined) throw new ConfigError(name, 'is required but not set');
+    return fallback;
+  }
+  return v.trim();
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const v = env[name]?.trim();
+  return v ? v : undefined;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = optional(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+function list(env: Env, name: string, fallback: string[], sep: RegExp = /[\s,]+/): string[] {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  return raw.split(sep).filter(Boolean);
+}
+
+function url(env: Env, name: string, fallback?: string): string {
+  const raw = str(env, name, fallback);
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `must be an absolute URL, got "${raw}"`);
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new ConfigError(name, `must be an http(s) URL, got "${raw}"`);
+  }
+  if (parsed.hash) throw new ConfigError(name, 'must not contain a #fragment');
+  return raw;
+}
+
+const SAFE_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+
+/** The PRM URL for a resource, per RFC 9728 section 3.1: well-known prefix inserted before the path. */
+export function resourceMetadataUrlFor(resource: string): string {
+  const u = new URL(resource);
+  const path = u.pathname === '/' ? '' : u.pathname.replace(/\/$/, '');
+  return `${u.origin}/.well-known/oauth-protected-resource${path}`;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const publicUrl = url(env, 'MCP_PUBLIC_URL', 'http://127.0.0.1:3000/mcp');
+  const publicOrigin = new URL(publicUrl).origin;
+  const authEnabled = !bool(env, 'AUTH_DISABLED', false);
+  const issuer = authEnabled ? url(env, 'AUTH_ISSUER') : (optional(env, 'AUTH_ISSUER') ?? '');
+  const jwksUrl = optional(env, 'AUTH_JWKS_URL') === undefined ? undefined : url(env, 'AUTH_JWKS_URL');
+  const algorithms = list(env, 'AUTH_ALGORITHMS', ['RS256', 'PS256', 'ES256']);
+  for (const alg of algorithms) {
+    if (!SAFE_ALGS.includes(alg)) {
+      throw new ConfigError('AUTH_ALGORITHMS', `may only name asymmetric algorithms (${SAFE_ALGS.join(', ')}), got "${alg}"`);
+    }
+  }
+  const argsAllowList: Record<string, string[]> = {};
+  for (const entry of list(env, 'AUDIT_ARGS_ALLOWLIST', [])) {
+    const m = /^([\w.-]+):([\w.-]+)$/.exec(entry);
+    if (!m) throw new ConfigError('AUDIT_ARGS_ALLOWLIST', `entries must look like tool:field, got "${entry}"`);
+    const tool = m[1]!;
+    argsAllowList[tool] = [...(argsAllowList[tool] ?? []), m[2]!];
+  }
+  const allowedOrigins = list(env, 'ALLOWED_ORIGINS', [publicOrigin]);
+  for (const o of allowedOrigins) {
+    if (o !== '*' && !/^https?:\/\/[^/]+$/.test(o)) {
+      throw new ConfigError('ALLOWED_ORIGINS', `entries must be origins like https://host[:port] with no path, got "${o}"`);
+    }
+  }
+  const prefix = optional(env, 'TABLE_PREFIX') ?? 'mcp-lambda-stack';
+  return {
+    publicUrl,
+    publicOrigin,
+    resourceMetadataUrl: resourceMetadataUrlFor(publicUrl),
+    resourceName: str(env, 'RESOURCE_NAME', 'mcp-lambda-stack'),
+    resourceDocumentation: optional(env, 'RESOURCE_DOCUMENTATION'),
+    allowedOrigins,
+    maxBodyBytes: int(env, 'MAX_BODY_BYTES', 1024 * 1024, 1024, 6 * 1024 * 1024),
+    responseMode: oneOf(env, 'RESPONSE_MODE', ['stream', 'buffered'] as const, 'stream'),
+    logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+    conformanceFixtures: bool(env, 'CONFORMANCE_FIXTURES', false),
+    auth: {
+      enabled: authEnabled,
+      issuer,
+      jwksUrl,
+      audience: url(env, 'AUTH_AUDIENCE', publicUrl),
+      requiredScopes: list(env, 'AUTH_REQUIRED_SCOPES', ['mcp:tools']),
+      scopesSupported: list(env, 'AUTH_SCOPES_SUPPORTED', ['mcp:tools', 'mcp:admin']),
+      algorithms,
+      clockToleranceSec: int(env, 'AUTH_CLOCK_TOLERANCE_S', 30, 0, 300),
+      jwksCooldownMs: int(env, 'AUTH_JWKS_COOLDOWN_MS', 30_000, 0, 3_600_000),
+      jwksTimeoutMs: int(env, 'AUTH_JWKS_TIMEOUT_MS', 3_000, 100, 60_000),
+      allowedClientIds: list(env, 'AUTH_ALLOWED_CLIENT_IDS', []),
+      maxTokenBytes: int(env, 'AUTH_MAX_TOKEN_BYTES', 8192, 256, 65_536),
+    },
+    store: {
+      kind: oneOf(env, 'STORE', ['memory', 'dynamodb'] as const, 'memory'),
+      dynamodbEndpoint: optional(env, 'DYNAMODB_ENDPOINT') === undefined ? undefined : url(env, 'DYNAMODB_ENDPOINT'),
+      region: str(env, 'AWS_REGION', 'us-east-1'),
+      sessionsTable: str(env, 'SESSIONS_TABLE', `${prefix}-sessions`),
+      eventsTable: str(env, 'EVENTS_TABLE', `${prefix}-events`),
+      messagesTable: str(env, 'MESSAGES_TABLE', `${prefix}-messages`),
+      sessionTtlSec: int(env, 'SESSION_TTL_S', 3600, 10, 30 * 86_400),
+      pollIntervalMs: int(env, 'STREAM_POLL_MS', 100, 10, 10_000),
+      streamMaxDurationMs: int(env, 'STREAM_MAX_DURATION_MS', 840_000, 1_000, 900_000),
+      keepAliveMs: int(env, 'KEEPALIVE_MS', 15_000, 0, 300_000),
+    },
+    audit: {
+      sink: oneOf(env, 'AUDIT_SINK', ['stdout', 'dynamodb', 'off'] as const, 'stdout'),
+      table: str(env, 'AUDIT_TABLE', `${prefix}-audit`),
+      ttlDays: int(env, 'AUDIT_TTL_DAYS', 90, 1, 3650),
+      argsAllowList,
+    },
+  };
+}
