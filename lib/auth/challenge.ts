@@ -1,0 +1,102 @@
+// WWW-Authenticate challenges (RFC 6750 section 3, RFC 9728 section 5.1, MCP authorization).
+//
+//   unauthorized(cfg, err?): Response          401; with err: error="invalid_token"|"invalid_request" + description
+//   invalidRequest(cfg, err): Response         400 invalid_request (token in the query string or a form body)
+//   rejection(cfg, err?): Response             401 or 400, chosen by err.status
+//   insufficientScope(cfg, scopes): Response   403 error="insufficient_scope" (step-up)
+//   bearerChallenge(params): string            the header value (pure); quotedString(value): string
+//
+// Every challenge names the PRM URL (resource_metadata) so a client can discover the AS. Bodies are small
+// JSON that explain the problem and never echo the token (descriptions are fixed strings from AuthError).
+// `Access-Control-Expose-Headers: WWW-Authenticate` lets browser clients read the challenge; the route's
+// CORS layer adds Access-Control-Allow-Origin. No MCP SDK import here: this is the cold 401 path.
+
+import type { AuthError } from './errors.ts';
+
+export interface ChallengeConfig {
+  resourceMetadataUrl: string;
+  auth: { requiredScopes: string[] };
+}
+
+/** RFC 9110 quoted-string; control and non-ASCII characters are dropped, `"` and `\` escaped. */
+export function quotedString(value: string): string {
+  const printable = value.replace(/[^\x20-\x7e]/g, '');
+  return `"${printable.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+}
+
+/** RFC 6749 section 5.2 limits error_description to %x20-21 / %x23-5B / %x5D-7E: no quote, no backslash. */
+function safeDescription(text: string): string {
+  return text.replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, '');
+}
+
+export function bearerChallenge(params: Array<[string, string | undefined]>): string {
+  const parts = params
+    .filter((p): p is [string, string] => p[1] !== undefined)
+    .map(([k, v]) => `${k}=${quotedString(v)}`);
+  return parts.length ? `Bearer ${parts.join(', ')}` : 'Bearer';
+}
+
+function respond(status: number, challenge: string, body: Record<string, unknown>): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: {
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+      'www-authenticate': challenge,
+      'access-control-expose-headers': 'WWW-Authenticate',
+    },
+  });
+}
+
+function scopeParam(scopes: string[]): string | undefined {
+  return scopes.length ? scopes.join(' ') : undefined;
+}
+
+export function unauthorized(cfg: ChallengeConfig, err?: AuthError): Response {
+  const description = err ? safeDescription(err.description) : undefined;
+  const challenge = bearerChallenge([
+    ['resource_metadata', cfg.resourceMetadataUrl],
+    ['scope', scopeParam(cfg.auth.requiredScopes)],
+    ['error', err?.code],
+    ['error_description', description],
+  ]);
+  return respond(401, challenge, {
+    error: err?.code ?? 'unauthorized',
+    error_description: description ?? 'A Bearer access token in the Authorization header is required',
+    resource_metadata: cfg.resourceMetadataUrl,
+  });
+}
+
+export function invalidRequest(cfg: ChallengeConfig, err: AuthError): Response {
+  const description = safeDescription(err.description);
+  const challenge = bearerChallenge([
+    ['error', 'invalid_request'],
+    ['error_description', description],
+    ['resource_metadata', cfg.resourceMetadataUrl],
+  ]);
+  return respond(400, challenge, {
+    error: 'invalid_request',
+    error_description: description,
+    resource_metadata: cfg.resourceMetadataUrl,
+  });
+}
+
+export function rejection(cfg: ChallengeConfig, err?: AuthError): Response {
+  return err?.status === 400 ? invalidRequest(cfg, err) : unauthorized(cfg, err);
+}
+
+export function insufficientScope(cfg: ChallengeConfig, scopes: string[]): Response {
+  const description = 'The access token lacks a scope this request needs';
+  const challenge = bearerChallenge([
+    ['error', 'insufficient_scope'],
+    ['scope', scopeParam(scopes)],
+    ['resource_metadata', cfg.resourceMetadataUrl],
+    ['error_description', description],
+  ]);
+  return respond(403, challenge, {
+    error: 'insufficient_scope',
+    error_description: description,
+    scope: scopes.join(' '),
+    resource_metadata: cfg.resourceMetadataUrl,
+  });
+}

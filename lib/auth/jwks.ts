@@ -1,0 +1,150 @@
+// Signing keys: where they live (config or discovery) and one cached remote key set per JWKS URL.
+//
+//   keyResolverFor(auth): Promise<JWTVerifyGetKey>   the key lookup jwtVerify uses; rejects with AuthError
+//                                                    (invalid_token) when no jwks_uri can be found
+//   resolveJwksUri(auth): Promise<URL>               AUTH_JWKS_URL, else the issuer's discovery document
+//   discoveryUrls(issuer): string[]                  the discovery documents tried, in order (pure)
+//   remoteKeySet(url, auth): JWTVerifyGetKey         the module-scope key set for that URL
+//   resetJwksCaches(): void                          tests only
+//
+// Both caches live at module scope, so a warm Lambda instance fetches discovery once and the JWKS once.
+// jose's createRemoteJWKSet refetches only when a kid is unknown (and not within cooldownDuration of the
+// last fetch) or when its copy is older than cacheMaxAge (jose default, 10 min; this is what lets a key
+// the AS removed stop verifying). On top of jose we add stale-if-error: when a refetch fails (timeout,
+// refused, non-200, bad JSON), the last good key set keeps verifying, and further refetch attempts wait
+// for the cooldown, so a JWKS outage neither breaks warm traffic nor makes every request wait for the
+// timeout. An unknown kid during an outage is simply "no matching key" (401 in verify.ts), never a 5xx.
+//
+// Keys come only from the configured/discovered jwks_uri: the key lookup never looks at the token's
+// jku, x5u, x5c or jwk headers (jose's remote set only reads alg and kid).
+
+import {
+  type CompactJWSHeaderParameters,
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  errors,
+  type JSONWebKeySet,
+  type JWTVerifyGetKey,
+} from 'jose';
+import type { AuthConfig } from '../config.ts';
+import { AuthError } from './errors.ts';
+
+export type KeySourceConfig = Pick<AuthConfig, 'issuer' | 'jwksUrl' | 'jwksTimeoutMs' | 'jwksCooldownMs'>;
+type RemoteSet = ReturnType<typeof createRemoteJWKSet>;
+
+const keySets = new Map<string, JWTVerifyGetKey>();
+const jwksUris = new Map<string, { promise: Promise<URL>; failedAt?: number }>();
+
+const keysUnavailable = () => new AuthError('invalid_token', 'The signing keys are unavailable');
+
+/** `<issuer>/.well-known/openid-configuration`, then RFC 8414 `/.well-known/oauth-authorization-server<path>`. */
+export function discoveryUrls(issuer: string): string[] {
+  const u = new URL(issuer);
+  const path = u.pathname.replace(/\/+$/, '');
+  return [
+    `${u.origin}${path}/.well-known/openid-configuration`,
+    `${u.origin}/.well-known/oauth-authorization-server${path}`,
+  ];
+}
+
+function httpUrl(value: unknown): URL | undefined {
+  if (typeof value !== 'string') return undefined;
+  try {
+    const u = new URL(value);
+    return u.protocol === 'https:' || u.protocol === 'http:' ? u : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function fetchJwksUri(cfg: KeySourceConfig): Promise<URL> {
+  for (const candidate of discoveryUrls(cfg.issuer)) {
+    try {
+      const res = await fetch(candidate, {
+        headers: { accept: 'application/json' },
+        redirect: 'manual',
+        signal: AbortSignal.timeout(cfg.jwksTimeoutMs),
+      });
+      if (res.status !== 200) {
+        await res.body?.cancel();
+        continue;
+      }
+      const doc = (await res.json()) as { issuer?: unknown; jwks_uri?: unknown } | null;
+      // RFC 8414 section 3.3 / OIDC Discovery 4.3: the document must name exactly our issuer.
+      const jwksUri = httpUrl(doc?.jwks_uri);
+      if (doc?.issuer === cfg.issuer && jwksUri) return jwksUri;
+    } catch {
+      // unreachable, timed out or not JSON: try the next well-known location
+    }
+  }
+  throw keysUnavailable();
+}
+
+/** The JWKS URL: AUTH_JWKS_URL, else discovery (cached per issuer; a failure is retried after the cooldown). */
+export function resolveJwksUri(cfg: KeySourceConfig): Promise<URL> {
+  if (cfg.jwksUrl) return Promise.resolve(new URL(cfg.jwksUrl));
+  const cached = jwksUris.get(cfg.issuer);
+  if (cached && (cached.failedAt === undefined || Date.now() - cached.failedAt < cfg.jwksCooldownMs)) {
+    return cached.promise;
+  }
+  const entry: { promise: Promise<URL>; failedAt?: number } = { promise: fetchJwksUri(cfg) };
+  entry.promise.catch(() => {
+    entry.failedAt = Date.now();
+  });
+  jwksUris.set(cfg.issuer, entry);
+  return entry.promise;
+}
+
+/** Errors that mean "the key set answered": everything else is a fetch problem. */
+function isLookupVerdict(err: unknown): boolean {
+  return (
+    err instanceof errors.JWKSNoMatchingKey ||
+    err instanceof errors.JWKSMultipleMatchingKeys ||
+    err instanceof errors.JOSENotSupported
+  );
+}
+
+/** jose's remote set plus stale-if-error (see the header comment). */
+function resilient(remote: RemoteSet, cooldownMs: number): JWTVerifyGetKey {
+  let stale: { local: JWTVerifyGetKey; failedAt: number } | undefined;
+  return async (header, token) => {
+    // Only alg and kid select a key; jku/x5u/jwk/x5c never reach the lookup.
+    const lookup: CompactJWSHeaderParameters = { alg: header.alg, kid: header.kid };
+    if (stale && Date.now() - stale.failedAt < cooldownMs) return stale.local(lookup, token);
+    try {
+      const key = await remote(lookup, token);
+      stale = undefined;
+      return key;
+    } catch (err) {
+      if (isLookupVerdict(err)) throw err;
+      const last = remote.jwks() as JSONWebKeySet | undefined;
+      if (!last) throw err;
+      stale = { local: createLocalJWKSet(last), failedAt: Date.now() };
+      return stale.local(lookup, token);
+    }
+  };
+}
+
+/** The module-scope key set for a JWKS URL, created on first use and reused for the instance's life. */
+export function remoteKeySet(url: URL, cfg: Pick<AuthConfig, 'jwksTimeoutMs' | 'jwksCooldownMs'>): JWTVerifyGetKey {
+  const cacheKey = `${url.href} ${cfg.jwksTimeoutMs} ${cfg.jwksCooldownMs}`;
+  let set = keySets.get(cacheKey);
+  if (!set) {
+    const remote = createRemoteJWKSet(url, {
+      timeoutDuration: cfg.jwksTimeoutMs,
+      cooldownDuration: cfg.jwksCooldownMs,
+    });
+    set = resilient(remote, cfg.jwksCooldownMs);
+    keySets.set(cacheKey, set);
+  }
+  return set;
+}
+
+export async function keyResolverFor(cfg: KeySourceConfig): Promise<JWTVerifyGetKey> {
+  return remoteKeySet(await resolveJwksUri(cfg), cfg);
+}
+
+export function resetJwksCaches(): void {
+  keySets.clear();
+  jwksUris.clear();
+}

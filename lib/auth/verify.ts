@@ -1,0 +1,163 @@
+// Access token verification (RFC 9068 profile, RFC 8725 best practices), with jose only.
+//
+//   verifyAccessToken(token, auth): Promise<Principal>    rejects with AuthError('invalid_token', ...)
+//   tokenTypeAllowed(typ): boolean                        header typ rule (pure)
+//   looksLikeIdToken(payload): boolean                    ID-token rule (pure)
+//   scopesOf(payload): string[]                           `scope` (space separated) and/or `scp` (pure)
+//
+// Rules, in the order they run (cheap, offline checks first, so garbage never causes a key fetch):
+//   size <= auth.maxTokenBytes; header decodes; alg in auth.algorithms (config allows only asymmetric
+//   algorithms, so never `none` and never HS*: an HS256 token "signed" with the RSA public key fails here
+//   and again in jose); header typ, when present, is at+jwt, application/at+jwt or JWT; no `crit` header
+//   (we understand no JWS extensions); then jose jwtVerify: signature with a key from the configured
+//   JWKS only (jku/x5u/jwk headers are never read), exact iss, aud contains auth.audience (so Keycloak's
+//   `account` alone never passes), exp required, nbf with clockToleranceSec; then: iat not in the future
+//   (beyond the tolerance), not an ID token, client allow-list, a subject.
+//
+// ID tokens (decision): rejected when the payload `typ` claim is present and is not `Bearer`/`at+jwt`
+// (Keycloak marks ID tokens `typ: "ID"` and refresh tokens `Refresh`), or when the token carries an
+// OIDC ID-token claim (`nonce`, `at_hash`, `c_hash`) and no scope at all. An ID token also normally
+// fails the audience check, since its `aud` is the client id.
+//
+// Error descriptions are fixed strings; no claim value and never the token reaches them.
+
+import { decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from 'jose';
+import type { AuthConfig } from '../config.ts';
+import { AuthError } from './errors.ts';
+import { keyResolverFor } from './jwks.ts';
+import type { Principal } from './principal.ts';
+
+export type VerifyConfig = Pick<
+  AuthConfig,
+  | 'issuer'
+  | 'jwksUrl'
+  | 'audience'
+  | 'algorithms'
+  | 'clockToleranceSec'
+  | 'jwksCooldownMs'
+  | 'jwksTimeoutMs'
+  | 'allowedClientIds'
+  | 'maxTokenBytes'
+>;
+
+const ACCESS_TOKEN_TYPS = new Set(['at+jwt', 'jwt']);
+const ACCESS_TOKEN_TYP_CLAIMS = new Set(['bearer', 'at+jwt']);
+const ID_TOKEN_CLAIMS = ['nonce', 'at_hash', 'c_hash'];
+const NAMED_CLAIMS = new Set(['iss', 'aud', 'exp', 'nbf', 'iat', 'sub', 'typ']);
+
+const invalid = (description: string) => new AuthError('invalid_token', description);
+
+/** RFC 8725 section 3.11 / RFC 9068 section 2.1: `application/` prefix optional, case-insensitive. */
+export function tokenTypeAllowed(typ: unknown): boolean {
+  if (typ === undefined) return true;
+  if (typeof typ !== 'string') return false;
+  return ACCESS_TOKEN_TYPS.has(typ.toLowerCase().replace(/^application\//, ''));
+}
+
+export function scopesOf(payload: JWTPayload): string[] {
+  const out = new Set<string>();
+  const add = (v: unknown) => {
+    if (typeof v === 'string') for (const s of v.split(' ')) if (s) out.add(s);
+  };
+  add(payload.scope);
+  const scp = payload.scp;
+  if (Array.isArray(scp)) for (const s of scp) add(s);
+  else add(scp);
+  return [...out];
+}
+
+export function looksLikeIdToken(payload: JWTPayload): boolean {
+  const typ = payload.typ;
+  if (typ !== undefined && (typeof typ !== 'string' || !ACCESS_TOKEN_TYP_CLAIMS.has(typ.toLowerCase()))) return true;
+  const hasScope = payload.scope !== undefined || payload.scp !== undefined;
+  return !hasScope && ID_TOKEN_CLAIMS.some((c) => payload[c] !== undefined);
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+/** Maps jose's errors to fixed, safe descriptions. Anything unexpected is still a 401, never a 5xx. */
+function fromJose(err: unknown): AuthError {
+  if (err instanceof AuthError) return err;
+  if (err instanceof errors.JWTExpired) return invalid('The access token has expired');
+  if (err instanceof errors.JWTClaimValidationFailed) {
+    return NAMED_CLAIMS.has(err.claim)
+      ? invalid(`The access token's "${err.claim}" claim is invalid`)
+      : invalid('The access token claims are invalid');
+  }
+  if (err instanceof errors.JOSEAlgNotAllowed) return invalid('The token signing algorithm is not allowed');
+  if (err instanceof errors.JWSSignatureVerificationFailed) return invalid('The token signature is invalid');
+  if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys) {
+    return invalid('No signing key matches the token');
+  }
+  if (
+    err instanceof errors.JWSInvalid ||
+    err instanceof errors.JWTInvalid ||
+    err instanceof errors.JOSENotSupported ||
+    err instanceof errors.JWKInvalid
+  ) {
+    return invalid('The access token is malformed');
+  }
+  return invalid('The signing keys are unavailable');
+}
+
+/** Offline header checks, before any key lookup. */
+function checkHeader(token: string, auth: VerifyConfig): void {
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  try {
+    if (token.split('.').length !== 3) throw new Error('not a JWS compact serialization');
+    header = decodeProtectedHeader(token);
+  } catch {
+    throw invalid('The access token is malformed');
+  }
+  if (typeof header.alg !== 'string' || !auth.algorithms.includes(header.alg)) {
+    throw invalid('The token signing algorithm is not allowed');
+  }
+  if (!tokenTypeAllowed(header.typ)) throw invalid('The token type is not an access token');
+  if (header.crit !== undefined) throw invalid('The token has critical header parameters we do not support');
+}
+
+function principalFrom(payload: JWTPayload, auth: VerifyConfig): Principal {
+  const now = Math.floor(Date.now() / 1000);
+  if (typeof payload.iat === 'number' && payload.iat > now + auth.clockToleranceSec) {
+    throw invalid(`The access token's "iat" claim is invalid`);
+  }
+  if (looksLikeIdToken(payload)) throw invalid('ID tokens are not accepted; send an access token');
+  const clientId = str(payload.client_id) ?? str(payload.azp) ?? '';
+  if (auth.allowedClientIds.length > 0 && !auth.allowedClientIds.includes(clientId)) {
+    throw invalid('The token was issued to a client that is not allowed');
+  }
+  const subject = str(payload.sub) ?? (clientId || undefined);
+  if (!subject) throw invalid('The access token names no subject');
+  const principal: Principal = {
+    subject,
+    clientId,
+    scopes: scopesOf(payload),
+    expiresAt: payload.exp as number,
+    issuer: payload.iss as string,
+  };
+  const jti = str(payload.jti);
+  const sid = str(payload.sid);
+  if (jti) principal.jti = jti;
+  if (sid) principal.sid = sid;
+  return principal;
+}
+
+export async function verifyAccessToken(token: string, auth: VerifyConfig): Promise<Principal> {
+  if (token.length > auth.maxTokenBytes) throw invalid('The access token is too large');
+  checkHeader(token, auth);
+  try {
+    const getKey = await keyResolverFor(auth);
+    const { payload } = await jwtVerify(token, getKey, {
+      issuer: auth.issuer,
+      audience: auth.audience,
+      algorithms: auth.algorithms,
+      clockTolerance: auth.clockToleranceSec,
+      requiredClaims: ['exp'],
+    });
+    return principalFrom(payload, auth);
+  } catch (err) {
+    throw fromJose(err);
+  }
+}
