@@ -69,6 +69,8 @@ export interface Config {
   resourceName: string;
   resourceDocumentation: string | undefined;
   allowedOrigins: string[];
+  /** Host header values accepted (DNS-rebinding defence); Lambda Function URL hosts are always accepted. */
+  allowedHosts: string[];
   maxBodyBytes: number;
   responseMode: 'stream' | 'buffered';
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -157,7 +159,10 @@ export function loadConfig(env: Env = process.env): Config {
   const algorithms = list(env, 'AUTH_ALGORITHMS', ['RS256', 'PS256', 'ES256']);
   for (const alg of algorithms) {
     if (!SAFE_ALGS.includes(alg)) {
-      throw new ConfigError('AUTH_ALGORITHMS', `may only name asymmetric algorithms (${SAFE_ALGS.join(', ')}), got "${alg}"`);
+      throw new ConfigError(
+        'AUTH_ALGORITHMS',
+        `may only name asymmetric algorithms (${SAFE_ALGS.join(', ')}), got "${alg}"`,
+      );
     }
   }
   const argsAllowList: Record<string, string[]> = {};
@@ -170,9 +175,14 @@ export function loadConfig(env: Env = process.env): Config {
   const allowedOrigins = list(env, 'ALLOWED_ORIGINS', [publicOrigin]);
   for (const o of allowedOrigins) {
     if (o !== '*' && !/^https?:\/\/[^/]+$/.test(o)) {
-      throw new ConfigError('ALLOWED_ORIGINS', `entries must be origins like https://host[:port] with no path, got "${o}"`);
+      throw new ConfigError(
+        'ALLOWED_ORIGINS',
+        `entries must be origins like https://host[:port] with no path, got "${o}"`,
+      );
     }
   }
+  const publicHost = new URL(publicUrl).host;
+  const allowedHosts = list(env, 'ALLOWED_HOSTS', [publicHost, 'localhost', '127.0.0.1', '[::1]']);
   const prefix = optional(env, 'TABLE_PREFIX') ?? 'mcp-lambda-stack';
   return {
     publicUrl,
@@ -181,6 +191,7 @@ export function loadConfig(env: Env = process.env): Config {
     resourceName: str(env, 'RESOURCE_NAME', 'mcp-lambda-stack'),
     resourceDocumentation: optional(env, 'RESOURCE_DOCUMENTATION'),
     allowedOrigins,
+    allowedHosts,
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', 1024 * 1024, 1024, 6 * 1024 * 1024),
     responseMode: oneOf(env, 'RESPONSE_MODE', ['stream', 'buffered'] as const, 'stream'),
     logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),

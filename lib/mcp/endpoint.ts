@@ -1,0 +1,88 @@
+// The /mcp web handler: guards, authentication, per-tool scope step-up, then era routing.
+// 2026-07-28 traffic goes to the SDK's createMcpHandler; 2025-era traffic (the SDK's own
+// isLegacyRequest decides) goes to the legacy handler: the sessionful wiring when one is given,
+// else the SDK's stateless fallback.
+import type { AuthInfo, LegacyHttpHandler } from '@modelcontextprotocol/server';
+import { createMcpHandler, isLegacyRequest, legacyStatelessFallback } from '@modelcontextprotocol/server';
+import type { Config } from '../config.ts';
+import type { InvocationContext, WebHandler } from '../http/context.ts';
+import { findTool, type ToolDefinition } from '../tools/index.ts';
+import { corsHeaders, preflight, readJsonBody, rejectForeign, withHeaders } from './guards.ts';
+import { messagesOf, toolCallName } from './jsonrpc.ts';
+import { createServerFactory, toolAllowed } from './server.ts';
+
+export type AuthOutcome = { ok: true; authInfo: AuthInfo } | { ok: false; response: Response };
+
+export interface McpEndpointDeps {
+  tools: readonly ToolDefinition[];
+  /** Verifies the request's bearer token; the answer for a refused request is built by the auth layer. */
+  authenticate(request: Request): Promise<AuthOutcome>;
+  /** The 403 step-up challenge naming the scopes a tool call needs. */
+  insufficientScope(scopes: string[]): Response;
+  /** Sessionful 2025-era wiring; when absent 2025 traffic is served statelessly (GET/DELETE get 405). */
+  legacy?: (
+    request: Request,
+    opts: { authInfo: AuthInfo; parsedBody?: unknown },
+    ctx: InvocationContext,
+  ) => Promise<Response>;
+}
+
+/** Scopes missing for any tools/call in the body (batches included), or an empty list. */
+export function missingToolScopes(
+  body: unknown,
+  tools: readonly ToolDefinition[],
+  scopes: readonly string[],
+): string[] {
+  const missing = new Set<string>();
+  for (const message of messagesOf(body)) {
+    const tool = findTool(tools, toolCallName(message));
+    if (tool && !toolAllowed(tool, scopes))
+      for (const s of tool.requiredScopes) if (!scopes.includes(s)) missing.add(s);
+  }
+  return [...missing];
+}
+
+export function createMcpEndpoint(cfg: Config, deps: McpEndpointDeps): WebHandler {
+  const factory = createServerFactory(deps.tools);
+  const onerror = (error: Error) =>
+    console.error(JSON.stringify({ level: 'WARN', message: 'mcp handler error', error: error.message }));
+  const modern = createMcpHandler(factory, {
+    legacy: 'reject',
+    onerror,
+    maxRequestBodySize: cfg.maxBodyBytes,
+    keepAliveMs: cfg.store.keepAliveMs,
+  });
+  const stateless: LegacyHttpHandler = legacyStatelessFallback(factory, onerror, {
+    maxRequestBodySize: cfg.maxBodyBytes,
+  });
+
+  return async (request, ctx) => {
+    if (request.method === 'OPTIONS') return preflight(request, cfg, 'GET, POST, DELETE, OPTIONS');
+    const foreign = rejectForeign(request, cfg);
+    if (foreign) return foreign;
+    const cors = corsHeaders(request, cfg);
+
+    const auth = await deps.authenticate(request);
+    if (!auth.ok) return withHeaders(auth.response, cors);
+
+    let parsedBody: unknown;
+    if (request.method === 'POST') {
+      const read = await readJsonBody(request, cfg.maxBodyBytes);
+      if (!read.ok) return withHeaders(read.response, cors);
+      parsedBody = read.body;
+      const missing = missingToolScopes(parsedBody, deps.tools, auth.authInfo.scopes);
+      if (missing.length) return withHeaders(deps.insufficientScope(missing), cors);
+    }
+
+    const legacy = await isLegacyRequest(request, parsedBody, { maxRequestBodySize: cfg.maxBodyBytes });
+    let response: Response;
+    if (!legacy) {
+      response = await modern.fetch(request, { authInfo: auth.authInfo, parsedBody });
+    } else if (deps.legacy) {
+      response = await deps.legacy(request, { authInfo: auth.authInfo, parsedBody }, ctx);
+    } else {
+      response = await stateless(request, { authInfo: auth.authInfo, parsedBody });
+    }
+    return withHeaders(response, cors);
+  };
+}

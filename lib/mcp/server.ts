@@ -1,0 +1,62 @@
+// The McpServer factory: a fresh server per request (reusing a stateless transport or server is
+// CVE-2026-25536), registering only the tools the caller's scopes allow, so tools/list matches access.
+import type { AuthInfo, CallToolResult, McpServerFactory, ServerContext } from '@modelcontextprotocol/server';
+import { McpServer } from '@modelcontextprotocol/server';
+import type { ToolContext, ToolDefinition, ToolPrincipal } from '../tools/index.ts';
+
+export const SERVER_INFO = { name: 'mcp-lambda-stack', version: '0.1.0' };
+
+const ANONYMOUS: ToolPrincipal = { subject: 'anonymous', clientId: undefined, scopes: [] };
+
+/** The principal the auth layer put into the SDK's AuthInfo (`extra.subject`); the token itself is never there. */
+export function principalOf(authInfo: AuthInfo | undefined): ToolPrincipal {
+  if (!authInfo) return ANONYMOUS;
+  const subject = typeof authInfo.extra?.subject === 'string' ? authInfo.extra.subject : 'anonymous';
+  return { subject, clientId: authInfo.clientId || undefined, scopes: authInfo.scopes };
+}
+
+/** Pure predicate: the caller holds every scope the tool needs. */
+export function toolAllowed(tool: ToolDefinition, scopes: readonly string[]): boolean {
+  return tool.requiredScopes.every((s) => scopes.includes(s));
+}
+
+function toolContext(principal: ToolPrincipal, ctx: ServerContext): ToolContext {
+  const progressToken = ctx.mcpReq._meta?.progressToken;
+  const requestSignal = ctx.http?.req?.signal;
+  const signal = requestSignal ? AbortSignal.any([ctx.mcpReq.signal, requestSignal]) : ctx.mcpReq.signal;
+  return {
+    principal,
+    signal,
+    async progress(progress, total, message) {
+      if (progressToken === undefined) return;
+      await ctx.mcpReq.notify({
+        method: 'notifications/progress',
+        params: { progressToken, progress, ...(total === undefined ? {} : { total }), ...(message ? { message } : {}) },
+      });
+    },
+    async log(level, data) {
+      await ctx.mcpReq.notify({ method: 'notifications/message', params: { level, data } });
+    },
+  };
+}
+
+export function registerTools(server: McpServer, tools: readonly ToolDefinition[], principal: ToolPrincipal): void {
+  for (const tool of tools) {
+    if (!toolAllowed(tool, principal.scopes)) continue;
+    server.registerTool(
+      tool.name,
+      { title: tool.title, description: tool.description, inputSchema: tool.inputSchema },
+      // The SDK validated args against inputSchema before calling us.
+      (args: unknown, ctx: ServerContext) =>
+        tool.handler(args as never, toolContext(principal, ctx)) as Promise<CallToolResult>,
+    );
+  }
+}
+
+export function createServerFactory(tools: readonly ToolDefinition[]): McpServerFactory {
+  return ({ authInfo }) => {
+    const server = new McpServer(SERVER_INFO, { capabilities: { tools: {}, logging: {} } });
+    registerTools(server, tools, principalOf(authInfo));
+    return server;
+  };
+}

@@ -1,0 +1,63 @@
+// The demo tools named in the external contract (DESIGN.md section 6). Keep names and behaviour stable.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import { defineTool } from './types.ts';
+
+export const echo = defineTool({
+  name: 'echo',
+  title: 'Echo',
+  description: 'Returns the text it is given.',
+  inputSchema: z.object({ text: z.string().max(100_000) }),
+  requiredScopes: [],
+  async handler({ text }) {
+    return { content: [{ type: 'text', text }] };
+  },
+});
+
+export const whoami = defineTool({
+  name: 'whoami',
+  title: 'Who am I',
+  description: 'Returns the subject, client and scopes of the access token that made this call.',
+  inputSchema: z.object({}),
+  requiredScopes: [],
+  async handler(_args, { principal }) {
+    const who = { subject: principal.subject, clientId: principal.clientId ?? null, scopes: principal.scopes };
+    return { content: [{ type: 'text', text: JSON.stringify(who) }], structuredContent: who };
+  },
+});
+
+export const streamDemo = defineTool({
+  name: 'stream_demo',
+  title: 'Streaming demo',
+  description:
+    'Emits `chunks` pieces of text every `interval_ms` milliseconds as progress and log notifications, then returns them all.',
+  inputSchema: z.object({
+    chunks: z.number().int().min(1).max(1000).default(5),
+    interval_ms: z.number().int().min(0).max(10_000).default(200),
+  }),
+  requiredScopes: [],
+  async handler({ chunks, interval_ms }, { signal, progress, log }) {
+    const parts: string[] = [];
+    for (let i = 1; i <= chunks; i++) {
+      if (i > 1 || interval_ms > 0) await sleep(interval_ms, undefined, { signal });
+      const text = `chunk ${i}/${chunks}`;
+      parts.push(text);
+      await progress(i, chunks, text);
+      await log('info', { chunk: i, of: chunks, text, at: Date.now() });
+    }
+    return { content: [{ type: 'text', text: parts.join('\n') }] };
+  },
+});
+
+export const adminDemo = defineTool({
+  name: 'admin_demo',
+  title: 'Admin demo',
+  description: 'An administrative action that needs the mcp:admin scope (shows step-up authorization).',
+  inputSchema: z.object({}),
+  requiredScopes: ['mcp:admin'],
+  async handler(_args, { principal }) {
+    return { content: [{ type: 'text', text: `admin action performed for ${principal.subject}` }] };
+  },
+});
+
+export const demoTools = [echo, whoami, streamDemo, adminDemo];

@@ -1,0 +1,266 @@
+// The local Function URL host: serves every function of template.yaml on one port, the way Lambda
+// Function URLs would (payload 2.0 events, the awslambda global, the streaming prelude, per-function
+// timeouts, request ids), from the same esbuild bundles SAM deploys. Responses stream to the socket.
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
+import { isTextualContentType } from '../lib/http/response.ts';
+import { createPreludeParser, installAwsLambdaGlobal, isStreamingHandler, RuntimeResponseStream } from './runtime.ts';
+import { type FunctionSpec, loadTemplate, matchRoute } from './template.ts';
+
+/** Function URLs refuse request payloads above 6 MB. */
+export const MAX_REQUEST_BYTES = 6 * 1024 * 1024;
+
+export interface HostOptions {
+  port?: number;
+  hostname?: string;
+  root: string;
+  /** Directory holding <fn>/index.mjs bundles (default <root>/dist). */
+  distDir?: string;
+  log?: (line: string) => void;
+}
+
+export interface RunningHost {
+  url: string;
+  port: number;
+  functions: FunctionSpec[];
+  /** Re-imports the bundles (after a rebuild in --watch mode). */
+  reload(): Promise<void>;
+  close(): Promise<void>;
+}
+
+type LoadedHandler = (event: unknown, a: unknown, b?: unknown) => unknown;
+
+function clientIp(req: http.IncomingMessage): string {
+  return (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+}
+
+export function toFunctionUrlEvent(
+  req: http.IncomingMessage,
+  body: Buffer,
+  requestId: string,
+  port: number,
+): LambdaFunctionURLEvent {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const headers: Record<string, string> = {};
+  let cookies: string[] | undefined;
+  for (const [k, values] of Object.entries(req.headersDistinct)) {
+    if (!values) continue;
+    if (k === 'cookie') cookies = values.flatMap((v) => v.split(/;\s*/)).filter(Boolean);
+    else headers[k] = values.join(',');
+  }
+  const ip = clientIp(req);
+  headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${ip}` : ip;
+  headers['x-forwarded-proto'] ??= 'http';
+  headers['x-forwarded-port'] ??= String(port);
+  headers['x-amzn-trace-id'] ??=
+    `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomUUID().replace(/-/g, '').slice(0, 24)}`;
+  const textual = isTextualContentType(headers['content-type'] ?? null);
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    cookies,
+    headers,
+    queryStringParameters: url.search ? Object.fromEntries(url.searchParams) : undefined,
+    requestContext: {
+      accountId: 'anonymous',
+      apiId: 'local',
+      domainName: headers.host ?? `127.0.0.1:${port}`,
+      domainPrefix: 'local',
+      http: {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: ip,
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId,
+      routeKey: '$default',
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    body: body.length ? body.toString(textual ? 'utf8' : 'base64') : undefined,
+    isBase64Encoded: body.length > 0 && !textual,
+  } as LambdaFunctionURLEvent;
+}
+
+function lambdaContext(fn: FunctionSpec, requestId: string, deadline: number): Context {
+  return {
+    awsRequestId: requestId,
+    functionName: fn.logicalId,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${fn.logicalId}`,
+    memoryLimitInMB: String(fn.memoryMb),
+    logGroupName: `/aws/lambda/${fn.logicalId}`,
+    logStreamName: 'local',
+    callbackWaitsForEmptyEventLoop: false,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done() {},
+    fail() {},
+    succeed() {},
+  };
+}
+
+function sendError(res: http.ServerResponse, status: number, message: string): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ message }));
+}
+
+async function readBody(req: http.IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_REQUEST_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function invokeStreaming(
+  handler: LoadedHandler,
+  event: LambdaFunctionURLEvent,
+  context: Context,
+  res: http.ServerResponse,
+  timeoutMs: number,
+): Promise<void> {
+  let preludeSeen = false;
+  const parse = createPreludeParser(
+    (p) => {
+      preludeSeen = true;
+      const headers: http.OutgoingHttpHeaders = { ...p.headers };
+      if (p.cookies.length) headers['set-cookie'] = p.cookies;
+      res.writeHead(p.statusCode, headers);
+      res.flushHeaders();
+    },
+    (chunk) => res.write(chunk),
+  );
+  const stream = new RuntimeResponseStream(parse);
+  const finished = new Promise<void>((resolve) => {
+    stream.once('finish', resolve);
+    stream.once('close', resolve);
+  });
+  // The client went away: the runtime's stream closes, which the adapter turns into an abort.
+  res.once('close', () => {
+    if (!stream.writableFinished) stream.destroy();
+  });
+  const timer = setTimeout(() => {
+    sendError(res, 502, `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`);
+    stream.destroy();
+  }, timeoutMs);
+  try {
+    await handler(event, stream, context);
+    if (!stream.writableEnded && !stream.destroyed) stream.end();
+    await finished;
+    if (!preludeSeen && !res.headersSent) {
+      sendError(res, 502, 'The function ended its response stream without writing (Lambda sends a broken response)');
+    } else res.end();
+  } catch (err) {
+    sendError(res, 502, `Function error: ${(err as Error).message}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function invokeBuffered(
+  handler: LoadedHandler,
+  event: LambdaFunctionURLEvent,
+  context: Context,
+  res: http.ServerResponse,
+  timeoutMs: number,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`)),
+      timeoutMs,
+    );
+  });
+  try {
+    const result = (await Promise.race([handler(event, context), timeout])) as {
+      statusCode?: number;
+      headers?: Record<string, string>;
+      cookies?: string[];
+      body?: string;
+      isBase64Encoded?: boolean;
+    };
+    const headers: http.OutgoingHttpHeaders = { ...result.headers };
+    if (result.cookies?.length) headers['set-cookie'] = result.cookies;
+    res.writeHead(result.statusCode ?? 200, headers);
+    res.end(result.body ? Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8') : undefined);
+  } catch (err) {
+    sendError(res, 502, (err as Error).message);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function startHost(opts: HostOptions): Promise<RunningHost> {
+  installAwsLambdaGlobal();
+  const functions = loadTemplate(path.join(opts.root, 'template.yaml'));
+  const distDir = opts.distDir ?? path.join(opts.root, 'dist');
+  const handlers = new Map<string, LoadedHandler>();
+  let generation = 0;
+  const load = async () => {
+    generation++;
+    for (const fn of functions) {
+      const file = path.join(distDir, fn.name, 'index.mjs');
+      const mod = (await import(`${pathToFileURL(file).href}?v=${generation}`)) as Record<string, unknown>;
+      const h = mod[fn.exportName];
+      if (typeof h !== 'function') throw new Error(`${file} does not export a function named ${fn.exportName}`);
+      handlers.set(fn.logicalId, h as LoadedHandler);
+    }
+  };
+  await load();
+
+  let port = opts.port ?? 3000;
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const fn = matchRoute(functions, req.method ?? 'GET', url.pathname);
+    if (!fn) {
+      sendError(res, 404, `No function serves ${req.method} ${url.pathname}`);
+      return;
+    }
+    const body = await readBody(req);
+    if (body === undefined) {
+      sendError(res, 413, `Request must be smaller than ${MAX_REQUEST_BYTES} bytes`);
+      return;
+    }
+    const requestId = randomUUID();
+    const timeoutMs = fn.timeoutSec * 1000;
+    const event = toFunctionUrlEvent(req, body, requestId, port);
+    const context = lambdaContext(fn, requestId, Date.now() + timeoutMs);
+    const handler = handlers.get(fn.logicalId)!;
+    opts.log?.(`${req.method} ${url.pathname} -> ${fn.logicalId} (${requestId})`);
+    if (isStreamingHandler(handler)) await invokeStreaming(handler, event, context, res, timeoutMs);
+    else await invokeBuffered(handler, event, context, res, timeoutMs);
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, opts.hostname ?? '127.0.0.1', () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${opts.hostname ?? '127.0.0.1'}:${port}`,
+    port,
+    functions,
+    reload: load,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
