@@ -11,6 +11,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['tests/integration/**/*.test.ts'],
+          globalSetup: ['tests/support/build-once.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
@@ -19,6 +20,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['tests/e2e/**/*.test.ts'],
+          globalSetup: ['tests/support/build-once.ts'],
           testTimeout: 180_000,
           hookTimeout: 600_000,
           fileParallelism: false,

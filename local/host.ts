@@ -21,6 +21,8 @@ export interface HostOptions {
   /** Directory holding <fn>/index.mjs bundles (default <root>/dist). */
   distDir?: string;
   log?: (line: string) => void;
+  /** Called with the bound port before the bundles load (their config is read at import, e.g. MCP_PUBLIC_URL). */
+  onListening?: (port: number) => void;
 }
 
 export interface RunningHost {
@@ -222,11 +224,11 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
       handlers.set(fn.logicalId, h as LoadedHandler);
     }
   };
-  await load();
-
   let port = opts.port ?? 3000;
+  let loaded: Promise<void> | undefined;
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    await loaded;
     const fn = matchRoute(functions, req.method ?? 'GET', url.pathname);
     if (!fn) {
       sendError(res, 404, `No function serves ${req.method} ${url.pathname}`);
@@ -252,6 +254,14 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     server.listen(port, opts.hostname ?? '127.0.0.1', () => resolve());
   });
   port = (server.address() as AddressInfo).port;
+  opts.onListening?.(port);
+  loaded = load();
+  try {
+    await loaded;
+  } catch (err) {
+    server.close();
+    throw err;
+  }
   return {
     url: `http://${opts.hostname ?? '127.0.0.1'}:${port}`,
     port,

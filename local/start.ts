@@ -11,7 +11,6 @@ const { values: args } = parseArgs({
     watch: { type: 'boolean', default: false },
     traefik: { type: 'boolean', default: false },
     'no-build': { type: 'boolean', default: false },
-    quiet: { type: 'boolean', default: false },
   },
 });
 
@@ -29,12 +28,14 @@ try {
   const port = Number(process.env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`PORT must be a port number, got "${process.env.PORT}"`);
-  process.env.MCP_PUBLIC_URL ??= `http://127.0.0.1:${port}/mcp`;
-  process.env.ALLOWED_ORIGINS ??= [
-    new URL(process.env.MCP_PUBLIC_URL).origin,
-    'http://localhost:6274',
-    'http://127.0.0.1:6274',
-  ].join(',');
+  const defaultPublicUrl = !process.env.MCP_PUBLIC_URL;
+  // With PORT=0 the public URL is known only once the host is listening, before the bundles load.
+  const setPublicUrl = (p: number) => {
+    if (defaultPublicUrl) process.env.MCP_PUBLIC_URL = `http://127.0.0.1:${p}/mcp`;
+    const publicOrigin = new URL(process.env.MCP_PUBLIC_URL!).origin;
+    process.env.ALLOWED_ORIGINS ??= [publicOrigin, 'http://localhost:6274', 'http://127.0.0.1:6274'].join(',');
+  };
+  if (port !== 0) setPublicUrl(port);
 
   let asKind = 'external';
   if (process.env.AUTH_DISABLED === 'true') {
@@ -42,7 +43,10 @@ try {
     asKind = 'none';
   } else if (!process.env.AUTH_ISSUER) {
     const { startAuthServer } = await import('./as.ts');
-    const as = await startAuthServer({ publicMcpUrl: process.env.MCP_PUBLIC_URL, onProgress: say });
+    const as = await startAuthServer({
+      publicMcpUrl: process.env.MCP_PUBLIC_URL ?? `http://127.0.0.1:${port}/mcp`,
+      onProgress: say,
+    });
     stops.push(as.stop);
     process.env.AUTH_ISSUER = as.issuer;
     asKind = as.kind;
@@ -52,7 +56,7 @@ try {
     say('building function bundles');
     await buildAll();
   }
-  const host = await startHost({ root: ROOT, port, log: args.quiet ? undefined : undefined });
+  const host = await startHost({ root: ROOT, port, onListening: setPublicUrl });
   stops.push(host.close);
   if (args.watch) {
     say('watching for changes');
@@ -65,7 +69,7 @@ try {
     });
   }
 
-  let publicUrl = process.env.MCP_PUBLIC_URL;
+  let publicUrl = process.env.MCP_PUBLIC_URL!;
   if (args.traefik || process.env.TRAEFIK_BIN) {
     const { startTraefik } = await import('./traefik.ts');
     const tr = await startTraefik({ bin: process.env.TRAEFIK_BIN, hostPort: host.port, onProgress: say });

@@ -1,0 +1,64 @@
+// Starts the local Function URL host as a separate process (one "Lambda instance"), on an ephemeral
+// port, and returns its URLs. Two of these sharing one DynamoDB endpoint behave like two instances.
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface HostProcess {
+  origin: string;
+  mcpUrl: string;
+  child: ChildProcess;
+  /** Everything the process wrote to stdout so far (audit records are JSON lines there). */
+  stdout(): string;
+  stderr(): string;
+  stop(): Promise<void>;
+  /** SIGKILL: an instance that dies mid-stream. */
+  kill(): void;
+}
+
+export async function startHostProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<HostProcess> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'local/start.ts'), '--no-build'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => {
+    out += d;
+  });
+  child.stderr!.on('data', (d) => {
+    err += d;
+  });
+  const mcpUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`host did not start in ${timeoutMs} ms:\n${err}`)), timeoutMs);
+    const check = () => {
+      const m = /MCP endpoint\s+(\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`host exited with ${code}:\n${err}`));
+    });
+  });
+  return {
+    origin: new URL(mcpUrl).origin,
+    mcpUrl,
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    kill: () => child.kill('SIGKILL'),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
