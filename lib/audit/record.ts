@@ -1,0 +1,165 @@
+// The audit record, schema version 1: one JSON object per line on stdout (and optionally one
+// DynamoDB item). Field names follow Powertools Logger where the two overlap, so the records sit
+// next to ordinary Powertools logs in CloudWatch Logs Insights:
+//
+//   issue field         record field            notes
+//   time             -> timestamp               ISO 8601 UTC with milliseconds (Powertools `timestamp`)
+//   requestId        -> function_request_id     Lambda request id (Powertools `function_request_id`)
+//   function.name    -> function_name           (Powertools `function_name`)
+//   function.version -> function_version        (not a Powertools key; same naming style)
+//   -                   level, message, service, cold_start, xray_trace_id  (Powertools keys)
+//
+// Absent optional fields are omitted, never null. docs/audit.md documents every field.
+
+export const AUDIT_SCHEMA_VERSION = 1;
+/** Every audit line carries message === AUDIT_MESSAGE, so `filter message = "audit"` selects them. */
+export const AUDIT_MESSAGE = 'audit';
+
+/** The protocol era the request was served in. */
+export type Era = '2026-07-28' | '2025' | 'legacy-sse';
+
+/**
+ * ok          the request (or tool call) succeeded
+ * tool_error  the tool ran and returned a result with isError: true, or a JSON-RPC error from the tool
+ * denied      401 (no/invalid token) or 403 (insufficient scope, bad Origin)
+ * not_found   404 (unknown or expired session, unknown route)
+ * rate_limited 429
+ * too_large   413 (body over MAX_BODY_BYTES)
+ * bad_request other 4xx (malformed JSON-RPC, bad protocol version, missing session id, 405)
+ * aborted     the client went away before the response finished (bytes so far are recorded)
+ * timeout     the invocation deadline or a tool timeout cut the work (also 408/504)
+ * error       5xx or a handler/tool that threw
+ */
+export type Outcome =
+  | 'ok'
+  | 'tool_error'
+  | 'denied'
+  | 'not_found'
+  | 'rate_limited'
+  | 'too_large'
+  | 'bad_request'
+  | 'aborted'
+  | 'timeout'
+  | 'error';
+
+export const OUTCOMES: readonly Outcome[] = [
+  'ok',
+  'tool_error',
+  'denied',
+  'not_found',
+  'rate_limited',
+  'too_large',
+  'bad_request',
+  'aborted',
+  'timeout',
+  'error',
+];
+
+/** `request`: the one record per HTTP request. `tool_call`: one extra per call when a request carries several. */
+export type RecordKind = 'request' | 'tool_call';
+
+/** The caller as the auth library established it. Structural, so lib/audit does not depend on lib/auth. */
+export interface AuditPrincipal {
+  subject: string;
+  clientId?: string | undefined;
+  scopes: string[];
+  jti?: string | undefined;
+}
+
+/** What a record says about the caller: identifiers only, never the token. */
+export interface RecordPrincipal {
+  sub: string;
+  clientId?: string;
+  scopes: string[];
+  jti?: string;
+}
+
+export interface AuditRecord {
+  // Powertools envelope
+  level: 'INFO' | 'WARN' | 'ERROR';
+  message: typeof AUDIT_MESSAGE;
+  timestamp: string;
+  service: string;
+  cold_start: boolean;
+  function_name: string;
+  function_version: string;
+  function_request_id: string;
+  xray_trace_id?: string;
+  // audit body
+  schema: typeof AUDIT_SCHEMA_VERSION;
+  kind: RecordKind;
+  /** W3C trace id (32 hex) from the `traceparent` header or `params._meta.traceparent`. */
+  traceId?: string;
+  principal?: RecordPrincipal;
+  sessionId?: string;
+  era?: Era;
+  protocolVersion?: string;
+  httpMethod: string;
+  /** URL path only; the query string is never recorded. */
+  path: string;
+  /** JSON-RPC method. */
+  method?: string;
+  /** JSON-RPC id. */
+  rpcId?: string | number | null;
+  tool?: string;
+  /** SHA-256 (hex) of the canonical JSON of the tool arguments. */
+  argsDigest?: string;
+  /** UTF-8 length of that canonical JSON. */
+  argsBytes?: number;
+  /** Only fields named in AUDIT_ARGS_ALLOWLIST for this tool, redacted. */
+  args?: Record<string, unknown>;
+  outcome: Outcome;
+  httpStatus?: number;
+  rpcErrorCode?: number;
+  /** Short, redacted error text for outcome error/tool_error/timeout. */
+  error?: string;
+  durationMs: number;
+  bytesOut?: number;
+  chunksOut?: number;
+  sourceIp?: string;
+  userAgent?: string;
+  // hash chain
+  /** Log stream id: one per process (Lambda execution environment). */
+  stream: string;
+  /** 0-based position in the stream. */
+  seq: number;
+  /** `hash` of the previous record in the stream, or GENESIS for seq 0. */
+  prev: string;
+  /** SHA-256 hex of prev + canonicalJson(record without hash). */
+  hash: string;
+}
+
+/** A record before the chain fields are attached. */
+export type UnchainedRecord = Omit<AuditRecord, 'stream' | 'seq' | 'prev' | 'hash'>;
+
+/** Outcome implied by an HTTP status when the handler did not set one. Pure. */
+export function outcomeForStatus(status: number): Outcome {
+  if (status < 400) return 'ok';
+  if (status === 401 || status === 403) return 'denied';
+  if (status === 404 || status === 410) return 'not_found';
+  if (status === 408 || status === 504) return 'timeout';
+  if (status === 413) return 'too_large';
+  if (status === 429) return 'rate_limited';
+  if (status >= 500) return 'error';
+  return 'bad_request';
+}
+
+/** Log level for an outcome: failures of the service are ERROR, refusals and client-side failures WARN. Pure. */
+export function levelForOutcome(outcome: Outcome): AuditRecord['level'] {
+  if (outcome === 'ok') return 'INFO';
+  if (outcome === 'error' || outcome === 'timeout') return 'ERROR';
+  return 'WARN';
+}
+
+/** True when a parsed JSON value looks like an audit record (so other log lines can be skipped). Pure. */
+export function isAuditRecord(value: unknown): value is AuditRecord {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    v.message === AUDIT_MESSAGE &&
+    typeof v.schema === 'number' &&
+    typeof v.stream === 'string' &&
+    typeof v.seq === 'number' &&
+    typeof v.hash === 'string'
+  );
+}
