@@ -125,14 +125,21 @@ function resilient(remote: RemoteSet, cooldownMs: number): JWTVerifyGetKey {
   };
 }
 
-/** The module-scope key set for a JWKS URL, created on first use and reused for the instance's life. */
-export function remoteKeySet(url: URL, cfg: Pick<AuthConfig, 'jwksTimeoutMs' | 'jwksCooldownMs'>): JWTVerifyGetKey {
-  const cacheKey = `${url.href} ${cfg.jwksTimeoutMs} ${cfg.jwksCooldownMs}`;
+/**
+ * The module-scope key set for a JWKS URL, created on first use and reused for the instance's life.
+ * `cacheMaxAgeMs` (jose's cacheMaxAge, default 10 min) is not an env setting; tests shorten it.
+ */
+export function remoteKeySet(
+  url: URL,
+  cfg: Pick<AuthConfig, 'jwksTimeoutMs' | 'jwksCooldownMs'> & { cacheMaxAgeMs?: number },
+): JWTVerifyGetKey {
+  const cacheKey = `${url.href} ${cfg.jwksTimeoutMs} ${cfg.jwksCooldownMs} ${cfg.cacheMaxAgeMs ?? ''}`;
   let set = keySets.get(cacheKey);
   if (!set) {
     const remote = createRemoteJWKSet(url, {
       timeoutDuration: cfg.jwksTimeoutMs,
       cooldownDuration: cfg.jwksCooldownMs,
+      ...(cfg.cacheMaxAgeMs === undefined ? {} : { cacheMaxAge: cfg.cacheMaxAgeMs }),
     });
     set = resilient(remote, cfg.jwksCooldownMs);
     keySets.set(cacheKey, set);

@@ -271,7 +271,11 @@ describe('tokens outside the Authorization header are refused with 400', () => {
 
 describe('malformed Authorization headers get 401', () => {
   it('no header, another scheme: challenge without an error code', async () => {
-    for (const headers of [{} as Record<string, string>, { authorization: 'Basic ZGV2OmRldg==' }, { authorization: 'DPoP abc' }]) {
+    for (const headers of [
+      {} as Record<string, string>,
+      { authorization: 'Basic ZGV2OmRldg==' },
+      { authorization: 'DPoP abc' },
+    ]) {
       const result = await authenticate(new Request(PUBLIC_URL, { headers }), cfg);
       expect(result.ok).toBe(false);
       if (result.ok) continue;
