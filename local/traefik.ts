@@ -4,7 +4,7 @@
 //                                                                               before starting, e.g.
 //                                                                               for MCP_PUBLIC_URL)
 //   renderTraefikConfig(options) -> RenderedConfig                           (pure)
-//   startTraefik({ bin, hostPort, asPort, httpsPort?, httpPort?, pingPort?, onProgress? })
+//   startTraefik({ bin, hostPort, asPort?, httpsPort?, httpPort?, pingPort?, onProgress? })
 //     -> Promise<{ urls, caFile, logFile, stop() }>
 //
 // The committed traefik/traefik.yml and traefik/dynamic/*.yml are the source of truth. This module
@@ -32,6 +32,7 @@ export const AUTH_HOST = 'auth.localhost';
 export const DEFAULT_HTTPS_PORT = 8443;
 export const DEFAULT_HTTP_PORT = 8000;
 export const DEFAULT_PING_PORT = 8082;
+export const DEFAULT_AS_PORT = 8080;
 const REALM_PATH = '/realms/mcp';
 
 export interface TraefikPorts {
@@ -101,8 +102,8 @@ export async function loadTraefikConfig(dir: string = TRAEFIK_DIR): Promise<Sour
 export interface RenderOptions extends TraefikPorts {
   /** Port of the local host (the Function URL emulator). */
   hostPort: number;
-  /** Port of the authorization server. */
-  asPort: number;
+  /** Port of the authorization server on 127.0.0.1 (default 8080). */
+  asPort?: number;
   certFile: string;
   keyFile: string;
   /** Directory the rendered dynamic files will live in. */
@@ -137,7 +138,7 @@ export function renderTraefikConfig(source: SourceConfig, o: RenderOptions): Ren
       for (const server of svc.loadBalancer?.servers ?? []) {
         if (!which) continue;
         const u = new URL(server.url);
-        u.port = String(o[which]);
+        u.port = String(o[which] ?? DEFAULT_AS_PORT);
         server.url = u.origin;
       }
     }
@@ -153,9 +154,10 @@ export function renderTraefikConfig(source: SourceConfig, o: RenderOptions): Ren
 
 export interface StartTraefikOptions extends TraefikPorts {
   /** Path of the Traefik v3 binary (the launcher passes TRAEFIK_BIN). */
-  bin: string;
+  bin: string | undefined;
   hostPort: number;
-  asPort: number;
+  /** Port of the AS on 127.0.0.1 (default 8080). */
+  asPort?: number;
   /** Where the dev certificates live (default .cache/certs). */
   certDir?: string;
   /** Access log file (JSON lines). Default: <repo>/.cache/traefik/access.log. */
@@ -179,7 +181,9 @@ export interface RunningTraefik {
 /** Render the config, start Traefik and wait until it routes. Rejects (with its log tail) if it exits. */
 export async function startTraefik(options: StartTraefikOptions): Promise<RunningTraefik> {
   const progress = options.onProgress ?? (() => {});
-  if (!options.bin) throw new Error('startTraefik: no Traefik binary given (set TRAEFIK_BIN to a Traefik v3 binary)');
+  const bin = options.bin;
+  if (!bin)
+    throw new Error('startTraefik: no Traefik binary given (set TRAEFIK_BIN to the path of a Traefik v3 binary)');
   const certs = await ensureDevCerts(options.certDir ? { dir: options.certDir } : {});
   if (certs.created) progress(`traefik: made dev certificates (${certs.via}) in ${path.dirname(certs.certFile)}`);
 
@@ -204,7 +208,7 @@ export async function startTraefik(options: StartTraefikOptions): Promise<Runnin
 
   const logFile = path.join(runDir, 'traefik.log');
   const log = createWriteStream(logFile);
-  const child = spawn(options.bin, [`--configFile=${staticFile}`], {
+  const child = spawn(bin, [`--configFile=${staticFile}`], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -231,7 +235,9 @@ export async function startTraefik(options: StartTraefikOptions): Promise<Runnin
     await rm(runDir, { recursive: true, force: true });
     throw new Error(`Traefik did not become ready: ${(err as Error).message}\n${tail}`);
   }
-  progress(`traefik: ${urls.mcp} -> 127.0.0.1:${options.hostPort}, ${urls.auth} -> 127.0.0.1:${options.asPort}`);
+  progress(
+    `traefik: ${urls.mcp} -> 127.0.0.1:${options.hostPort}, ${urls.auth} -> 127.0.0.1:${options.asPort ?? DEFAULT_AS_PORT}`,
+  );
   return { urls, caFile: certs.caFile, logFile, accessLogFile, pid: child.pid, stop };
 }
 

@@ -38,6 +38,11 @@ describe('traefik config validates against the SchemaStore schemas', () => {
     expect(problems(validateDynamic, doc)).toEqual([]);
   });
 
+  it("traefik/compose/tls.yml (the compose stack's file provider) is a valid file-provider config", () => {
+    const doc = yamlParse(readFileSync(path.join(traefikDir, 'compose', 'tls.yml'), 'utf8'));
+    expect(problems(validateDynamic, doc)).toEqual([]);
+  });
+
   it('the validators can fail: a misspelt option is reported with its schema path', () => {
     const bad = { http: { middlewares: { x: { rateLimit: { averge: 50 } } } } };
     const found = problems(validateDynamic, bad);
