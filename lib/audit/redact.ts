@@ -33,7 +33,7 @@ export function isSensitiveKey(key: string): boolean {
 const SCHEME_CREDENTIAL = /\b(Bearer|Basic|DPoP)(\s+)[A-Za-z0-9\-._~+/]{8,}=*/gi;
 
 export function redactString(text: string): string {
-  return text.replace(jwtShapedPattern(), `${REDACTED}:jwt`).replace(SCHEME_CREDENTIAL, `$1$2${REDACTED}`);
+  return text.replace(SCHEME_CREDENTIAL, `$1$2${REDACTED}`).replace(jwtShapedPattern(), `${REDACTED}:jwt`);
 }
 
 export function redactValue(value: unknown): unknown {

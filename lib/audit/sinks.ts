@@ -1,0 +1,245 @@
+// Where audit records go. stdout (JSON lines, kept by CloudWatch Logs) always, unless AUDIT_SINK=off;
+// AUDIT_SINK=dynamodb adds a DynamoDB table queryable by principal and time.
+//
+//   AuditSink { name, write(record): void | Promise<void> }
+//   stdoutSink(write?)                        one JSON line per record
+//   dynamoDbSink({ doc, table, ttlDays })     PutItem per record (item shape: auditItem)
+//   sinksFor(cfg, opts?)                      the sinks AUDIT_SINK selects
+//   createDispatcher(sinks, { stderr? })      emit(record) fire-and-forget; flush({ timeoutMs? }) awaits pending writes
+//   auditItem(record, ttlDays) / recordFromItem(item)   the DynamoDB item <-> record mapping (pure)
+//   documentClientFor(store), ensureAuditTable(client, table), queryAuditByPrincipal(doc, table, sub, range)
+//
+// DynamoDB key design:
+//   pk     = "sub#<principal.sub>"  ("sub#-" for requests without a principal, e.g. 401s)
+//   sk     = "<timestamp>#<function_request_id>#<seq>"   (ISO time sorts lexically; unique per record)
+//   gsi1pk = "day#<YYYY-MM-DD>", gsi1sk = sk            (GSI "byDay": everything in a time window)
+//   ttl    = epoch seconds of timestamp + AUDIT_TTL_DAYS (the table's TTL attribute)
+//
+// A failing sink never fails or delays the request: the failure becomes ONE line on stderr and the
+// other sinks (stdout first) still get the record.
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { Config, StoreConfig } from '../config.ts';
+import type { AuditRecord } from './record.ts';
+import { redactString } from './redact.ts';
+
+export interface AuditSink {
+  readonly name: string;
+  write(record: AuditRecord): void | Promise<void>;
+}
+
+export function stdoutSink(write: (line: string) => void = (line) => void process.stdout.write(line)): AuditSink {
+  return {
+    name: 'stdout',
+    write(record) {
+      write(`${JSON.stringify(record)}\n`);
+    },
+  };
+}
+
+export const ITEM_KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'ttl'] as const;
+export const BY_DAY_INDEX = 'byDay';
+
+export function principalKey(sub: string | undefined): string {
+  return `sub#${sub ?? '-'}`;
+}
+
+export function auditItem(record: AuditRecord, ttlDays: number): Record<string, unknown> {
+  const sk = `${record.timestamp}#${record.function_request_id}#${record.seq}`;
+  return {
+    ...record,
+    pk: principalKey(record.principal?.sub),
+    sk,
+    gsi1pk: `day#${record.timestamp.slice(0, 10)}`,
+    gsi1sk: sk,
+    ttl: Math.floor(Date.parse(record.timestamp) / 1000) + ttlDays * 86_400,
+  };
+}
+
+export function recordFromItem(item: Record<string, unknown>): AuditRecord {
+  const out: Record<string, unknown> = { ...item };
+  for (const k of ITEM_KEY_ATTRIBUTES) delete out[k];
+  return out as unknown as AuditRecord;
+}
+
+export function dynamoDbSink(opts: { doc: DynamoDBDocumentClient; table: string; ttlDays: number }): AuditSink {
+  return {
+    name: 'dynamodb',
+    async write(record) {
+      await opts.doc.send(new PutCommand({ TableName: opts.table, Item: auditItem(record, opts.ttlDays) }));
+    },
+  };
+}
+
+/**
+ * A DynamoDB client for the configured endpoint. Local emulators (DYNAMODB_ENDPOINT set) accept any
+ * credentials, so static dummy ones are used there instead of the AWS credential chain.
+ */
+export function documentClientFor(store: StoreConfig): { client: DynamoDBClient; doc: DynamoDBDocumentClient } {
+  const client = new DynamoDBClient({
+    region: store.region,
+    ...(store.dynamodbEndpoint
+      ? { endpoint: store.dynamodbEndpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+      : {}),
+  });
+  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  return { client, doc };
+}
+
+export function sinksFor(cfg: Config, opts: { doc?: DynamoDBDocumentClient } = {}): AuditSink[] {
+  if (cfg.audit.sink === 'off') return [];
+  const sinks = [stdoutSink()];
+  if (cfg.audit.sink === 'dynamodb') {
+    const doc = opts.doc ?? documentClientFor(cfg.store).doc;
+    sinks.push(dynamoDbSink({ doc, table: cfg.audit.table, ttlDays: cfg.audit.ttlDays }));
+  }
+  return sinks;
+}
+
+export interface Dispatcher {
+  /** Hands the record to every sink and returns at once; never throws. */
+  emit(record: AuditRecord): void;
+  /** Waits for pending asynchronous writes (at most timeoutMs, default 2000). Never throws. */
+  flush(opts?: { timeoutMs?: number }): Promise<void>;
+}
+
+export function createDispatcher(sinks: AuditSink[], opts: { stderr?: (line: string) => void } = {}): Dispatcher {
+  const stderr = opts.stderr ?? ((line: string) => void process.stderr.write(line));
+  const pending = new Set<Promise<void>>();
+  const report = (sink: AuditSink, record: AuditRecord | undefined, err: unknown) => {
+    const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    const line = {
+      level: 'ERROR',
+      message: `audit sink "${sink.name}" failed: ${redactString(reason).slice(0, 500)}`,
+      timestamp: new Date().toISOString(),
+      function_request_id: record?.function_request_id,
+      audit_stream: record?.stream,
+      audit_seq: record?.seq,
+    };
+    try {
+      stderr(`${JSON.stringify(line)}\n`);
+    } catch {
+      // Nowhere left to report to; the request must still not fail.
+    }
+  };
+  return {
+    emit(record) {
+      for (const sink of sinks) {
+        try {
+          const result = sink.write(record);
+          if (result && typeof (result as Promise<void>).then === 'function') {
+            const p: Promise<void> = (result as Promise<void>)
+              .catch((err: unknown) => report(sink, record, err))
+              .finally(() => pending.delete(p));
+            pending.add(p);
+          }
+        } catch (err) {
+          report(sink, record, err);
+        }
+      }
+    },
+    async flush({ timeoutMs = 2_000 } = {}) {
+      if (pending.size === 0) return;
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      });
+      const result = await Promise.race([Promise.allSettled([...pending]), timedOut]);
+      clearTimeout(timer);
+      if (result === 'timeout') {
+        report(
+          { name: 'flush', write() {} },
+          undefined,
+          new Error(`${pending.size} write(s) still pending after ${timeoutMs} ms`),
+        );
+      }
+    },
+  };
+}
+
+/** Creates the audit table when missing (local hosts, tests). Deployments declare it in template.yaml. */
+export async function ensureAuditTable(client: DynamoDBClient, table: string): Promise<void> {
+  try {
+    const d = await client.send(new DescribeTableCommand({ TableName: table }));
+    if (d.Table?.TableStatus === 'ACTIVE') return;
+  } catch (err) {
+    if (!(err instanceof ResourceNotFoundException) && (err as Error).name !== 'ResourceNotFoundException') throw err;
+    try {
+      await client.send(
+        new CreateTableCommand({
+          TableName: table,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [
+            { AttributeName: 'pk', AttributeType: 'S' },
+            { AttributeName: 'sk', AttributeType: 'S' },
+            { AttributeName: 'gsi1pk', AttributeType: 'S' },
+            { AttributeName: 'gsi1sk', AttributeType: 'S' },
+          ],
+          KeySchema: [
+            { AttributeName: 'pk', KeyType: 'HASH' },
+            { AttributeName: 'sk', KeyType: 'RANGE' },
+          ],
+          GlobalSecondaryIndexes: [
+            {
+              IndexName: BY_DAY_INDEX,
+              KeySchema: [
+                { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+                { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+              ],
+              Projection: { ProjectionType: 'ALL' },
+            },
+          ],
+        }),
+      );
+    } catch (createErr) {
+      // Another local host may have created it concurrently.
+      if ((createErr as Error).name !== 'ResourceInUseException') throw createErr;
+    }
+  }
+  for (let i = 0; i < 100; i++) {
+    const d = await client.send(new DescribeTableCommand({ TableName: table }));
+    if (d.Table?.TableStatus === 'ACTIVE') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  try {
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: table,
+        TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+      }),
+    );
+  } catch {
+    // dynalite has no UpdateTimeToLive and a second enable is a ValidationException: TTL is best effort locally.
+  }
+}
+
+/** Records of one principal between two ISO timestamps (inclusive), oldest first. */
+export async function queryAuditByPrincipal(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  sub: string,
+  range: { from: string; to: string },
+): Promise<AuditRecord[]> {
+  const out: AuditRecord[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await doc.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        // '~' sorts after every character used in the sk suffix, so `to` is inclusive of that instant.
+        ExpressionAttributeValues: { ':pk': principalKey(sub), ':from': range.from, ':to': `${range.to}~` },
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of page.Items ?? []) out.push(recordFromItem(item));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return out;
+}
