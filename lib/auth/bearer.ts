@@ -52,7 +52,9 @@ async function peekBody(request: Request, limit: number): Promise<string> {
       size += value.byteLength;
     }
   } finally {
-    await reader.cancel().catch(() => {});
+    // Not awaited: a tee branch's cancel() settles only once the other branch (the original body) is
+    // cancelled or read too, which happens downstream.
+    reader.cancel().catch(() => {});
   }
   const all = new Uint8Array(Math.min(size, limit));
   let offset = 0;
