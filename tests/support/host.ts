@@ -1,6 +1,7 @@
 // Starts the local Function URL host as a separate process (one "Lambda instance"), on an ephemeral
 // port, and returns its URLs. Two of these sharing one DynamoDB endpoint behave like two instances.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,6 +27,15 @@ export async function startHostProcess(env: Record<string, string>, timeoutMs = 
   });
   let out = '';
   let err = '';
+  // Every instance's output is kept for the suite-wide scan for JWT-shaped strings (scripts/test.ts).
+  const logDir = process.env.TEST_LOG_DIR;
+  if (logDir) {
+    mkdirSync(logDir, { recursive: true });
+    const log = createWriteStream(path.join(logDir, `host-${child.pid}.log`));
+    child.stdout!.pipe(log, { end: false });
+    child.stderr!.pipe(log, { end: false });
+    child.once('exit', () => log.end());
+  }
   child.stdout!.on('data', (d) => {
     out += d;
   });
