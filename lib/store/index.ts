@@ -1,0 +1,36 @@
+// lib/store: session, event and message stores behind one interface (types.ts), in memory or in DynamoDB.
+//
+//   createStores(cfg, options?) -> { kind, sessions, events, messages }   by cfg.store.kind (STORE)
+//   ensureTables(cfg)            creates missing DynamoDB tables, waits for ACTIVE (local host, STORE=dynamodb)
+//   tableDefinitions(cfg)        the key schemas template.yaml must match
+//   sessionEventStore(events, sessionId)   the SDK v2 EventStore for a sessionful transport
+//   newSessionId(), eventIdFor(), parseEventId()
+//   Errors: StoreUnavailableError (-> 503), StoreItemTooLarge, SessionExistsError, StoreContentionError
+
+import type { Config } from '../config.ts';
+import { createDynamoStores, type DynamoStoreOptions } from './dynamodb.ts';
+import { memoryStores } from './memory.ts';
+import type { Stores } from './types.ts';
+
+export { createDynamoStores, type DynamoStoreOptions } from './dynamodb.ts';
+export { ensureTables, type TableDefinition, TTL_ATTRIBUTE, tableDefinitions } from './dynamodb-tables.ts';
+export { SessionExistsError, StoreContentionError, StoreItemTooLarge, StoreUnavailableError } from './errors.ts';
+export { eventIdFor, newSessionId, type ParsedEventId, parseEventId } from './ids.ts';
+export { DEFAULT_MAX_MESSAGE_BYTES } from './logs.ts';
+export { createMemoryStores, memoryStores } from './memory.ts';
+export type { StoreOptions } from './options.ts';
+export { isPrimingMessage, sessionEventStore } from './sdk-event-store.ts';
+export type * from './types.ts';
+
+let sharedDynamo: Stores | undefined;
+
+/**
+ * The stores for this process, by cfg.store.kind. Both kinds are created once per process and reused,
+ * so a warm Lambda instance keeps its client (and its connections) across invocations.
+ * Options only apply on the first call.
+ */
+export function createStores(cfg: Config, options?: DynamoStoreOptions): Stores {
+  if (cfg.store.kind === 'memory') return memoryStores(cfg, options);
+  sharedDynamo ??= createDynamoStores(cfg, options);
+  return sharedDynamo;
+}
