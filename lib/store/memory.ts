@@ -43,11 +43,13 @@ export function createMemoryAppendLog(o: ResolvedStoreOptions): AppendLog {
   const after = (key: string, seq: number): LogRead => {
     const k = keys.get(key);
     if (!k) return { entries: [], last: seq };
+    // A key swept after all its entries expired restarts at 1; a cursor from before that reads from the start.
+    const from = k.seq < seq ? 0 : seq;
     const now = o.now();
     const entries = k.entries
-      .filter((e) => e.seq > seq && isLive(e.expiresAt, now))
+      .filter((e) => e.seq > from && isLive(e.expiresAt, now))
       .map(({ seq, body }) => ({ seq, body }));
-    return { entries, last: Math.max(seq, entries.at(-1)?.seq ?? seq) };
+    return { entries, last: entries.at(-1)?.seq ?? Math.min(seq, k.seq) };
   };
 
   return {
