@@ -111,7 +111,14 @@ describe.skipIf(!BIN)('Traefik front door (real binary from TRAEFIK_BIN)', () =>
 
   function send(
     p: string,
-    init: { method?: string; host?: string; headers?: Record<string, string>; body?: string; agent?: https.Agent } = {},
+    init: {
+      method?: string;
+      host?: string;
+      servername?: string;
+      headers?: Record<string, string>;
+      body?: string;
+      agent?: https.Agent;
+    } = {},
   ): Promise<Reply> {
     const host = init.host ?? 'mcp.localhost';
     const started = performance.now();
@@ -120,7 +127,7 @@ describe.skipIf(!BIN)('Traefik front door (real binary from TRAEFIK_BIN)', () =>
         {
           host: '127.0.0.1',
           port: httpsPort,
-          servername: host,
+          servername: init.servername ?? host,
           method: init.method ?? 'GET',
           path: p,
           ca,
@@ -247,22 +254,33 @@ describe.skipIf(!BIN)('Traefik front door (real binary from TRAEFIK_BIN)', () =>
     expect(JSON.parse(r.body).issuer).toBe(`https://auth.localhost:${httpsPort}/realms/mcp`);
   });
 
-  it('redirects plain http to https on the websecure port', async () => {
-    const res = await new Promise<http.IncomingMessage>((resolve, reject) =>
-      http
-        .get(
-          { host: '127.0.0.1', port: httpPort, path: '/mcp', headers: { host: `mcp.localhost:${httpPort}` } },
-          resolve,
-        )
-        .on('error', reject),
-    );
-    res.resume();
-    expect(res.statusCode).toBe(308);
-    expect(res.headers.location).toBe(`https://mcp.localhost:${httpsPort}/mcp`);
+  it('redirects plain http to https on the websecure port (301 for GET, 308 keeps the method of a POST)', async () => {
+    const viaHttp = (method: string) =>
+      new Promise<http.IncomingMessage>((resolve, reject) =>
+        http
+          .request(
+            { host: '127.0.0.1', port: httpPort, method, path: '/mcp', headers: { host: `mcp.localhost:${httpPort}` } },
+            resolve,
+          )
+          .on('error', reject)
+          .end(),
+      );
+    for (const [method, status] of [
+      ['GET', 301],
+      ['POST', 308],
+    ] as const) {
+      const res = await viaHttp(method);
+      res.resume();
+      expect(res.statusCode, method).toBe(status);
+      expect(res.headers.location).toBe(`https://mcp.localhost:${httpsPort}/mcp`);
+    }
   });
 
   it('does not route unknown hosts or paths', async () => {
-    expect((await send('/mcp', { host: 'other.localhost', method: 'POST' })).status).toBe(404);
+    // SNI mcp.localhost (so the certificate checks out), Host header of another name
+    expect((await send('/mcp', { servername: 'mcp.localhost', host: 'other.localhost', method: 'POST' })).status).toBe(
+      404,
+    );
     expect((await send('/admin')).status).toBe(404);
   });
 
