@@ -228,3 +228,31 @@ describe('npm run token', () => {
     });
   });
 });
+
+describe('startAuthServer (the picker npm start uses)', () => {
+  it('starts the embedded AS on request and reports its kind and issuer', async () => {
+    const { startAuthServer } = await import('../../../local/as.ts');
+    const lines: string[] = [];
+    const running = await startAuthServer({
+      publicMcpUrl: MCP,
+      kind: 'embedded',
+      port: 0,
+      onProgress: (l) => lines.push(l),
+    });
+    try {
+      expect(running.kind).toBe('embedded');
+      expect(running.issuer).toBe(`http://127.0.0.1:${running.port}/realms/mcp`);
+      expect(lines.join('\n')).toMatch(/embedded dev AS ready/);
+      const res = await fetch(`${running.issuer}/.well-known/openid-configuration`);
+      expect(res.status).toBe(200);
+      await res.body?.cancel();
+    } finally {
+      await running.stop();
+    }
+    await expect(fetch(`${running.issuer}/.well-known/openid-configuration`)).rejects.toThrow();
+  });
+
+  it('refuses a port that is already taken', async () => {
+    await expect(startDevAuthServer({ publicMcpUrl: MCP, port: as.port })).rejects.toThrow(/EADDRINUSE/);
+  });
+});
