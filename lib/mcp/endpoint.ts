@@ -9,12 +9,14 @@ import type { InvocationContext, WebHandler } from '../http/context.ts';
 import { findTool, type ToolDefinition } from '../tools/index.ts';
 import { corsHeaders, preflight, readJsonBody, rejectForeign, withHeaders } from './guards.ts';
 import { messagesOf, toolCallName } from './jsonrpc.ts';
-import { createServerFactory, toolAllowed } from './server.ts';
+import { createServerFactory, type ServerExtras, toolAllowed } from './server.ts';
 
 export type AuthOutcome = { ok: true; authInfo: AuthInfo } | { ok: false; response: Response };
 
 export interface McpEndpointDeps {
   tools: readonly ToolDefinition[];
+  /** Registered on every fresh server after the tools (e.g. the conformance fixtures). */
+  extras?: ServerExtras;
   /** Verifies the request's bearer token; the answer for a refused request is built by the auth layer. */
   authenticate(request: Request): Promise<AuthOutcome>;
   /** The 403 step-up challenge naming the scopes a tool call needs. */
@@ -43,7 +45,7 @@ export function missingToolScopes(
 }
 
 export function createMcpEndpoint(cfg: Config, deps: McpEndpointDeps): WebHandler {
-  const factory = createServerFactory(deps.tools);
+  const factory = createServerFactory(deps.tools, deps.extras);
   const onerror = (error: Error) =>
     console.error(JSON.stringify({ level: 'WARN', message: 'mcp handler error', error: error.message }));
   const modern = createMcpHandler(factory, {

@@ -53,10 +53,15 @@ export function registerTools(server: McpServer, tools: readonly ToolDefinition[
   }
 }
 
-export function createServerFactory(tools: readonly ToolDefinition[]): McpServerFactory {
+/** Adds more to each fresh server (resources, prompts, the conformance fixtures); runs after the tools. */
+export type ServerExtras = (server: McpServer, principal: ToolPrincipal) => void;
+
+export function createServerFactory(tools: readonly ToolDefinition[], extras?: ServerExtras): McpServerFactory {
   return ({ authInfo }) => {
     const server = new McpServer(SERVER_INFO, { capabilities: { tools: {}, logging: {} } });
-    registerTools(server, tools, principalOf(authInfo));
+    const principal = principalOf(authInfo);
+    registerTools(server, tools, principal);
+    extras?.(server, principal);
     return server;
   };
 }
