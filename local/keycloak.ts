@@ -232,7 +232,20 @@ export async function startKeycloak(opts: KeycloakOptions): Promise<RunningKeycl
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
 
-  const stop = () => terminate(child);
+  // detached puts Keycloak in its own process group, so a Ctrl-C on the terminal does not reach it: if this process
+  // exits without calling stop(), take the JVM down with it rather than leaving it holding the port.
+  const onExit = () => {
+    try {
+      process.kill(-child.pid!, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+  };
+  process.once('exit', onExit);
+  const stop = async () => {
+    process.off('exit', onExit);
+    await terminate(child);
+  };
   const started = Date.now();
   const deadline = started + (opts.readyTimeoutMs ?? 300_000);
   let lastReport = started;
