@@ -1,8 +1,13 @@
 // `npm start`: the local stack. Builds the function bundles, starts an authorization server (Keycloak
 // when a Java 21+ is found, else the embedded dev AS; none when AUTH_ISSUER points at one already),
 // then the Function URL host on 127.0.0.1:$PORT, and Traefik in front with --traefik or TRAEFIK_BIN.
+//
+// Local-stack variables (parsed here; the functions' own configuration is lib/config.ts):
+//   PORT (3000; 0 = any free port), HOST (127.0.0.1; 0.0.0.0 in a container), AS (auto|keycloak|embedded),
+//   AS_PORT (8080), TRAEFIK_BIN (path to a traefik binary; implies --traefik).
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { loadConfig } from '../lib/config.ts';
 import { buildAll, ROOT } from '../scripts/build.ts';
 import { startHost } from './host.ts';
 
@@ -16,26 +21,40 @@ const { values: args } = parseArgs({
 
 const say = (line: string) => process.stderr.write(`[start] ${line}\n`);
 const stops: Array<() => Promise<void>> = [];
+let stopping = false;
 
 async function shutdown(code: number): Promise<never> {
-  for (const stop of stops.reverse()) await stop().catch(() => {});
+  if (!stopping) {
+    stopping = true;
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+  }
   process.exit(code);
 }
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 
+function portVar(name: string, fallback: number): number {
+  const raw = process.env[name];
+  const n = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number, got "${raw}"`);
+  return n;
+}
+
 try {
-  const port = Number(process.env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new Error(`PORT must be a port number, got "${process.env.PORT}"`);
-  const defaultPublicUrl = !process.env.MCP_PUBLIC_URL;
-  // With PORT=0 the public URL is known only once the host is listening, before the bundles load.
+  const port = portVar('PORT', 3000);
+  const hostname = process.env.HOST || '127.0.0.1';
+  const withTraefik = args.traefik || Boolean(process.env.TRAEFIK_BIN);
+  const traefik = withTraefik ? await import('./traefik.ts') : undefined;
+
+  // The public MCP URL must be known before the AS (token audience) and the bundles (PRM) start.
+  const explicitPublicUrl = Boolean(process.env.MCP_PUBLIC_URL);
+  if (!explicitPublicUrl && traefik) process.env.MCP_PUBLIC_URL = traefik.traefikUrls().mcp;
   const setPublicUrl = (p: number) => {
-    if (defaultPublicUrl) process.env.MCP_PUBLIC_URL = `http://127.0.0.1:${p}/mcp`;
-    const publicOrigin = new URL(process.env.MCP_PUBLIC_URL!).origin;
+    if (!process.env.MCP_PUBLIC_URL) process.env.MCP_PUBLIC_URL = `http://127.0.0.1:${p}/mcp`;
+    const publicOrigin = new URL(process.env.MCP_PUBLIC_URL).origin;
     process.env.ALLOWED_ORIGINS ??= [publicOrigin, 'http://localhost:6274', 'http://127.0.0.1:6274'].join(',');
   };
-  if (port !== 0) setPublicUrl(port);
+  if (port !== 0 || process.env.MCP_PUBLIC_URL) setPublicUrl(port);
 
   let asKind = 'external';
   if (process.env.AUTH_DISABLED === 'true') {
@@ -45,6 +64,7 @@ try {
     const { startAuthServer } = await import('./as.ts');
     const as = await startAuthServer({
       publicMcpUrl: process.env.MCP_PUBLIC_URL ?? `http://127.0.0.1:${port}/mcp`,
+      port: portVar('AS_PORT', 8080),
       onProgress: say,
     });
     stops.push(as.stop);
@@ -56,7 +76,20 @@ try {
     say('building function bundles');
     await buildAll();
   }
-  const host = await startHost({ root: ROOT, port, onListening: setPublicUrl });
+
+  // With STORE=dynamodb (LocalStack, dynalite) the tables are created when missing.
+  const probe = loadConfig({ AUTH_DISABLED: 'true', ...process.env });
+  if (probe.store.kind === 'dynamodb') {
+    const { ensureTables } = await import('../lib/store/index.ts');
+    say(`ensuring DynamoDB tables at ${probe.store.dynamodbEndpoint ?? 'AWS'}`);
+    await ensureTables(probe);
+  }
+  if (probe.audit.sink === 'dynamodb') {
+    const { documentClientFor, ensureAuditTable } = await import('../lib/audit/sinks.ts');
+    await ensureAuditTable(documentClientFor(probe.store).client, probe.audit.table);
+  }
+
+  const host = await startHost({ root: ROOT, port, hostname, onListening: setPublicUrl });
   stops.push(host.close);
   if (args.watch) {
     say('watching for changes');
@@ -70,13 +103,21 @@ try {
   }
 
   let publicUrl = process.env.MCP_PUBLIC_URL!;
-  if (args.traefik || process.env.TRAEFIK_BIN) {
-    const { startTraefik } = await import('./traefik.ts');
-    const tr = await startTraefik({ bin: process.env.TRAEFIK_BIN, hostPort: host.port, onProgress: say });
+  if (traefik) {
+    const issuer = process.env.AUTH_ISSUER ? new URL(process.env.AUTH_ISSUER) : undefined;
+    const tr = await traefik.startTraefik({
+      bin: process.env.TRAEFIK_BIN,
+      hostPort: host.port,
+      asPort:
+        issuer?.hostname === '127.0.0.1' || issuer?.hostname === 'localhost' ? Number(issuer.port || 80) : undefined,
+      onProgress: say,
+    });
     stops.push(tr.stop);
-    publicUrl = tr.urls.mcp ?? publicUrl;
+    publicUrl = explicitPublicUrl ? publicUrl : tr.urls.mcp;
+    say(`Traefik is up; trust its dev CA with NODE_EXTRA_CA_CERTS=${tr.caFile}`);
   }
 
+  const origin = new URL(publicUrl).origin;
   const lines = [
     '',
     'mcp-lambda-stack local stack is up',
@@ -85,13 +126,14 @@ try {
       (f) =>
         `  ${f.logicalId.padEnd(19)} ${f.routes.map((r) => `${r.method} ${r.path}${r.prefix ? '*' : ''}`).join(', ')}`,
     ),
-    `  PRM                 ${new URL(publicUrl!).origin}/.well-known/oauth-protected-resource/mcp`,
-    `  Legacy SSE          ${new URL(publicUrl!).origin}/sse`,
+    `  Function URL host   ${host.url}`,
+    `  PRM                 ${origin}/.well-known/oauth-protected-resource${new URL(publicUrl).pathname}`,
+    `  Legacy SSE          ${origin}/sse`,
     `  Authorization server ${process.env.AUTH_ISSUER ?? '(none)'} (${asKind})`,
     '  Dev users           dev / dev (mcp:tools mcp:admin), viewer / viewer (mcp:tools)',
     '  Access token        npm run token -- --scope "mcp:tools mcp:admin"',
     `  MCP Inspector       npx @modelcontextprotocol/inspector, transport "Streamable HTTP", URL ${publicUrl}`,
-    '                      (it discovers the AS from the PRM; log in as dev / dev)',
+    '                      client id mcp-inspector (pre-registered) or let it register (DCR); log in as dev / dev',
     `  Functions from      ${path.relative(process.cwd(), path.join(ROOT, 'template.yaml')) || 'template.yaml'}; bundles in dist/`,
     '',
   ];

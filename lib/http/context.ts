@@ -13,6 +13,13 @@ export interface InvocationContext {
   signal: AbortSignal;
   /** Epoch milliseconds at which the platform will cut the invocation. */
   deadline: number;
+  /**
+   * Keeps the invocation alive until `work` settles, after the response has been sent (e.g. a 202 whose
+   * message is processed afterwards). Lambda freezes an instance once the handler returns, so work that
+   * outlives the response must be registered here. A function is called once the response has been
+   * written completely (e.g. flushing audit records written at the end of the body).
+   */
+  waitUntil(work: Promise<unknown> | (() => Promise<unknown>)): void;
 }
 
 export type WebHandler = (request: Request, ctx: InvocationContext) => Promise<Response>;
@@ -27,6 +34,7 @@ export function testContext(overrides: Partial<InvocationContext> = {}): Invocat
     userAgent: undefined,
     signal: new AbortController().signal,
     deadline: Date.now() + 900_000,
+    waitUntil: () => {},
     ...overrides,
   };
 }

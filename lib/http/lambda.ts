@@ -9,7 +9,12 @@ import { pipeResponse, toBufferedResult } from './response.ts';
 /** Abort this long before the platform deadline so streams can close cleanly with a retry hint. */
 const DEADLINE_MARGIN_MS = 1_000;
 
-function invocationContext(event: HttpEvent, context: Context, signal: AbortSignal): InvocationContext {
+function invocationContext(
+  event: HttpEvent,
+  context: Context,
+  signal: AbortSignal,
+  pending: Pending,
+): InvocationContext {
   const facts = requestFacts(event, context.awsRequestId);
   const remaining =
     typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : 900_000;
@@ -21,7 +26,22 @@ function invocationContext(event: HttpEvent, context: Context, signal: AbortSign
     userAgent: facts.userAgent,
     signal,
     deadline: Date.now() + remaining,
+    waitUntil: (work) => {
+      if (typeof work === 'function') pending.after.push(work);
+      else pending.now.push(work.catch(() => {}));
+    },
   };
+}
+
+interface Pending {
+  now: Array<Promise<unknown>>;
+  after: Array<() => Promise<unknown>>;
+}
+
+/** Waits for work registered with waitUntil (including work registered while waiting), then runs the deferred work. */
+async function settle(pending: Pending): Promise<void> {
+  for (let done = 0; done < pending.now.length; done = pending.now.length) await Promise.all(pending.now.slice(done));
+  for (const run of pending.after.splice(0)) await run().catch(() => {});
 }
 
 function internalError(err: unknown): Response {
@@ -67,7 +87,8 @@ function lifetimeSignal(responseStream: Writable | undefined, context: Context) 
 export function streamHandle(app: WebHandler) {
   return awslambda.streamifyResponse(async (event: HttpEvent, responseStream: Writable, context: Context) => {
     const life = lifetimeSignal(responseStream, context);
-    const ctx = invocationContext(event, context, life.signal);
+    const pending: Pending = { now: [], after: [] };
+    const ctx = invocationContext(event, context, life.signal, pending);
     let response: Response;
     try {
       response = await app(eventToRequest(event, life.signal), ctx);
@@ -76,6 +97,7 @@ export function streamHandle(app: WebHandler) {
     }
     try {
       await pipeResponse(response, responseStream, life.signal);
+      await settle(pending);
     } finally {
       life.finish();
     }
@@ -86,7 +108,8 @@ export function streamHandle(app: WebHandler) {
 export function bufferedHandle(app: WebHandler) {
   return async (event: HttpEvent, context: Context) => {
     const life = lifetimeSignal(undefined, context);
-    const ctx = invocationContext(event, context, life.signal);
+    const pending: Pending = { now: [], after: [] };
+    const ctx = invocationContext(event, context, life.signal, pending);
     try {
       let response: Response;
       try {
@@ -94,7 +117,11 @@ export function bufferedHandle(app: WebHandler) {
       } catch (err) {
         response = internalError(err);
       }
-      return isRestEvent(event) ? await toBufferedResult(response, true) : await toBufferedResult(response, false);
+      const result = isRestEvent(event)
+        ? await toBufferedResult(response, true)
+        : await toBufferedResult(response, false);
+      await settle(pending);
+      return result;
     } finally {
       life.finish();
     }

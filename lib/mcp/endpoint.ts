@@ -2,11 +2,12 @@
 // 2026-07-28 traffic goes to the SDK's createMcpHandler; 2025-era traffic (the SDK's own
 // isLegacyRequest decides) goes to the legacy handler: the sessionful wiring when one is given,
 // else the SDK's stateless fallback.
-import type { AuthInfo, LegacyHttpHandler } from '@modelcontextprotocol/server';
+import type { AuthInfo, LegacyHttpHandler, McpServerFactory, ServerEventBus } from '@modelcontextprotocol/server';
 import { createMcpHandler, isLegacyRequest, legacyStatelessFallback } from '@modelcontextprotocol/server';
 import type { Config } from '../config.ts';
 import type { InvocationContext, WebHandler } from '../http/context.ts';
 import { findTool, type ToolDefinition } from '../tools/index.ts';
+import { auditPrincipal, auditRpc } from './audit-hooks.ts';
 import { corsHeaders, preflight, readJsonBody, rejectForeign, withHeaders } from './guards.ts';
 import { messagesOf, toolCallName } from './jsonrpc.ts';
 import { createServerFactory, type ServerExtras, toolAllowed } from './server.ts';
@@ -21,6 +22,10 @@ export interface McpEndpointDeps {
   authenticate(request: Request): Promise<AuthOutcome>;
   /** The 403 step-up challenge naming the scopes a tool call needs. */
   insufficientScope(scopes: string[]): Response;
+  /** The server factory; by default one built from `tools`. */
+  factory?: McpServerFactory;
+  /** The change-event bus for subscriptions/listen; by default an in-process one. */
+  bus?: ServerEventBus;
   /** Sessionful 2025-era wiring; when absent 2025 traffic is served statelessly (GET/DELETE get 405). */
   legacy?: (
     request: Request,
@@ -53,6 +58,7 @@ export function createMcpEndpoint(cfg: Config, deps: McpEndpointDeps): WebHandle
     onerror,
     maxRequestBodySize: cfg.maxBodyBytes,
     keepAliveMs: cfg.store.keepAliveMs,
+    bus: deps.bus,
   });
   const stateless: LegacyHttpHandler = legacyStatelessFallback(factory, onerror, {
     maxRequestBodySize: cfg.maxBodyBytes,
@@ -66,17 +72,20 @@ export function createMcpEndpoint(cfg: Config, deps: McpEndpointDeps): WebHandle
 
     const auth = await deps.authenticate(request);
     if (!auth.ok) return withHeaders(auth.response, cors);
+    auditPrincipal(request, auth.authInfo);
 
     let parsedBody: unknown;
     if (request.method === 'POST') {
       const read = await readJsonBody(request, cfg.maxBodyBytes);
       if (!read.ok) return withHeaders(read.response, cors);
       parsedBody = read.body;
+      auditRpc(request, '2025', parsedBody);
       const missing = missingToolScopes(parsedBody, deps.tools, auth.authInfo.scopes);
       if (missing.length) return withHeaders(deps.insufficientScope(missing), cors);
     }
 
     const legacy = await isLegacyRequest(request, parsedBody, { maxRequestBodySize: cfg.maxBodyBytes });
+    auditRpc(request, legacy ? '2025' : '2026-07-28', parsedBody);
     let response: Response;
     if (!legacy) {
       response = await modern.fetch(request, { authInfo: auth.authInfo, parsedBody });

@@ -3,6 +3,7 @@
 import type { AuthInfo, CallToolResult, McpServerFactory, ServerContext } from '@modelcontextprotocol/server';
 import { McpServer } from '@modelcontextprotocol/server';
 import type { ToolContext, ToolDefinition, ToolPrincipal } from '../tools/index.ts';
+import { auditToolOutcome } from './audit-hooks.ts';
 
 export const SERVER_INFO = { name: 'mcp-lambda-stack', version: '0.1.0' };
 
@@ -47,8 +48,28 @@ export function registerTools(server: McpServer, tools: readonly ToolDefinition[
       tool.name,
       { title: tool.title, description: tool.description, inputSchema: tool.inputSchema },
       // The SDK validated args against inputSchema before calling us.
-      (args: unknown, ctx: ServerContext) =>
-        tool.handler(args as never, toolContext(principal, ctx)) as Promise<CallToolResult>,
+      async (args: unknown, ctx: ServerContext) => {
+        const started = Date.now();
+        const tctx = toolContext(principal, ctx);
+        const report = (ok: boolean, error?: unknown) =>
+          auditToolOutcome(ctx.http?.req, {
+            tool: tool.name,
+            rpcId: ctx.mcpReq.id,
+            args,
+            ok,
+            aborted: tctx.signal.aborted,
+            error,
+            ms: Date.now() - started,
+          });
+        try {
+          const result = await tool.handler(args as never, tctx);
+          report(!result.isError, result.isError ? result.content[0]?.text : undefined);
+          return result as CallToolResult;
+        } catch (err) {
+          report(false, err);
+          throw err;
+        }
+      },
     );
   }
 }

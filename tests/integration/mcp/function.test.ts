@@ -13,6 +13,7 @@ const PUBLIC_URL = 'http://127.0.0.1:3000/mcp';
 let issuer: TestIssuer;
 let handler: StreamingHandler;
 let token: string;
+let sessionId: string;
 
 beforeAll(async () => {
   issuer = await startTestIssuer();
@@ -23,6 +24,17 @@ beforeAll(async () => {
   const bundle = path.resolve('dist/mcp/index.mjs');
   handler = (await import(`${pathToFileURL(bundle).href}?fn-test`)).handler;
   token = await issuer.token({ audience: PUBLIC_URL, scope: 'mcp:tools' });
+  const init = await invoke(
+    rpc({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'fn-test', version: '1' } },
+    }),
+  );
+  expect(init.status).toBe(200);
+  sessionId = init.headers['mcp-session-id']!;
+  expect(sessionId).toMatch(/^[A-Za-z0-9_-]{43}$/);
 });
 
 afterAll(async () => {
@@ -38,6 +50,7 @@ function rpc(body: unknown, headers: Record<string, string> = {}): LambdaFunctio
       accept: 'application/json, text/event-stream',
       'mcp-protocol-version': '2025-06-18',
       authorization: `Bearer ${token}`,
+      ...(sessionId ? { 'mcp-session-id': sessionId } : {}),
       ...headers,
     },
   });
@@ -130,11 +143,21 @@ describe('functions/mcp with Function URL events', () => {
     expect(JSON.parse(r.body).error.message).toMatch(/65536 bytes/);
   });
 
-  it('answers GET with 405 (no standalone stream in stateless mode)', async () => {
-    const r = await invoke(
+  it('answers GET without a session id with 400, and PUT with 405', async () => {
+    const get = await invoke(
       functionUrlEvent({ method: 'GET', headers: { accept: 'text/event-stream', authorization: `Bearer ${token}` } }),
     );
-    expect(r.status).toBe(405);
+    expect(get.status).toBe(400);
+    expect(JSON.parse(get.body).error.message).toMatch(/Mcp-Session-Id/);
+    const put = await invoke(
+      functionUrlEvent({ method: 'PUT', headers: { authorization: `Bearer ${token}`, 'mcp-session-id': sessionId } }),
+    );
+    expect(put.status).toBe(405);
+  });
+
+  it('answers an unknown session id with 404', async () => {
+    const r = await invoke(rpc({ jsonrpc: '2.0', id: 9, method: 'tools/list' }, { 'mcp-session-id': 'nope' }));
+    expect(r.status).toBe(404);
   });
 
   it('answers no token with 401 and the PRM challenge', async () => {

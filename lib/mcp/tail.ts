@@ -1,0 +1,55 @@
+// Tailing a stored event stream onto an SSE response: the building block of GET /mcp (2025 era) and
+// GET /sse. Resumable anywhere, because event ids name their stream and position.
+import type { Config } from '../config.ts';
+import type { InvocationContext } from '../http/context.ts';
+import type { EventLog } from '../store/index.ts';
+import { type SseBody, sseComment, sseFrame } from './sse.ts';
+
+export const RETRY_MS = 1_000;
+/** Streams end this long before the invocation deadline, so they close cleanly with a retry hint. */
+export const DEADLINE_MARGIN_MS = 2_000;
+
+/**
+ * Writes every event after `cursor` as it appears, with keepalive comments while idle, until the client
+ * goes away, the stream's maximum duration passes, or the invocation nears its deadline. Then it ends
+ * with a `retry` hint so that the client reconnects (with Last-Event-ID) to whichever instance is next.
+ */
+export function tailStream(opts: {
+  events: EventLog;
+  body: SseBody;
+  cursor: string;
+  ctx: InvocationContext;
+  cfg: Config;
+}): Promise<void> {
+  const { events, body, ctx, cfg } = opts;
+  const endAt = Math.min(Date.now() + cfg.store.streamMaxDurationMs, ctx.deadline - DEADLINE_MARGIN_MS);
+  const stop = new AbortController();
+  const onGone = () => stop.abort();
+  ctx.signal.addEventListener('abort', onGone, { once: true });
+  body.closed.then(onGone);
+  const keepAlive = cfg.store.keepAliveMs > 0 ? cfg.store.keepAliveMs : 60_000;
+  return (async () => {
+    let position = opts.cursor;
+    while (!stop.signal.aborted && body.open) {
+      const left = endAt - Date.now();
+      if (left <= 0) break;
+      let batch: Awaited<ReturnType<EventLog['waitAfter']>>;
+      try {
+        batch = await events.waitAfter(position, { signal: stop.signal, timeoutMs: Math.min(keepAlive, left) });
+      } catch (err) {
+        console.error(JSON.stringify({ level: 'WARN', message: 'stream read failed', error: String(err) }));
+        break;
+      }
+      if (!batch) break;
+      for (const e of batch.events) {
+        if (Object.keys(e.message).length === 0) continue; // a priming placeholder has nothing to deliver
+        body.write(sseFrame({ id: e.id, event: 'message', data: JSON.stringify(e.message) }));
+      }
+      if (batch.events.length === 0 && cfg.store.keepAliveMs > 0) body.write(sseComment('keepalive'));
+      position = batch.cursor;
+    }
+    body.write(`retry: ${RETRY_MS}\n\n`);
+    body.close();
+    ctx.signal.removeEventListener('abort', onGone);
+  })();
+}
