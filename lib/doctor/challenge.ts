@@ -38,7 +38,8 @@ export function parseChallenges(header: string): AuthChallenge[] {
         }
         tail = tail.slice(i + 1);
       } else {
-        value = TOKEN.exec(tail)?.[0] ?? '';
+        // Lenient like real clients: an unquoted value runs to the next comma or space (`scope=mcp:tools`).
+        value = /^[^\s,]*/.exec(tail)?.[0] ?? '';
         tail = tail.slice(value.length);
       }
       current.params[name.toLowerCase()] = value;

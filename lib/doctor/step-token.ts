@@ -50,7 +50,9 @@ export function tokenClaimChecks(
   const aud = audiences(payload);
   if (aud.includes(url)) checks.push(pass('token.aud', 'aud contains the MCP URL', { detail: aud.join(', ') }));
   else {
-    const near = aud.map((a) => ({ a, d: resourceDifferences(url, a) })).find((x) => !x.d.includes('host'));
+    const near = aud
+      .map((a) => ({ a, d: resourceDifferences(url, a) }))
+      .find((x) => !x.d.includes('host') && !x.d.includes('unparsable'));
     checks.push(
       fail(
         'token.aud',

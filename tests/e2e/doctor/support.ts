@@ -46,10 +46,10 @@ export interface TestProxy {
 
 const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'host', 'content-length', 'upgrade']);
 
-async function body(req: IncomingMessage): Promise<Buffer | undefined> {
+async function body(req: IncomingMessage): Promise<Uint8Array<ArrayBuffer> | undefined> {
   const parts: Buffer[] = [];
   for await (const c of req) parts.push(c as Buffer);
-  return parts.length ? Buffer.concat(parts) : undefined;
+  return parts.length ? new Uint8Array(Buffer.concat(parts)) : undefined;
 }
 
 export async function startProxy(mode: ProxyMode = 'pass'): Promise<TestProxy> {
