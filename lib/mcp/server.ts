@@ -21,7 +21,7 @@ export function toolAllowed(tool: ToolDefinition, scopes: readonly string[]): bo
   return tool.requiredScopes.every((s) => scopes.includes(s));
 }
 
-function toolContext(principal: ToolPrincipal, ctx: ServerContext): ToolContext {
+function toolContext(principal: ToolPrincipal, ctx: ServerContext, server: McpServer): ToolContext {
   const progressToken = ctx.mcpReq._meta?.progressToken;
   const requestSignal = ctx.http?.req?.signal;
   const signal = requestSignal ? AbortSignal.any([ctx.mcpReq.signal, requestSignal]) : ctx.mcpReq.signal;
@@ -38,6 +38,10 @@ function toolContext(principal: ToolPrincipal, ctx: ServerContext): ToolContext 
     async log(level, data) {
       await ctx.mcpReq.notify({ method: 'notifications/message', params: { level, data } });
     },
+    async notifySession(data) {
+      if (!ctx.sessionId) return;
+      await server.server.notification({ method: 'notifications/message', params: { level: 'info', data } });
+    },
   };
 }
 
@@ -50,7 +54,7 @@ export function registerTools(server: McpServer, tools: readonly ToolDefinition[
       // The SDK validated args against inputSchema before calling us.
       async (args: unknown, ctx: ServerContext) => {
         const started = Date.now();
-        const tctx = toolContext(principal, ctx);
+        const tctx = toolContext(principal, ctx, server);
         const report = (ok: boolean, error?: unknown) =>
           auditToolOutcome(ctx.http?.req, {
             tool: tool.name,

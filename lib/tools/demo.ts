@@ -49,6 +49,19 @@ export const streamDemo = defineTool({
   },
 });
 
+export const notifyDemo = defineTool({
+  name: 'notify_demo',
+  title: 'Session notification demo',
+  description:
+    "Sends `text` as a log notification on the caller's session stream (GET /mcp or /sse), which may be open on another instance.",
+  inputSchema: z.object({ text: z.string().max(10_000) }),
+  requiredScopes: [],
+  async handler({ text }, { notifySession }) {
+    await notifySession({ text, at: Date.now() });
+    return { content: [{ type: 'text', text: `sent: ${text}` }] };
+  },
+});
+
 export const adminDemo = defineTool({
   name: 'admin_demo',
   title: 'Admin demo',
@@ -60,4 +73,4 @@ export const adminDemo = defineTool({
   },
 });
 
-export const demoTools = [echo, whoami, streamDemo, adminDemo];
+export const demoTools = [echo, whoami, streamDemo, notifyDemo, adminDemo];

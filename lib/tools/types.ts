@@ -16,6 +16,11 @@ export interface ToolContext {
   progress(progress: number, total?: number, message?: string): Promise<void>;
   /** Sends a notifications/message log entry related to this call. */
   log(level: 'debug' | 'info' | 'warning' | 'error', data: unknown): Promise<void>;
+  /**
+   * Sends a notifications/message that belongs to no request: it reaches the caller's session stream
+   * (GET /mcp or the legacy SSE stream), on whichever instance holds it. No-op without a session.
+   */
+  notifySession(data: unknown): Promise<void>;
 }
 
 export interface ToolResult {
