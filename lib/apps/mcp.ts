@@ -9,13 +9,17 @@ import { StoreEventBus } from '../mcp/event-bus.ts';
 import { createServerFactory } from '../mcp/server.ts';
 import { createSessionfulHandler } from '../mcp/sessions.ts';
 import { createStores } from '../store/index.ts';
+import { registerConformanceFixtures } from '../tools/conformance/index.ts';
 import { tools } from '../tools/index.ts';
 
 export function createMcpApp(cfg: Config, overrides: Partial<McpEndpointDeps> = {}): WebHandler {
   const stores = createStores(cfg);
-  const factory = createServerFactory(tools);
+  // Test-only fixtures for the official conformance suite (CONFORMANCE_FIXTURES=true); off by default.
+  const extras = cfg.conformanceFixtures ? registerConformanceFixtures : undefined;
+  const factory = createServerFactory(tools, extras);
   const endpoint = createMcpEndpoint(cfg, {
     tools,
+    extras,
     factory,
     bus: new StoreEventBus(stores.messages),
     legacy: createSessionfulHandler(cfg, { factory, stores }),

@@ -50,7 +50,7 @@ export function missingToolScopes(
 }
 
 export function createMcpEndpoint(cfg: Config, deps: McpEndpointDeps): WebHandler {
-  const factory = createServerFactory(deps.tools, deps.extras);
+  const factory = deps.factory ?? createServerFactory(deps.tools, deps.extras);
   const onerror = (error: Error) =>
     console.error(JSON.stringify({ level: 'WARN', message: 'mcp handler error', error: error.message }));
   const modern = createMcpHandler(factory, {
