@@ -49,7 +49,7 @@ export async function asStep(ctx: StepContext): Promise<Step> {
   ctx.found.asMetadata = answered.doc;
   checks.push(
     pass('as.discovery', 'AS metadata found at a discovery path', {
-      detail: `${answered.url} answers (path ${answered.position} of ${candidates.length}); tried: ${triedText}`,
+      detail: `${answered.url} (path ${answered.position} of ${candidates.length}; ${tried.map((t, i) => `${i + 1}: ${t.outcome}`).join(', ')})`,
       data: { answeredAt: answered.url, tried },
     }),
   );
