@@ -47,7 +47,8 @@ else {
   process.exit(2);
 }
 
-if (entry === source && !process.features?.typescript) {
+// process.features.typescript only exists from 22.10; execArgv guards against re-running forever before that.
+if (entry === source && !process.features?.typescript && !process.execArgv.includes('--experimental-strip-types')) {
   // Type stripping is present but flagged off: run the same launcher again with the flag.
   const r = spawnSync(
     process.execPath,
