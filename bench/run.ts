@@ -1,0 +1,322 @@
+// `npm run bench`: cold init, warm throughput/latency, streaming latency, JWT verification and memory,
+// each next to its reference measured in the same run. Writes bench/results.md and bench/results.png
+// (and the raw numbers to bench/tmp/results.json). About 2-3 minutes on a 2-core machine.
+//
+// Env: BENCH_COLD_RUNS (default 20), BENCH_WARM_SEC (default 10), BENCH_CONNECTIONS (default 10),
+//      BENCH_STREAM_CHUNKS (default 1000), TRAEFIK_BIN (optional: also stream through Traefik).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startHostProcess } from '../tests/support/host.ts';
+import { startTestIssuer } from '../tests/support/issuer.ts';
+import { buildBenchBundles, packageBreakdown, ROOT } from './bundles.ts';
+import { renderPng } from './chart.ts';
+import { type ColdTarget, measureColdInit } from './cold-init.ts';
+import { mcpToolCall, rssKb, runLoad } from './load.ts';
+import {
+  type BenchResults,
+  type ColdRow,
+  chartSpec,
+  goalsOf,
+  renderMarkdown,
+  type StreamRow,
+  type WarmRow,
+} from './report.ts';
+import { summarize } from './stats.ts';
+import { callStreamDemo, type StreamTarget } from './stream-latency.ts';
+
+const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 20);
+const WARM_SEC = Number(process.env.BENCH_WARM_SEC ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const STREAM_CHUNKS = Number(process.env.BENCH_STREAM_CHUNKS ?? 1000);
+const FIRST_CHUNK_CALLS = 30;
+
+const t0 = performance.now();
+const say = (line: string) =>
+  process.stderr.write(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(3)}s] ${line}\n`);
+const mb = (kb: number) => kb / 1024;
+
+async function startReference(
+  kind: 'sdk' | 'raw',
+): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bench/reference/servers.ts'), kind], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      const m = /listening (\d+)/.exec(String(d));
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`${kind} reference exited with ${code}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** One echo call; throws unless it is a 200 carrying the echoed text (so we never benchmark an error page). */
+async function checkEcho(url: string, headers: Record<string, string>, body: string): Promise<void> {
+  const res = await fetch(url, { method: 'POST', headers, body });
+  const text = await res.text();
+  if (res.status !== 200 || !text.includes('hello bench')) {
+    throw new Error(`sanity call to ${url} failed: ${res.status} ${text.slice(0, 300)}`);
+  }
+}
+
+async function warmTarget(
+  label: string,
+  note: string,
+  url: string,
+  pid: number | undefined,
+  headers: Record<string, string>,
+  body: string,
+  beforeMain?: () => void,
+): Promise<WarmRow> {
+  await sleep(1000);
+  const idle = rssKb(pid);
+  await checkEcho(url, headers, body);
+  say(`warm: ${label}: 2 s warm-up`);
+  await runLoad({ url, headers, body, connections: CONNECTIONS, durationSec: 2 });
+  beforeMain?.();
+  say(`warm: ${label}: ${WARM_SEC} s at ${CONNECTIONS} connections`);
+  const r = await runLoad({ url, headers, body, connections: CONNECTIONS, durationSec: WARM_SEC, pid });
+  say(`warm: ${label}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, non-2xx ${r.non2xx}`);
+  return {
+    label,
+    note,
+    rps: r.rps,
+    p50Ms: r.p50Ms,
+    p99Ms: r.p99Ms,
+    maxMs: r.maxMs,
+    requests: r.requests,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    idleRssMb: mb(idle),
+    loadedRssMb: mb(r.peakRssKb),
+  };
+}
+
+async function streamRow(label: string, target: StreamTarget, token: string): Promise<StreamRow> {
+  const first: number[] = [];
+  const firstAfter: number[] = [];
+  for (let i = 0; i < FIRST_CHUNK_CALLS; i++) {
+    const run = await callStreamDemo(target, token, { chunks: 1, intervalMs: 0 });
+    if (run.latencies.length !== 1 || !run.gotResult) throw new Error(`${label}: one-chunk call did not complete`);
+    first.push(run.latencies[0]!);
+    firstAfter.push(run.firstChunkAfterMs);
+  }
+  say(`stream: ${label}: ${STREAM_CHUNKS} chunks, 2 ms apart`);
+  const run = await callStreamDemo(target, token, { chunks: STREAM_CHUNKS, intervalMs: 2 });
+  if (run.latencies.length !== STREAM_CHUNKS || !run.gotResult) {
+    throw new Error(`${label}: got ${run.latencies.length}/${STREAM_CHUNKS} chunks, result ${run.gotResult}`);
+  }
+  const latency = summarize(run.latencies);
+  say(`stream: ${label}: p50 ${latency.median} ms, p99 ${latency.p99} ms`);
+  return {
+    label,
+    chunks: STREAM_CHUNKS,
+    latency,
+    firstChunk: summarize(first),
+    firstChunkAfterRequest: summarize(firstAfter),
+  };
+}
+
+async function freePorts(n: number): Promise<number[]> {
+  const servers = Array.from({ length: n }, () => http.createServer());
+  const ports = await Promise.all(
+    servers.map(
+      (s) =>
+        new Promise<number>((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as AddressInfo).port))),
+    ),
+  );
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+async function traefikRow(issuer: Awaited<ReturnType<typeof startTestIssuer>>): Promise<StreamRow> {
+  const bin = process.env.TRAEFIK_BIN;
+  if (!bin) return { label: 'via Traefik', skipped: 'TRAEFIK_BIN not set' };
+  const { startTraefik } = await import('../local/traefik.ts');
+  const [httpsPort, httpPort, pingPort, hostPort] = await freePorts(4);
+  const publicUrl = `https://mcp.localhost:${httpsPort}/mcp`;
+  const host = await startHostProcess({
+    PORT: String(hostPort),
+    MCP_PUBLIC_URL: publicUrl,
+    AUTH_ISSUER: issuer.issuer,
+  });
+  try {
+    const traefik = await startTraefik({
+      bin,
+      hostPort: hostPort!,
+      asPort: Number(new URL(issuer.issuer).port),
+      httpsPort,
+      httpPort,
+      pingPort,
+      accessLogFile: path.join(ROOT, 'bench', 'tmp', 'traefik-access.log'),
+    });
+    try {
+      const token = await issuer.token({ audience: publicUrl, scope: 'mcp:tools' });
+      return await streamRow('via Traefik', { url: publicUrl, ca: await readFile(traefik.caFile) }, token);
+    } finally {
+      await traefik.stop();
+    }
+  } finally {
+    await host.stop();
+  }
+}
+
+async function jwtBench(): Promise<BenchResults['jwt']> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bench/jwt-verify.ts')], {
+    env: { ...process.env, BENCH_MS: process.env.BENCH_JWT_MS ?? '1500' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  const json = JSON.parse(out.trim().split('\n').pop() ?? '{}');
+  if (code !== 0) say(`jwt: jwt-verify exited with ${code} (JWKS fetched during the warm loop?)`);
+  return json;
+}
+
+// ---- the run ----
+say('building bundles (scripts/build.ts buildAll, plus the reference and investigation probes)');
+const built = await buildBenchBundles();
+const b = Object.fromEntries(built.bundles.map((x) => [x.name, x]));
+
+const issuer = await startTestIssuer();
+const coldEnv = {
+  MCP_PUBLIC_URL: 'http://127.0.0.1:3000/mcp',
+  AUTH_ISSUER: issuer.issuer,
+  AUTH_JWKS_URL: issuer.jwksUrl,
+  AUDIT_SINK: 'stdout',
+};
+const coldTargets: Array<ColdTarget & { note: string; short?: string }> = [
+  { label: 'mcp', bundle: b.mcp!, probe: '401', note: 'dist/mcp (401 path: POST without token)' },
+  { label: 'prm', bundle: b.prm!, probe: 'prm', note: 'dist/prm (GET PRM)' },
+  { label: 'sse', bundle: b.sse!, probe: '401', note: 'dist/sse (POST without token)' },
+  { label: 'reference', bundle: b.reference!, probe: '401', note: 'SDK v2 createMcpHandler + jose + zod (401)' },
+  {
+    label: 'mcp, fetch globals preloaded',
+    short: 'mcp (fetch preloaded)',
+    bundle: b.mcp!,
+    probe: '401',
+    prewarm: true,
+    note: 'diagnostic: Headers/Request/Response loaded before the clock',
+  },
+  {
+    label: 'reference, fetch globals preloaded',
+    short: 'reference (fetch preloaded)',
+    bundle: b.reference!,
+    probe: '401',
+    prewarm: true,
+    note: 'diagnostic: as above',
+  },
+  { label: 'auth-401', bundle: b['auth-401']!, probe: '401', note: 'investigation: lib/auth 401 path, no SDK' },
+  { label: 'sdk-only', bundle: b['sdk-only']!, probe: '401', note: 'investigation: MCP SDK v2 alone' },
+  { label: 'zod-only', bundle: b['zod-only']!, probe: '401', note: 'investigation: zod alone' },
+  { label: 'dynamodb-only', bundle: b['dynamodb-only']!, probe: '401', note: 'investigation: AWS SDK DynamoDB alone' },
+];
+say(`cold init: ${coldTargets.length} targets x ${COLD_RUNS} fresh processes`);
+const cold = await measureColdInit(coldTargets, COLD_RUNS, coldEnv, say);
+const coldRows: ColdRow[] = coldTargets.map((t) => ({
+  ...cold.get(t.label)!,
+  note: t.note,
+  ...(t.short ? { short: t.short } : {}),
+  ...(t.prewarm ? {} : { bytes: t.bundle.bytes, gzipBytes: t.bundle.gzipBytes }),
+}));
+for (const c of coldRows) say(`cold init: ${c.label}: import median ${c.importMs.median.toFixed(1)} ms`);
+
+say('warm: starting the local host (node local/start.ts --no-build) with the test issuer');
+const host = await startHostProcess({ AUTH_ISSUER: issuer.issuer, AUTH_JWKS_URL: issuer.jwksUrl });
+const warm: WarmRow[] = [];
+let jwksFetchesDuringWarmLoad = Number.NaN;
+const stream: StreamRow[] = [];
+try {
+  const token = await issuer.token({ audience: host.mcpUrl, scope: 'mcp:tools', ttlSec: 3600 });
+  const echo = mcpToolCall('echo', { text: 'hello bench' });
+  const jwksPath = new URL(issuer.jwksUrl).pathname;
+  let jwksBefore = 0;
+  warm.push(
+    await warmTarget(
+      'ours',
+      'local host + JWT on every request',
+      host.mcpUrl,
+      host.child.pid,
+      { ...echo.headers, authorization: `Bearer ${token}` },
+      echo.body,
+      () => {
+        jwksBefore = issuer.server.count(jwksPath);
+      },
+    ),
+  );
+  jwksFetchesDuringWarmLoad = issuer.server.count(jwksPath) - jwksBefore;
+  say(`warm: JWKS fetches during the main load: ${jwksFetchesDuringWarmLoad}`);
+  say('warm: diagnostic: a second host with AUTH_DISABLED=true (splits the JWT cost out)');
+  const open = await startHostProcess({ AUTH_DISABLED: 'true' });
+  try {
+    warm.push(
+      await warmTarget(
+        'ours, auth off',
+        'diagnostic: same host, AUTH_DISABLED=true',
+        open.mcpUrl,
+        open.child.pid,
+        echo.headers,
+        echo.body,
+      ),
+    );
+  } finally {
+    await open.stop();
+  }
+  for (const kind of ['sdk', 'raw'] as const) {
+    const ref = await startReference(kind);
+    try {
+      const note = kind === 'sdk' ? 'official SDK v2 createMcpHandler on node:http' : 'raw node:http JSON (ceiling)';
+      warm.push(await warmTarget(kind, note, ref.url, ref.child.pid, echo.headers, echo.body));
+    } finally {
+      await ref.stop();
+    }
+  }
+  say('stream: local host, first-chunk calls');
+  stream.push(await streamRow('local host', { url: host.mcpUrl }, token));
+} finally {
+  await host.stop();
+}
+say(process.env.TRAEFIK_BIN ? 'stream: through Traefik' : 'stream: Traefik skipped: TRAEFIK_BIN not set');
+stream.push(await traefikRow(issuer));
+await issuer.stop();
+
+say('jwt: bench/jwt-verify.ts');
+const jwt = await jwtBench();
+
+const results: BenchResults = {
+  date: new Date().toISOString().slice(0, 16).replace('T', ' '),
+  node: process.versions.node,
+  machine: `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+  runsPerBundle: COLD_RUNS,
+  buildParity: built.parity,
+  cold: coldRows,
+  breakdown: Object.fromEntries(Object.entries(built.metafiles).map(([k, m]) => [k, packageBreakdown(m)])),
+  warm,
+  warmConnections: CONNECTIONS,
+  warmDurationSec: WARM_SEC,
+  jwksFetchesDuringWarmLoad,
+  stream,
+  jwt,
+  elapsedSec: (performance.now() - t0) / 1000,
+};
+await writeFile(path.join(ROOT, 'bench/tmp/results.json'), `${JSON.stringify(results, null, 2)}\n`);
+await writeFile(path.join(ROOT, 'bench/results.md'), renderMarkdown(results));
+await writeFile(path.join(ROOT, 'bench/results.png'), await renderPng(chartSpec(results)));
+for (const g of goalsOf(results)) say(`goal: ${g.goal.name}: ${g.verdict}`);
+say('wrote bench/results.md and bench/results.png');
