@@ -85,7 +85,7 @@ try {
     await ensureTables(probe);
   }
   if (probe.audit.sink === 'dynamodb') {
-    const { documentClientFor, ensureAuditTable } = await import('../lib/audit/sinks.ts');
+    const { documentClientFor, ensureAuditTable } = await import('../lib/audit/dynamodb.ts');
     await ensureAuditTable(documentClientFor(probe.store).client, probe.audit.table);
   }
 

@@ -9,8 +9,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type ChainBreak, type ChainOk, type Entry, verifyChain, verifyEntries } from '../lib/audit/chain.ts';
+import { documentClientFor } from '../lib/audit/dynamodb.ts';
 import { isAuditRecord } from '../lib/audit/record.ts';
-import { documentClientFor, recordFromItem } from '../lib/audit/sinks.ts';
+import { recordFromItem } from '../lib/audit/sinks.ts';
 import { loadConfig } from '../lib/config.ts';
 
 async function fromTable(table: string, partial: boolean): Promise<ChainOk | ChainBreak> {

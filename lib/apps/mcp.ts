@@ -1,38 +1,30 @@
-// Composes the /mcp function's web app from lib parts: audit, auth, tools, stores, the MCP endpoint
-// with the sessionful 2025-era wiring and a cross-instance event bus for subscriptions/listen.
+// Composes the /mcp function's web app: audit, then the SDK-free gate (guards, auth), then the core
+// (SDK, tools, stores, sessions), which is imported on the first authenticated request so that
+// Lambda init, preflights and 401/403 answers never pay for loading the MCP SDK.
 import { createAuditor, withAudit } from '../audit/auditor.ts';
 import { authenticate, insufficientScope, toSdkAuthInfo } from '../auth/index.ts';
 import type { Config } from '../config.ts';
 import type { WebHandler } from '../http/context.ts';
-import { createMcpEndpoint, type McpEndpointDeps } from '../mcp/endpoint.ts';
-import { StoreEventBus } from '../mcp/event-bus.ts';
-import { createServerFactory } from '../mcp/server.ts';
-import { createSessionfulHandler } from '../mcp/sessions.ts';
-import { createStores } from '../store/index.ts';
-import { registerConformanceFixtures } from '../tools/conformance/index.ts';
-import { tools } from '../tools/index.ts';
+import type { McpEndpointDeps } from '../mcp/endpoint.ts';
+import { type AuthenticatedHandler, type AuthOutcome, withGate } from '../mcp/gate.ts';
+
+/** The bearer check every protected route shares, in the shape the gate wants. */
+export function bearerAuth(cfg: Config) {
+  return async (request: Request): Promise<AuthOutcome> => {
+    const result = await authenticate(request, cfg);
+    return result.ok
+      ? { ok: true, authInfo: toSdkAuthInfo(result.principal, cfg) }
+      : { ok: false, response: result.response };
+  };
+}
 
 export function createMcpApp(cfg: Config, overrides: Partial<McpEndpointDeps> = {}): WebHandler {
-  const stores = createStores(cfg);
-  // Test-only fixtures for the official conformance suite (CONFORMANCE_FIXTURES=true); off by default.
-  const extras = cfg.conformanceFixtures ? registerConformanceFixtures : undefined;
-  const factory = createServerFactory(tools, extras);
-  const endpoint = createMcpEndpoint(cfg, {
-    tools,
-    extras,
-    factory,
-    bus: new StoreEventBus(stores.messages),
-    legacy: createSessionfulHandler(cfg, { factory, stores }),
-    async authenticate(request) {
-      const result = await authenticate(request, cfg);
-      return result.ok
-        ? { ok: true, authInfo: toSdkAuthInfo(result.principal, cfg) }
-        : { ok: false, response: result.response };
-    },
-    insufficientScope: (scopes) => insufficientScope(cfg, scopes),
-    ...overrides,
-  });
-  return audited(cfg, endpoint);
+  let core: Promise<AuthenticatedHandler> | undefined;
+  const loadCore = () =>
+    (core ??= import('./mcp-core.ts').then((m) =>
+      m.createCore(cfg, (scopes) => insufficientScope(cfg, scopes), overrides),
+    ));
+  return audited(cfg, withGate(cfg, overrides.authenticate ?? bearerAuth(cfg), loadCore));
 }
 
 /** One audit record per request; records are flushed before the invocation ends. */

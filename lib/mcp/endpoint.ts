@@ -1,4 +1,4 @@
-// The /mcp web handler: guards, authentication, per-tool scope step-up, then era routing.
+// The /mcp web handler: the gate (guards, authentication), per-tool scope step-up, then era routing.
 // 2026-07-28 traffic goes to the SDK's createMcpHandler; 2025-era traffic (the SDK's own
 // isLegacyRequest decides) goes to the legacy handler: the sessionful wiring when one is given,
 // else the SDK's stateless fallback.
@@ -6,13 +6,17 @@ import type { AuthInfo, LegacyHttpHandler, McpServerFactory, ServerEventBus } fr
 import { createMcpHandler, isLegacyRequest, legacyStatelessFallback } from '@modelcontextprotocol/server';
 import type { Config } from '../config.ts';
 import type { InvocationContext, WebHandler } from '../http/context.ts';
+
+export type { AuthOutcome } from './gate.ts';
+
 import { findTool, type ToolDefinition } from '../tools/index.ts';
-import { auditPrincipal, auditRpc } from './audit-hooks.ts';
-import { corsHeaders, preflight, readJsonBody, rejectForeign, withHeaders } from './guards.ts';
+import { auditRpc } from './audit-hooks.ts';
+import { type AuthOutcome, withGate } from './gate.ts';
+import { readJsonBody } from './guards.ts';
 import { messagesOf, toolCallName } from './jsonrpc.ts';
 import { createServerFactory, type ServerExtras, toolAllowed } from './server.ts';
 
-export type AuthOutcome = { ok: true; authInfo: AuthInfo } | { ok: false; response: Response };
+export type McpCore = (request: Request, authInfo: AuthInfo, ctx: InvocationContext) => Promise<Response>;
 
 export interface McpEndpointDeps {
   tools: readonly ToolDefinition[];
@@ -49,7 +53,11 @@ export function missingToolScopes(
   return [...missing];
 }
 
-export function createMcpEndpoint(cfg: Config, deps: McpEndpointDeps): WebHandler {
+/**
+ * Everything /mcp does after the gate: body limits and parsing, per-tool scope step-up (403), and era
+ * routing. It loads the MCP SDK; the gate (lib/mcp/gate.ts) does not.
+ */
+export function createMcpCore(cfg: Config, deps: Omit<McpEndpointDeps, 'authenticate'>): McpCore {
   const factory = deps.factory ?? createServerFactory(deps.tools, deps.extras);
   const onerror = (error: Error) =>
     console.error(JSON.stringify({ level: 'WARN', message: 'mcp handler error', error: error.message }));
@@ -64,36 +72,28 @@ export function createMcpEndpoint(cfg: Config, deps: McpEndpointDeps): WebHandle
     maxRequestBodySize: cfg.maxBodyBytes,
   });
 
-  return async (request, ctx) => {
-    if (request.method === 'OPTIONS') return preflight(request, cfg, 'GET, POST, DELETE, OPTIONS');
-    const foreign = rejectForeign(request, cfg);
-    if (foreign) return foreign;
-    const cors = corsHeaders(request, cfg);
-
-    const auth = await deps.authenticate(request);
-    if (!auth.ok) return withHeaders(auth.response, cors);
-    auditPrincipal(request, auth.authInfo);
-
+  const core: McpCore = async (request, authInfo, ctx) => {
     let parsedBody: unknown;
     if (request.method === 'POST') {
       const read = await readJsonBody(request, cfg.maxBodyBytes);
-      if (!read.ok) return withHeaders(read.response, cors);
+      if (!read.ok) return read.response;
       parsedBody = read.body;
       auditRpc(request, '2025', parsedBody);
-      const missing = missingToolScopes(parsedBody, deps.tools, auth.authInfo.scopes);
-      if (missing.length) return withHeaders(deps.insufficientScope(missing), cors);
+      const missing = missingToolScopes(parsedBody, deps.tools, authInfo.scopes);
+      if (missing.length) return deps.insufficientScope(missing);
     }
 
     const legacy = await isLegacyRequest(request, parsedBody, { maxRequestBodySize: cfg.maxBodyBytes });
     auditRpc(request, legacy ? '2025' : '2026-07-28', parsedBody);
-    let response: Response;
-    if (!legacy) {
-      response = await modern.fetch(request, { authInfo: auth.authInfo, parsedBody });
-    } else if (deps.legacy) {
-      response = await deps.legacy(request, { authInfo: auth.authInfo, parsedBody }, ctx);
-    } else {
-      response = await stateless(request, { authInfo: auth.authInfo, parsedBody });
-    }
-    return withHeaders(response, cors);
+    if (!legacy) return modern.fetch(request, { authInfo, parsedBody });
+    if (deps.legacy) return deps.legacy(request, { authInfo, parsedBody }, ctx);
+    return stateless(request, { authInfo, parsedBody });
   };
+  return core;
+}
+
+/** The whole /mcp handler: the SDK-free gate, then the core. */
+export function createMcpEndpoint(cfg: Config, deps: McpEndpointDeps): WebHandler {
+  const core = createMcpCore(cfg, deps);
+  return withGate(cfg, deps.authenticate, async () => core);
 }

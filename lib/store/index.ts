@@ -8,12 +8,12 @@
 //   Errors: StoreUnavailableError (-> 503), StoreItemTooLarge, SessionExistsError, StoreContentionError
 
 import type { Config } from '../config.ts';
-import { createDynamoStores, type DynamoStoreOptions } from './dynamodb.ts';
+import type { DynamoStoreOptions } from './dynamodb.ts';
 import { memoryStores } from './memory.ts';
 import type { Stores } from './types.ts';
 
-export { createDynamoStores, type DynamoStoreOptions } from './dynamodb.ts';
-export { ensureTables, type TableDefinition, TTL_ATTRIBUTE, tableDefinitions } from './dynamodb-tables.ts';
+export type { DynamoStoreOptions } from './dynamodb.ts';
+export type { TableDefinition } from './dynamodb-tables.ts';
 export { SessionExistsError, StoreContentionError, StoreItemTooLarge, StoreUnavailableError } from './errors.ts';
 export { eventIdFor, newSessionId, type ParsedEventId, parseEventId } from './ids.ts';
 export { DEFAULT_MAX_MESSAGE_BYTES } from './logs.ts';
@@ -31,6 +31,33 @@ let sharedDynamo: Stores | undefined;
  */
 export function createStores(cfg: Config, options?: DynamoStoreOptions): Stores {
   if (cfg.store.kind === 'memory') return memoryStores(cfg, options);
-  sharedDynamo ??= createDynamoStores(cfg, options);
+  sharedDynamo ??= lazyStores(() => import('./dynamodb.ts').then((m) => m.createDynamoStores(cfg, options)));
   return sharedDynamo;
+}
+
+/**
+ * Stores whose implementation loads on first use. The DynamoDB implementation pulls in the AWS SDK;
+ * loading it on the first store call keeps it out of cold start (and out of the 401 and PRM paths).
+ */
+function lazyStores(load: () => Promise<Stores>): Stores {
+  let loaded: Promise<Stores> | undefined;
+  const get = () => (loaded ??= load());
+  const part = <K extends 'sessions' | 'events' | 'messages'>(key: K): Stores[K] =>
+    new Proxy({} as Stores[K], {
+      get:
+        (_target, method: string) =>
+        async (...args: unknown[]) => {
+          const impl = (await get())[key] as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+          return impl[method]!(...args);
+        },
+    });
+  return { kind: 'dynamodb', sessions: part('sessions'), events: part('events'), messages: part('messages') };
+}
+
+/** Creates the DynamoDB tables when missing (local host with STORE=dynamodb). Loads the AWS SDK. */
+export async function ensureTables(
+  cfg: Config,
+  options?: Parameters<typeof import('./dynamodb-tables.ts').ensureTables>[1],
+): Promise<Record<string, 'created' | 'existed'>> {
+  return (await import('./dynamodb-tables.ts')).ensureTables(cfg, options);
 }

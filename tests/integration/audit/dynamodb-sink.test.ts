@@ -4,18 +4,14 @@ import { fileURLToPath } from 'node:url';
 import { DeleteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuditor, withAudit } from '../../../lib/audit/auditor.ts';
-import type { AuditRecord } from '../../../lib/audit/record.ts';
 import {
-  BY_DAY_INDEX,
   documentClientFor,
   dynamoDbSink,
   ensureAuditTable,
-  principalKey,
   queryAuditByPrincipal,
-  recordFromItem,
-  sinksFor,
-  stdoutSink,
-} from '../../../lib/audit/sinks.ts';
+} from '../../../lib/audit/dynamodb.ts';
+import type { AuditRecord } from '../../../lib/audit/record.ts';
+import { BY_DAY_INDEX, principalKey, recordFromItem, sinksFor, stdoutSink } from '../../../lib/audit/sinks.ts';
 import { type Config, loadConfig } from '../../../lib/config.ts';
 import { testContext } from '../../../lib/http/context.ts';
 import { startDynalite } from './dynalite.ts';

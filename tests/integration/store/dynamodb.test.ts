@@ -3,15 +3,15 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../../lib/config.ts';
+import { createDynamoStores } from '../../../lib/store/dynamodb.ts';
+import { tableDefinitions } from '../../../lib/store/dynamodb-tables.ts';
 import {
-  createDynamoStores,
   createStores,
   type DynamoStoreOptions,
   ensureTables,
   newSessionId,
   type Stores,
   StoreUnavailableError,
-  tableDefinitions,
 } from '../../../lib/store/index.ts';
 import { baseConfig, storeContract } from '../../unit/store/contract.ts';
 import { type DynaliteServer, startDynalite } from './dynalite-server.ts';

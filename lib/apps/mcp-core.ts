@@ -1,0 +1,30 @@
+// The part of the /mcp app that needs the MCP SDK, the tools (zod) and the stores. lib/apps/mcp.ts
+// imports it on the first authenticated request, so cold start and refusals stay light.
+import type { Config } from '../config.ts';
+import { createMcpCore, type McpCore, type McpEndpointDeps } from '../mcp/endpoint.ts';
+import { StoreEventBus } from '../mcp/event-bus.ts';
+import { createServerFactory } from '../mcp/server.ts';
+import { createSessionfulHandler } from '../mcp/sessions.ts';
+import { createStores } from '../store/index.ts';
+import { registerConformanceFixtures } from '../tools/conformance/index.ts';
+import { tools } from '../tools/index.ts';
+
+export function createCore(
+  cfg: Config,
+  insufficientScope: (scopes: string[]) => Response,
+  overrides: Partial<McpEndpointDeps> = {},
+): McpCore {
+  const stores = createStores(cfg);
+  // Test-only fixtures for the official conformance suite (CONFORMANCE_FIXTURES=true); off by default.
+  const extras = cfg.conformanceFixtures ? registerConformanceFixtures : undefined;
+  const factory = createServerFactory(tools, extras);
+  return createMcpCore(cfg, {
+    tools,
+    extras,
+    factory,
+    bus: new StoreEventBus(stores.messages),
+    legacy: createSessionfulHandler(cfg, { factory, stores }),
+    insufficientScope,
+    ...overrides,
+  });
+}
