@@ -61,7 +61,9 @@ export function createLegacySseHandler(cfg: Config, deps: { factory: McpServerFa
     }
     const body = sseBody();
     body.write(sseFrame({ event: 'endpoint', data: endpointFor(session.id) }));
-    ctx.waitUntil(tailStream({ events, body, cursor, ctx, cfg }));
+    const id = session.id;
+    const alive = async () => (await sessions.get(id)) !== undefined;
+    ctx.waitUntil(tailStream({ events, body, cursor, ctx, cfg, alive }));
     return new Response(body.stream, { status: 200, headers: SSE_HEADERS });
   }
 

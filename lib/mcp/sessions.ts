@@ -220,7 +220,9 @@ export function createSessionfulHandler(cfg: Config, deps: SessionfulDeps) {
     }
     const body = sseBody();
     if (supportsPriming(session.protocolVersion)) body.write(sseFrame({ id: cursor, data: '', retryMs: RETRY_MS }));
-    ctx.waitUntil(tailStream({ events, body, cursor, ctx, cfg }));
+    const id = session.id;
+    const alive = async () => (await sessions.get(id)) !== undefined;
+    ctx.waitUntil(tailStream({ events, body, cursor, ctx, cfg, alive }));
     return new Response(body.stream, { status: 200, headers: { ...SSE_HEADERS, 'mcp-session-id': session.id } });
   }
 

@@ -8,6 +8,8 @@ import { type SseBody, sseComment, sseFrame } from './sse.ts';
 export const RETRY_MS = 1_000;
 /** Streams end this long before the invocation deadline, so they close cleanly with a retry hint. */
 export const DEADLINE_MARGIN_MS = 2_000;
+/** How often an open stream checks that its session still exists (one consistent read). */
+export const ALIVE_CHECK_MS = 5_000;
 
 /**
  * Writes every event after `cursor` as it appears, with keepalive comments while idle, until the client
@@ -20,8 +22,12 @@ export function tailStream(opts: {
   cursor: string;
   ctx: InvocationContext;
   cfg: Config;
+  /** False once the session is gone (deleted or expired): the stream then ends without a retry hint. */
+  alive?: () => Promise<boolean>;
+  aliveEveryMs?: number;
 }): Promise<void> {
   const { events, body, ctx, cfg } = opts;
+  const aliveEvery = opts.aliveEveryMs ?? ALIVE_CHECK_MS;
   const endAt = Math.min(Date.now() + cfg.store.streamMaxDurationMs, ctx.deadline - DEADLINE_MARGIN_MS);
   const stop = new AbortController();
   const onGone = () => stop.abort();
@@ -30,12 +36,25 @@ export function tailStream(opts: {
   const keepAlive = cfg.store.keepAliveMs > 0 ? cfg.store.keepAliveMs : 60_000;
   return (async () => {
     let position = opts.cursor;
+    let gone = false;
+    let lastWrite = Date.now();
+    let nextCheck = Date.now() + aliveEvery;
     while (!stop.signal.aborted && body.open) {
-      const left = endAt - Date.now();
+      const now = Date.now();
+      const left = endAt - now;
       if (left <= 0) break;
+      // A deleted session's stream must not stay open until its maximum duration: nothing would
+      // ever be written to it again. The check is cheap next to the event log's idle polling.
+      if (opts.alive && now >= nextCheck) {
+        nextCheck = now + aliveEvery;
+        gone = !(await opts.alive().catch(() => true));
+        if (gone) break;
+      }
+      const idleFor = Math.max(0, keepAlive - (now - lastWrite));
+      const waitMs = Math.max(1, Math.min(idleFor, left, opts.alive ? nextCheck - now : left));
       let batch: Awaited<ReturnType<EventLog['waitAfter']>>;
       try {
-        batch = await events.waitAfter(position, { signal: stop.signal, timeoutMs: Math.min(keepAlive, left) });
+        batch = await events.waitAfter(position, { signal: stop.signal, timeoutMs: waitMs });
       } catch (err) {
         console.error(JSON.stringify({ level: 'WARN', message: 'stream read failed', error: String(err) }));
         break;
@@ -44,11 +63,16 @@ export function tailStream(opts: {
       for (const e of batch.events) {
         if (Object.keys(e.message).length === 0) continue; // a priming placeholder has nothing to deliver
         body.write(sseFrame({ id: e.id, event: 'message', data: JSON.stringify(e.message) }));
+        lastWrite = Date.now();
       }
-      if (batch.events.length === 0 && cfg.store.keepAliveMs > 0) body.write(sseComment('keepalive'));
+      if (cfg.store.keepAliveMs > 0 && Date.now() - lastWrite >= keepAlive) {
+        body.write(sseComment('keepalive'));
+        lastWrite = Date.now();
+      }
       position = batch.cursor;
     }
-    body.write(`retry: ${RETRY_MS}\n\n`);
+    // A live stream ends with a retry hint so the client resumes on the next instance; a dead one must not.
+    if (!gone) body.write(`retry: ${RETRY_MS}\n\n`);
     body.close();
     ctx.signal.removeEventListener('abort', onGone);
   })();
