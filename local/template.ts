@@ -19,6 +19,8 @@ export interface FunctionSpec {
   memoryMb: number;
   routes: RouteSpec[];
   streaming: boolean;
+  /** Metadata.BuildProperties: the esbuild settings SAM uses, which scripts/build.ts applies too. */
+  buildProperties: Record<string, unknown>;
 }
 
 interface RawTemplate {
@@ -58,6 +60,7 @@ export function loadTemplate(file: string): FunctionSpec[] {
       memoryMb: Number(props.MemorySize ?? globals.MemorySize ?? 128),
       routes,
       streaming: fnUrl?.InvokeMode === 'RESPONSE_STREAM',
+      buildProperties: (res.Metadata?.BuildProperties as Record<string, unknown> | undefined) ?? {},
     });
   }
   return out;

@@ -1,7 +1,7 @@
-// Bundles every function declared in template.yaml into dist/<name>/index.mjs: ESM, minified,
-// tree-shaken, with source maps and Node built-ins left external. Code splitting puts what a function
-// imports lazily (the MCP SDK, zod, the AWS SDK) into dist/<name>/chunks/, so Lambda init compiles
-// only the small entry: V8 parse/compile time grows with the size of what is imported at start.
+// Bundles every function declared in template.yaml into dist/<name>/index.mjs with the esbuild settings
+// of its Metadata.BuildProperties (what `sam build` uses): ESM, minified, source maps, Node built-ins
+// external. Code splitting puts what a function imports lazily (the MCP SDK, zod, the AWS SDK) into
+// dist/<name>/chunks/, so Lambda init compiles only the small entry: V8 compile time grows with size.
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,25 +14,30 @@ export function bundlePath(fn: FunctionSpec): string {
   return path.join(ROOT, 'dist', fn.name, 'index.mjs');
 }
 
-function options(fn: FunctionSpec): esbuild.BuildOptions {
+/**
+ * esbuild options from the function's Metadata.BuildProperties in template.yaml, so the local host runs
+ * bundles built exactly as `sam build` builds them (only the output file name differs: index.mjs).
+ */
+export function esbuildOptions(fn: FunctionSpec): esbuild.BuildOptions {
+  const p = fn.buildProperties;
+  const banner = (p.Banner as string[] | undefined)?.find((b) => b.startsWith('js='))?.slice(3);
+  const outExt = (p.OutExtension as string[] | undefined)?.find((e) => e.startsWith('.js='))?.slice(4) ?? '.js';
   return {
     entryPoints: { index: path.join(ROOT, fn.entry) },
     outdir: path.dirname(bundlePath(fn)),
-    outExtension: { '.js': '.mjs' },
-    splitting: true,
-    chunkNames: 'chunks/[name]-[hash]',
+    outExtension: { '.js': outExt },
     bundle: true,
     platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    minify: true,
-    treeShaking: true,
-    sourcemap: true,
+    format: (p.Format as esbuild.Format | undefined) ?? 'cjs',
+    target: (p.Target as string | undefined) ?? 'node22',
+    minify: p.Minify !== false,
+    sourcemap: p.Sourcemap === true,
+    splitting: p.Splitting === true,
+    chunkNames: (p.ChunkNames as string | undefined) ?? 'chunk-[hash]',
     legalComments: 'none',
     metafile: true,
     logLevel: 'silent',
-    // Some dependencies are CommonJS and call require(); ESM bundles need it defined.
-    banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
+    ...(banner ? { banner: { js: banner } } : {}),
   };
 }
 
@@ -42,7 +47,7 @@ export async function buildAll(opts: { template?: string; watch?: boolean; onReb
   for (const fn of fns) {
     if (opts.watch) {
       const ctx = await esbuild.context({
-        ...options(fn),
+        ...esbuildOptions(fn),
         plugins: [
           {
             name: 'notify',
@@ -56,7 +61,7 @@ export async function buildAll(opts: { template?: string; watch?: boolean; onReb
       await ctx.watch();
     } else {
       rmSync(path.dirname(bundlePath(fn)), { recursive: true, force: true });
-      const r = await esbuild.build(options(fn));
+      const r = await esbuild.build(esbuildOptions(fn));
       const outs = Object.entries(r.metafile?.outputs ?? {}).filter(([f]) => f.endsWith('.mjs'));
       const entry = outs.find(([f]) => f.endsWith('/index.mjs'));
       results.push({
