@@ -108,8 +108,15 @@ async function progress(ctx: ServerContext, value: number, total: number): Promi
   await ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken, progress: value, total } });
 }
 
+/**
+ * Server->client requests go on the stream of the tools/call they serve (as the reference everything
+ * server does): ctx.mcpReq.elicitInput/requestSampling alone send them unrelated, i.e. to the session's
+ * standalone GET stream, which the client may not have opened yet.
+ */
+const onCallStream = (ctx: ServerContext) => ({ relatedRequestId: ctx.mcpReq.id });
+
 async function elicit(ctx: ServerContext, params: ElicitRequestFormParams): Promise<CallToolResult> {
-  const result = await ctx.mcpReq.elicitInput(params);
+  const result = await ctx.mcpReq.elicitInput(params, onCallStream(ctx));
   return text(`Elicitation completed: action=${result.action}, content=${JSON.stringify(result.content ?? {})}`);
 }
 
@@ -227,10 +234,10 @@ export function registerConformanceTools(server: McpServer): void {
       inputSchema: z.object({ prompt: z.string().describe('The prompt to send to the LLM') }),
     },
     async ({ prompt }, ctx) => {
-      const result = await ctx.mcpReq.requestSampling({
-        messages: [{ role: 'user', content: { type: 'text', text: prompt } }],
-        maxTokens: 100,
-      });
+      const result = await ctx.mcpReq.requestSampling(
+        { messages: [{ role: 'user', content: { type: 'text', text: prompt } }], maxTokens: 100 },
+        onCallStream(ctx),
+      );
       const content = Array.isArray(result.content) ? result.content[0] : result.content;
       const reply = content && content.type === 'text' ? content.text : JSON.stringify(content);
       return text(`LLM response: ${reply}`);
@@ -244,17 +251,20 @@ export function registerConformanceTools(server: McpServer): void {
       inputSchema: z.object({ message: z.string().describe('The message to show the user') }),
     },
     async ({ message }, ctx) => {
-      const result = await ctx.mcpReq.elicitInput({
-        message,
-        requestedSchema: {
-          type: 'object',
-          properties: {
-            username: { type: 'string', description: "User's response" },
-            email: { type: 'string', description: "User's email address" },
+      const result = await ctx.mcpReq.elicitInput(
+        {
+          message,
+          requestedSchema: {
+            type: 'object',
+            properties: {
+              username: { type: 'string', description: "User's response" },
+              email: { type: 'string', description: "User's email address" },
+            },
+            required: ['username', 'email'],
           },
-          required: ['username', 'email'],
         },
-      });
+        onCallStream(ctx),
+      );
       return text(`User response: action=${result.action}, content=${JSON.stringify(result.content ?? {})}`);
     },
   );

@@ -3,7 +3,11 @@
 // /mcp web app (guards, auth-off, era routing) by the SDK v1 client the suite itself uses.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolResultSchema,
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMcpApp } from '../../../lib/apps/mcp.ts';
 import { loadConfig } from '../../../lib/config.ts';
@@ -165,5 +169,32 @@ describe('conformance fixtures with CONFORMANCE_FIXTURES=true', () => {
       argument: { name: 'arg1', value: 'par' },
     });
     expect(done.completion.values).toEqual(['paris', 'park', 'party']);
+  });
+
+  it('round-trips sampling and elicitation on the tool call stream (2025 session)', async () => {
+    const client = await connect(true);
+    const asked: string[] = [];
+    client.setRequestHandler(CreateMessageRequestSchema, async (req) => {
+      asked.push(`sampling:${JSON.stringify(req.params.messages[0]!.content)}`);
+      return { role: 'assistant', content: { type: 'text', text: 'hi from the client' }, model: 'm' };
+    });
+    client.setRequestHandler(ElicitRequestSchema, async (req) => {
+      const props = (req.params as { requestedSchema: { properties: Record<string, unknown> } }).requestedSchema
+        .properties;
+      asked.push(`elicit:${Object.keys(props).join(',')}`);
+      return { action: 'accept', content: { username: 'u', email: 'e@example.com' } };
+    });
+    const sampled = await client.callTool({ name: 'test_sampling', arguments: { prompt: 'ping?' } });
+    expect(sampled.content).toEqual([{ type: 'text', text: 'LLM response: hi from the client' }]);
+    const elicited = await client.callTool({ name: 'test_elicitation', arguments: { message: 'who?' } });
+    expect((elicited.content as Array<{ text: string }>)[0]!.text).toContain('action=accept');
+    await client.callTool({ name: 'test_elicitation_sep1034_defaults', arguments: {} });
+    await client.callTool({ name: 'test_elicitation_sep1330_enums', arguments: {} });
+    expect(asked).toEqual([
+      'sampling:{"type":"text","text":"ping?"}',
+      'elicit:username,email',
+      'elicit:name,age,score,status,verified',
+      'elicit:untitledSingle,titledSingle,legacyEnum,untitledMulti,titledMulti',
+    ]);
   });
 });
