@@ -62,6 +62,17 @@ export const notifyDemo = defineTool({
   },
 });
 
+export const failDemo = defineTool({
+  name: 'fail_demo',
+  title: 'Failing tool demo',
+  description: 'Always throws: shows how a failing tool reaches the client (isError) and the audit log (tool_error).',
+  inputSchema: z.object({ message: z.string().max(1_000).default('fail_demo failed on purpose') }),
+  requiredScopes: [],
+  async handler({ message }) {
+    throw new Error(message);
+  },
+});
+
 export const adminDemo = defineTool({
   name: 'admin_demo',
   title: 'Admin demo',
@@ -73,4 +84,4 @@ export const adminDemo = defineTool({
   },
 });
 
-export const demoTools = [echo, whoami, streamDemo, notifyDemo, adminDemo];
+export const demoTools = [echo, whoami, streamDemo, notifyDemo, failDemo, adminDemo];

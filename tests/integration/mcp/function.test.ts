@@ -81,7 +81,7 @@ describe('functions/mcp with Function URL events', () => {
     expect(r.status).toBe(200);
     const [msg] = sseMessages(r.body).length ? sseMessages(r.body) : [JSON.parse(r.body)];
     const names = ((msg!.result as { tools: Array<{ name: string }> }).tools ?? []).map((t) => t.name).sort();
-    expect(names).toEqual(['echo', 'notify_demo', 'stream_demo', 'whoami']);
+    expect(names).toEqual(['echo', 'fail_demo', 'notify_demo', 'stream_demo', 'whoami']);
   });
 
   it('calls echo', async () => {
