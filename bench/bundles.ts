@@ -1,96 +1,96 @@
-// Builds what the cold-init benchmark imports, into bench/tmp/bundles/<name>/index.mjs:
-// - mcp, prm, sse: the real function bundles from scripts/build.ts `buildAll()` (what SAM deploys),
-//   copied out of dist/ so a concurrent rebuild cannot change them mid-run;
-// - reference: bench/reference/sdk-entry.ts (official SDK + web-standard transport + jose + zod);
-// - auth-401: bench/probes/auth-401.ts, the /mcp 401 path without the MCP SDK (what a lazily loaded
-//   SDK would leave on the cold path), and bench/probes/{sdk,zod,dynamodb}-only.ts, each dependency alone,
-//   for the investigation figures.
-// The extra bundles use BUNDLE_OPTIONS, a copy of scripts/build.ts's options; `parity` reports whether
-// building functions/mcp.ts with them gives the very bytes buildAll() wrote (so "minified the same way" holds).
+// Builds what the cold-init benchmark imports, into bench/tmp/bundles/<name>/ (never into the shared
+// dist/, which other runs rebuild and clean at any time), all with scripts/build.ts `esbuildOptions()`,
+// i.e. the template's BuildProperties (minified, ESM, code splitting into chunks/), only the outdir differs:
+// - mcp, prm, sse: every function of template.yaml, exactly as `buildAll()` and `sam build` build them;
+// - reference: bench/reference/sdk-entry.ts (official SDK + web-standard transport + jose + zod), with the
+//   /mcp function's options;
+// - auth-401, sdk-only, zod-only, dynamodb-only: investigation probes (bench/probes/), same options.
 //
-//   buildBenchBundles(): Promise<{ bundles: BenchBundle[], parity: boolean, metafiles: Record<string, Metafile> }>
-//   packageBreakdown(metafile, output): Array<{ pkg, bytes }>   bytes in the output per npm package (or 'lib/…')
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
+//   buildBenchBundles(): Promise<{ bundles: BenchBundle[], metafiles }>
+//   packageBreakdown(metafile, which?): Array<{ pkg, bytes }>   bytes per npm package (or 'lib/…') in the
+//     entry file only ('entry') or in the entry and all its chunks ('all')
+import { rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
-import { buildAll } from '../scripts/build.ts';
+import { loadTemplate } from '../local/template.ts';
+import { esbuildOptions } from '../scripts/build.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const OUT = path.join(ROOT, 'bench', 'tmp', 'bundles');
-
-export const BUNDLE_OPTIONS: esbuild.BuildOptions = {
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node22',
-  minify: true,
-  treeShaking: true,
-  sourcemap: true,
-  legalComments: 'none',
-  metafile: true,
-  logLevel: 'silent',
-  banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
-};
 
 export interface BenchBundle {
   name: string;
   file: string;
   /** How the probe calls it: a Lambda streaming handler or a fetch-style handler. */
   kind: 'lambda' | 'fetch';
+  /** The entry file (what init compiles) */
   bytes: number;
   gzipBytes: number;
+  /** Entry plus every chunk it may import lazily */
+  totalBytes: number;
+  totalGzipBytes: number;
 }
 
-async function sized(name: string, file: string, kind: BenchBundle['kind']): Promise<BenchBundle> {
-  const buf = await readFile(file);
-  return { name, file, kind, bytes: buf.length, gzipBytes: gzipSync(buf, { level: 9 }).length };
-}
-
-async function buildOne(entry: string, name: string): Promise<{ file: string; metafile: esbuild.Metafile }> {
-  const file = path.join(OUT, name, 'index.mjs');
-  const r = await esbuild.build({ ...BUNDLE_OPTIONS, entryPoints: [path.join(ROOT, entry)], outfile: file });
-  return { file, metafile: r.metafile! };
+async function sized(name: string, dir: string, kind: BenchBundle['kind'], meta: esbuild.Metafile) {
+  const files = Object.keys(meta.outputs).filter((f) => f.endsWith('.mjs'));
+  let totalBytes = 0;
+  let totalGzipBytes = 0;
+  let bytes = 0;
+  let gzipBytes = 0;
+  for (const f of files) {
+    const buf = await readFile(path.resolve(ROOT, f));
+    const gz = gzipSync(buf, { level: 9 }).length;
+    totalBytes += buf.length;
+    totalGzipBytes += gz;
+    if (f.endsWith('/index.mjs')) {
+      bytes = buf.length;
+      gzipBytes = gz;
+    }
+  }
+  const file = path.join(dir, 'index.mjs');
+  return { name, file, kind, bytes, gzipBytes, totalBytes, totalGzipBytes } satisfies BenchBundle;
 }
 
 export async function buildBenchBundles() {
-  await buildAll();
+  const fns = loadTemplate(path.join(ROOT, 'template.yaml'));
+  const mcpFn = fns.find((f) => f.name === 'mcp');
+  if (!mcpFn) throw new Error('template.yaml has no mcp function');
   const bundles: BenchBundle[] = [];
-  for (const fn of ['mcp', 'prm', 'sse']) {
-    const file = path.join(OUT, fn, 'index.mjs');
-    await mkdir(path.dirname(file), { recursive: true });
-    await copyFile(path.join(ROOT, 'dist', fn, 'index.mjs'), file);
-    bundles.push(await sized(fn, file, 'lambda'));
-  }
-  const ref = await buildOne('bench/reference/sdk-entry.ts', 'reference');
-  bundles.push(await sized('reference', ref.file, 'fetch'));
-  const auth = await buildOne('bench/probes/auth-401.ts', 'auth-401');
-  bundles.push(await sized('auth-401', auth.file, 'lambda'));
-  for (const probe of ['sdk-only', 'zod-only', 'dynamodb-only']) {
-    const b = await buildOne(`bench/probes/${probe}.ts`, probe);
-    bundles.push(await sized(probe, b.file, 'fetch'));
-  }
-  const mirror = await buildOne('functions/mcp.ts', 'mcp-mirror');
-  const parity = (await readFile(mirror.file)).equals(await readFile(path.join(OUT, 'mcp', 'index.mjs')));
-  return {
-    bundles,
-    parity,
-    metafiles: { mcp: mirror.metafile, reference: ref.metafile, 'auth-401': auth.metafile } as Record<
-      string,
-      esbuild.Metafile
-    >,
+  const metafiles: Record<string, esbuild.Metafile> = {};
+  const build = async (name: string, options: esbuild.BuildOptions, kind: BenchBundle['kind']) => {
+    const dir = path.join(OUT, name);
+    rmSync(dir, { recursive: true, force: true });
+    const r = await esbuild.build({ ...options, outdir: dir });
+    metafiles[name] = r.metafile!;
+    bundles.push(await sized(name, dir, kind, r.metafile!));
   };
+  for (const fn of fns) await build(fn.name, esbuildOptions(fn), 'lambda');
+  const like = (entry: string) => ({ ...esbuildOptions(mcpFn), entryPoints: { index: path.join(ROOT, entry) } });
+  await build('reference', like('bench/reference/sdk-entry.ts'), 'fetch');
+  for (const probe of ['auth-401', 'sdk-only', 'zod-only', 'dynamodb-only']) {
+    await build(probe, like(`bench/probes/${probe}.ts`), probe === 'auth-401' ? 'lambda' : 'fetch');
+  }
+  return { bundles, metafiles };
 }
 
 /** Groups an output's bytes by npm package (scoped names kept whole) or by our own top folder. */
-export function packageBreakdown(metafile: esbuild.Metafile): Array<{ pkg: string; bytes: number }> {
-  const out = Object.entries(metafile.outputs).find(([f]) => f.endsWith('.mjs'));
+export function packageBreakdown(
+  metafile: esbuild.Metafile,
+  which: 'entry' | 'all' = 'all',
+): Array<{ pkg: string; bytes: number }> {
+  const outs = Object.entries(metafile.outputs).filter(
+    ([f]) => f.endsWith('.mjs') && (which === 'all' || f.endsWith('/index.mjs')),
+  );
   const totals = new Map<string, number>();
-  for (const [input, { bytesInOutput }] of Object.entries(out?.[1].inputs ?? {})) {
-    const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
-    const key = m ? m[1]! : input.split('/').slice(0, 2).join('/');
-    totals.set(key, (totals.get(key) ?? 0) + bytesInOutput);
+  for (const [, out] of outs) {
+    for (const [input, { bytesInOutput }] of Object.entries(out.inputs)) {
+      const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+      const key = m ? m[1]! : input.split('/').slice(0, 2).join('/');
+      totals.set(key, (totals.get(key) ?? 0) + bytesInOutput);
+    }
   }
   return [...totals].map(([pkg, bytes]) => ({ pkg, bytes })).sort((a, b) => b.bytes - a.bytes);
 }

@@ -13,6 +13,8 @@ export interface ColdRow {
   short?: string;
   bytes?: number;
   gzipBytes?: number;
+  totalBytes?: number;
+  totalGzipBytes?: number;
   importMs: Summary;
   firstResponseMs: Summary;
   rssMb: Summary;
@@ -47,7 +49,6 @@ export interface BenchResults {
   node: string;
   machine: string;
   runsPerBundle: number;
-  buildParity: boolean;
   cold: ColdRow[];
   breakdown: Record<string, Array<{ pkg: string; bytes: number }>>;
   warm: WarmRow[];
@@ -128,14 +129,18 @@ export function renderMarkdown(r: BenchResults): string {
     '',
     `Each bundle is imported in a fresh Node process (no compile cache), ${r.runsPerBundle} runs each, the bundles interleaved.`,
     '"import" is `await import(bundle)`, which constructs the app at module scope; "first response" adds the first request',
-    "(POST /mcp without a token, or GET of the PRM) handled in process; RSS is that process's median RSS after it. esbuild options are those of scripts/build.ts",
-    `(${r.buildParity ? 'checked: rebuilding functions/mcp.ts with the bench copy of the options gives identical bytes' : 'WARNING: the bench copy of the options no longer reproduces dist/mcp byte for byte'}).`,
+    "(POST /mcp without a token, or GET of the PRM) handled in process; RSS is that process's median RSS after it.",
+    "Every bundle is built with scripts/build.ts `esbuildOptions()` (the template's BuildProperties: minified ESM, code",
+    'splitting); the reference and the probes with the /mcp function\'s options. "entry" is the file init loads; "total"',
+    'adds the chunks it may import lazily.',
     '',
     row([
       'bundle',
       'what',
-      'size',
-      'gzip',
+      'entry',
+      'entry gzip',
+      'total',
+      'total gzip',
       'import min',
       'median',
       'p95',
@@ -144,7 +149,7 @@ export function renderMarkdown(r: BenchResults): string {
       'RSS MB',
       'status',
     ]),
-    row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---']),
+    row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---']),
   );
   for (const c of r.cold) {
     L.push(
@@ -153,6 +158,8 @@ export function renderMarkdown(r: BenchResults): string {
         c.note,
         kb(c.bytes),
         kb(c.gzipBytes),
+        kb(c.totalBytes),
+        kb(c.totalGzipBytes),
         fmt(c.importMs.min),
         fmt(c.importMs.median),
         fmt(c.importMs.p95),
@@ -163,7 +170,7 @@ export function renderMarkdown(r: BenchResults): string {
       ]),
     );
   }
-  L.push('', 'Bytes in each bundle by package (esbuild metafile), largest first:', '');
+  L.push('', 'Bytes by package (esbuild metafile), largest first:', '');
   for (const [name, rows] of Object.entries(r.breakdown)) {
     L.push(
       `- **${name}**: ${rows
@@ -280,13 +287,7 @@ export function renderMarkdown(r: BenchResults): string {
 }
 
 export function chartSpec(r: BenchResults): Record<string, unknown> {
-  const bar = (
-    title: string,
-    values: Array<{ k: string; v: number; s?: string }>,
-    axis: string,
-    width = 260,
-    log = false,
-  ) => ({
+  const bar = (title: string, values: Array<{ k: string; v: number; s?: string }>, axis: string, width = 260) => ({
     title,
     width,
     height: 160,
@@ -295,7 +296,7 @@ export function chartSpec(r: BenchResults): Record<string, unknown> {
     encoding: {
       x: { field: 'k', type: 'nominal', title: null, sort: null, axis: { labelAngle: -30 } },
       xOffset: { field: 's' },
-      y: { field: 'v', type: 'quantitative', title: axis, ...(log ? { scale: { type: 'log' } } : {}) },
+      y: { field: 'v', type: 'quantitative', title: axis },
       color: { field: 's', type: 'nominal', title: null },
     },
   });
@@ -326,7 +327,7 @@ export function chartSpec(r: BenchResults): Record<string, unknown> {
       {
         hconcat: [
           bar('Cold init, median ms (fresh process)', cold, 'ms', 440),
-          bar('Warm tools/call echo, req/s (10 conns, log scale)', rps, 'req/s', 260, true),
+          bar('Warm tools/call echo, req/s (10 connections)', rps, 'req/s'),
         ],
         resolve: { scale: { color: 'independent' } },
       },

@@ -11,11 +11,11 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startHostProcess } from '../tests/support/host.ts';
 import { startTestIssuer } from '../tests/support/issuer.ts';
 import { buildBenchBundles, packageBreakdown, ROOT } from './bundles.ts';
 import { renderPng } from './chart.ts';
 import { type ColdTarget, measureColdInit } from './cold-init.ts';
+import { startBenchHost } from './host.ts';
 import { mcpToolCall, rssKb, runLoad } from './load.ts';
 import {
   type BenchResults,
@@ -150,7 +150,7 @@ async function traefikRow(issuer: Awaited<ReturnType<typeof startTestIssuer>>): 
   const { startTraefik } = await import('../local/traefik.ts');
   const [httpsPort, httpPort, pingPort, hostPort] = await freePorts(4);
   const publicUrl = `https://mcp.localhost:${httpsPort}/mcp`;
-  const host = await startHostProcess({
+  const host = await startBenchHost({
     PORT: String(hostPort),
     MCP_PUBLIC_URL: publicUrl,
     AUTH_ISSUER: issuer.issuer,
@@ -190,7 +190,7 @@ async function jwtBench(): Promise<BenchResults['jwt']> {
 }
 
 // ---- the run ----
-say('building bundles (scripts/build.ts buildAll, plus the reference and investigation probes)');
+say('building bundles with scripts/build.ts esbuildOptions() (functions, SDK reference, investigation probes)');
 const built = await buildBenchBundles();
 const b = Object.fromEntries(built.bundles.map((x) => [x.name, x]));
 
@@ -233,12 +233,19 @@ const coldRows: ColdRow[] = coldTargets.map((t) => ({
   ...cold.get(t.label)!,
   note: t.note,
   ...(t.short ? { short: t.short } : {}),
-  ...(t.prewarm ? {} : { bytes: t.bundle.bytes, gzipBytes: t.bundle.gzipBytes }),
+  ...(t.prewarm
+    ? {}
+    : {
+        bytes: t.bundle.bytes,
+        gzipBytes: t.bundle.gzipBytes,
+        totalBytes: t.bundle.totalBytes,
+        totalGzipBytes: t.bundle.totalGzipBytes,
+      }),
 }));
 for (const c of coldRows) say(`cold init: ${c.label}: import median ${c.importMs.median.toFixed(1)} ms`);
 
-say('warm: starting the local host (node local/start.ts --no-build) with the test issuer');
-const host = await startHostProcess({ AUTH_ISSUER: issuer.issuer, AUTH_JWKS_URL: issuer.jwksUrl });
+say('warm: starting the local host (local/host.ts on the bench copies of the bundles) with the test issuer');
+const host = await startBenchHost({ AUTH_ISSUER: issuer.issuer, AUTH_JWKS_URL: issuer.jwksUrl });
 const warm: WarmRow[] = [];
 let jwksFetchesDuringWarmLoad = Number.NaN;
 const stream: StreamRow[] = [];
@@ -252,7 +259,7 @@ try {
       'ours',
       'local host + JWT on every request',
       host.mcpUrl,
-      host.child.pid,
+      host.pid,
       { ...echo.headers, authorization: `Bearer ${token}` },
       echo.body,
       () => {
@@ -263,14 +270,14 @@ try {
   jwksFetchesDuringWarmLoad = issuer.server.count(jwksPath) - jwksBefore;
   say(`warm: JWKS fetches during the main load: ${jwksFetchesDuringWarmLoad}`);
   say('warm: diagnostic: a second host with AUTH_DISABLED=true (splits the JWT cost out)');
-  const open = await startHostProcess({ AUTH_DISABLED: 'true' });
+  const open = await startBenchHost({ AUTH_DISABLED: 'true' });
   try {
     warm.push(
       await warmTarget(
         'ours, auth off',
         'diagnostic: same host, AUTH_DISABLED=true',
         open.mcpUrl,
-        open.child.pid,
+        open.pid,
         echo.headers,
         echo.body,
       ),
@@ -304,9 +311,13 @@ const results: BenchResults = {
   node: process.versions.node,
   machine: `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
   runsPerBundle: COLD_RUNS,
-  buildParity: built.parity,
   cold: coldRows,
-  breakdown: Object.fromEntries(Object.entries(built.metafiles).map(([k, m]) => [k, packageBreakdown(m)])),
+  breakdown: {
+    'mcp entry': packageBreakdown(built.metafiles.mcp!, 'entry'),
+    'mcp entry + chunks': packageBreakdown(built.metafiles.mcp!),
+    'prm entry': packageBreakdown(built.metafiles.prm!, 'entry'),
+    'reference entry': packageBreakdown(built.metafiles.reference!, 'entry'),
+  },
   warm,
   warmConnections: CONNECTIONS,
   warmDurationSec: WARM_SEC,
