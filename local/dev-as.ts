@@ -168,7 +168,9 @@ function buildConfiguration(opts: DevAuthServerOptions, interactionBase: string)
     },
     jwks: { keys: [jwk] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
-    scopes: ['openid', 'offline_access', 'profile', 'email'],
+    // The MCP scopes are listed too, so that DCR requests naming them (as the SDK's and real clients' do) are
+    // accepted; which of them a user actually gets is decided per user at login (finishLogin).
+    scopes: ['openid', 'offline_access', 'profile', 'email', ...MCP_SCOPES],
     claims: { openid: ['sub'], profile: ['name', 'preferred_username'], email: ['email', 'email_verified'] },
     async findAccount(_ctx, sub) {
       const user = DEV_USERS.find((u) => u.username === sub);
@@ -250,8 +252,12 @@ async function finishLogin(
   const grant = details.grantId
     ? ((await provider.Grant.find(details.grantId)) ?? new provider.Grant({ accountId: user.username, clientId }))
     : new provider.Grant({ accountId: user.username, clientId });
-  const oidcScopes = requested.filter((s) => ['openid', 'offline_access', 'profile', 'email'].includes(s));
+  const oidcScopes = requested.filter(
+    (s) => ['openid', 'offline_access', 'profile', 'email'].includes(s) || user.scopes.includes(s),
+  );
   if (oidcScopes.length) grant.addOIDCScope(oidcScopes.join(' '));
+  const refused = requested.filter((s) => (MCP_SCOPES as readonly string[]).includes(s) && !user.scopes.includes(s));
+  if (refused.length) grant.rejectOIDCScope(refused.join(' '));
   const resourceScopes = requested.filter((s) => (MCP_SCOPES as readonly string[]).includes(s));
   const resource = typeof params.resource === 'string' && params.resource ? params.resource : undefined;
   // Without a resource parameter the token is for the default resource (see defaultResource below).

@@ -37,7 +37,6 @@ defineLoginFlow({
   // OIDC scopes (the MCP scopes are resource-server scopes there), so DCR with scope "mcp:tools" is 400
   // invalid_client_metadata. Fix in local/dev-as.ts: list MCP_SCOPES in `scopes` and grant/reject them as OIDC
   // scopes per user in finishLogin as well (verified by hand to keep aud = resource and per-user scopes).
-  dcrScopeRefused: 'the embedded AS refuses DCR with a scope (400 invalid_client_metadata)',
 });
 
 describe('tokens the resource server refuses (embedded AS)', () => {

@@ -53,7 +53,6 @@ defineLoginFlow({
   // Keycloak then disables refresh tokens for the client, and 26.7.3 with the resource-indicators feature answers the
   // code exchange with 500 (NullPointerException in TokenPostProcessorContext.refreshToken()). The SDK flow is
   // therefore proven here with the pre-registered public client (see defineLoginFlow).
-  offlineAccessRefused: 'Keycloak: offline_access is 400 not_allowed (the users lack the offline_access role)',
 });
 
 describe.skipIf(Boolean(skipReason))('tokens the resource server refuses (Keycloak)', () => {
