@@ -33,6 +33,14 @@ async function shutdown(code: number): Promise<never> {
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 
+/** The token command as this stack needs it: the defaults need no variables, other ports and URLs do. */
+function tokenCommand(publicUrl: string): string {
+  const vars: string[] = [];
+  if (process.env.AS_PORT && process.env.AS_PORT !== '8080') vars.push(`AS_PORT=${process.env.AS_PORT}`);
+  if (publicUrl !== 'http://127.0.0.1:3000/mcp') vars.push(`MCP_PUBLIC_URL=${publicUrl}`);
+  return `${vars.length ? `${vars.join(' ')} ` : ''}npm run token -- --scope "mcp:tools mcp:admin"`;
+}
+
 function portVar(name: string, fallback: number): number {
   const raw = process.env[name];
   const n = raw === undefined || raw === '' ? fallback : Number(raw);
@@ -131,7 +139,7 @@ try {
     `  Legacy SSE          ${origin}/sse`,
     `  Authorization server ${process.env.AUTH_ISSUER ?? '(none)'} (${asKind})`,
     '  Dev users           dev / dev (mcp:tools mcp:admin), viewer / viewer (mcp:tools)',
-    '  Access token        npm run token -- --scope "mcp:tools mcp:admin"',
+    `  Access token        ${tokenCommand(publicUrl)}`,
     `  MCP Inspector       npx @modelcontextprotocol/inspector, transport "Streamable HTTP", URL ${publicUrl}`,
     '                      client id mcp-inspector (pre-registered) or let it register (DCR); log in as dev / dev',
     `  Functions from      ${path.relative(process.cwd(), path.join(ROOT, 'template.yaml')) || 'template.yaml'}; bundles in dist/`,

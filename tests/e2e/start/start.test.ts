@@ -113,7 +113,9 @@ describe('npm start (AS=embedded, PORT and AS_PORT set)', () => {
 
   it('prints the dev users, the token command and how to connect MCP Inspector', () => {
     expect(banner('Dev users')).toBe('dev / dev (mcp:tools mcp:admin), viewer / viewer (mcp:tools)');
-    expect(banner('Access token')).toBe('npm run token -- --scope "mcp:tools mcp:admin"');
+    expect(banner('Access token')).toBe(
+      `AS_PORT=${asPort} MCP_PUBLIC_URL=${mcpUrl} npm run token -- --scope "mcp:tools mcp:admin"`,
+    );
     const inspector = banner('MCP Inspector');
     expect(inspector).toContain('npx @modelcontextprotocol/inspector');
     expect(inspector).toContain('Streamable HTTP');
