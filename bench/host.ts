@@ -3,7 +3,7 @@
 // handling as local/start.ts does it for PORT=0 (MCP_PUBLIC_URL from the bound port unless given).
 //
 //   node bench/host.ts            prints `MCP endpoint <url>` once the bundles are loaded
-//   startBenchHost(env): Promise<{ mcpUrl, pid, stop() }>   runs the above as a child process
+//   startBenchHost(env, nodeArgs?): Promise<{ mcpUrl, pid, stop() }>   runs the above as a child process
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,8 +18,8 @@ export interface BenchHost {
   stop(): Promise<void>;
 }
 
-export async function startBenchHost(env: Record<string, string>): Promise<BenchHost> {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url)], {
+export async function startBenchHost(env: Record<string, string>, nodeArgs: string[] = []): Promise<BenchHost> {
+  const child = spawn(process.execPath, [...nodeArgs, fileURLToPath(import.meta.url)], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -10,10 +10,24 @@
 import { createHash } from 'node:crypto';
 
 export function canonicalJson(value: unknown): string {
-  return write(value, new Set());
+  return write(value, []);
 }
 
-function write(value: unknown, seen: Set<object>): string {
+// Quoted keys, memoised: audit records repeat the same few dozen keys. Bounded so that caller-chosen
+// keys (tool arguments) cannot grow it without limit.
+const quotedKeys = new Map<string, string>();
+function quoteKey(k: string): string {
+  let q = quotedKeys.get(k);
+  if (q === undefined) {
+    q = JSON.stringify(k);
+    if (quotedKeys.size < 512) quotedKeys.set(k, q);
+  }
+  return q;
+}
+
+// `stack` holds the objects being written (the path from the root): a cycle is an object already on it.
+// Plain loops rather than filter/sort/map chains: this runs for every audit record (hash chain).
+function write(value: unknown, stack: object[]): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'string':
@@ -29,25 +43,33 @@ function write(value: unknown, seen: Set<object>): string {
       throw new TypeError(`canonicalJson: ${typeof value} has no JSON form`);
   }
   const obj = value as object;
-  if (seen.has(obj)) throw new TypeError('canonicalJson: cyclic structure');
-  seen.add(obj);
+  if (stack.includes(obj)) throw new TypeError('canonicalJson: cyclic structure');
+  stack.push(obj);
   try {
     const toJSON = (obj as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON === 'function') return write(toJSON.call(obj), seen);
+    if (typeof toJSON === 'function') return write(toJSON.call(obj), stack);
     if (Array.isArray(obj)) {
-      return `[${obj.map((v) => (v === undefined || typeof v === 'function' ? 'null' : write(v, seen))).join(',')}]`;
+      let out = '[';
+      for (let i = 0; i < obj.length; i++) {
+        const v = obj[i];
+        if (i > 0) out += ',';
+        out += v === undefined || typeof v === 'function' ? 'null' : write(v, stack);
+      }
+      return `${out}]`;
     }
-    const entries = Object.keys(obj)
-      .filter((k) => {
-        const v = (obj as Record<string, unknown>)[k];
-        return v !== undefined && typeof v !== 'function';
-      })
-      // Default sort compares UTF-16 code units, which is what RFC 8785 section 3.2.3 asks for.
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${write((obj as Record<string, unknown>)[k], seen)}`);
-    return `{${entries.join(',')}}`;
+    // Default sort compares UTF-16 code units, which is what RFC 8785 section 3.2.3 asks for.
+    const keys = Object.keys(obj).sort();
+    let out = '{';
+    let first = true;
+    for (const k of keys) {
+      const v = (obj as Record<string, unknown>)[k];
+      if (v === undefined || typeof v === 'function') continue;
+      out += `${first ? '' : ','}${quoteKey(k)}:${write(v, stack)}`;
+      first = false;
+    }
+    return `${out}}`;
   } finally {
-    seen.delete(obj);
+    stack.pop();
   }
 }
 

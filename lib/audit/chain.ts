@@ -45,9 +45,11 @@ export function createChain(stream: string = newStreamId()): Chain {
     stream,
     link<T extends object>(record: T): T & ChainFields {
       // Round-trip through JSON so that what is hashed is exactly what any sink will write back.
-      const plain = JSON.parse(JSON.stringify(record)) as T;
+      const plain = JSON.parse(JSON.stringify(record)) as T & { hash?: string };
+      delete plain.hash;
       const linked = { ...plain, stream, seq, prev } as T & ChainFields;
-      linked.hash = hashRecord(linked);
+      // hashRecord(linked) without its copy: linked has no `hash` member yet.
+      linked.hash = sha256Hex(prev + canonicalJson(linked));
       seq += 1;
       prev = linked.hash;
       return linked;

@@ -41,6 +41,20 @@ export function anonymousPrincipal(cfg: Pick<Config, 'auth'>): Principal {
   };
 }
 
+type VerifyModule = typeof import('./verify.ts');
+let verifyModule: Promise<VerifyModule> | undefined;
+
+/** The verifier, imported once: a dynamic import() per request costs a module-map lookup and promise jobs. */
+function loadVerify(): Promise<VerifyModule> {
+  if (!verifyModule) {
+    verifyModule = import('./verify.ts');
+    verifyModule.catch(() => {
+      verifyModule = undefined; // a failed load is retried by the next request
+    });
+  }
+  return verifyModule;
+}
+
 function fail(response: Response, reason: string): AuthResult {
   return { ok: false, response, status: response.status, reason };
 }
@@ -55,7 +69,7 @@ export async function authenticate(request: Request, cfg: Config): Promise<AuthR
   let principal: Principal;
   try {
     // Loaded on first use: keeps jose off the cold no-token path.
-    const { verifyAccessToken } = await import('./verify.ts');
+    const { verifyAccessToken } = await loadVerify();
     principal = await verifyAccessToken(bearer.token, cfg.auth);
   } catch (err) {
     const authErr = err instanceof AuthError ? err : new AuthError('invalid_token', 'The access token is invalid');
