@@ -28,6 +28,7 @@ import {
 } from 'jose';
 import type { AuthConfig } from '../config.ts';
 import { AuthError } from './errors.ts';
+import { clearVerifiedTokens } from './token-cache.ts';
 
 export type KeySourceConfig = Pick<AuthConfig, 'issuer' | 'jwksUrl' | 'jwksTimeoutMs' | 'jwksCooldownMs'>;
 type RemoteSet = ReturnType<typeof createRemoteJWKSet>;
@@ -152,6 +153,7 @@ export async function keyResolverFor(cfg: KeySourceConfig): Promise<JWTVerifyGet
 }
 
 export function resetJwksCaches(): void {
+  clearVerifiedTokens();
   keySets.clear();
   jwksUris.clear();
 }

@@ -19,6 +19,8 @@
 // OIDC ID-token claim (`nonce`, `at_hash`, `c_hash`) and no scope at all. An ID token also normally
 // fails the audience check, since its `aud` is the client id.
 //
+// Tokens that passed every rule are remembered for up to 30 s (token-cache.ts), exp re-checked on each use.
+//
 // Error descriptions are fixed strings; no claim value and never the token reaches them.
 
 import { decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from 'jose';
@@ -26,6 +28,7 @@ import type { AuthConfig } from '../config.ts';
 import { AuthError } from './errors.ts';
 import { keyResolverFor } from './jwks.ts';
 import type { Principal } from './principal.ts';
+import { cachedPrincipal, rememberPrincipal, verifiedTokenKey } from './token-cache.ts';
 
 export type VerifyConfig = Pick<
   AuthConfig,
@@ -146,6 +149,11 @@ function principalFrom(payload: JWTPayload, auth: VerifyConfig): Principal {
 
 export async function verifyAccessToken(token: string, auth: VerifyConfig): Promise<Principal> {
   if (token.length > auth.maxTokenBytes) throw invalid('The access token is too large');
+  // A token that passed everything below moments ago, with exp re-checked now (token-cache.ts says why
+  // this is the same decision the full path would make).
+  const cacheKey = verifiedTokenKey(token);
+  const cached = cachedPrincipal(auth, cacheKey, Date.now(), auth.clockToleranceSec);
+  if (cached) return cached;
   checkHeader(token, auth);
   try {
     const getKey = await keyResolverFor(auth);
@@ -156,7 +164,9 @@ export async function verifyAccessToken(token: string, auth: VerifyConfig): Prom
       clockTolerance: auth.clockToleranceSec,
       requiredClaims: ['exp'],
     });
-    return principalFrom(payload, auth);
+    const principal = principalFrom(payload, auth);
+    rememberPrincipal(auth, cacheKey, principal, Date.now());
+    return principal;
   } catch (err) {
     throw fromJose(err);
   }
