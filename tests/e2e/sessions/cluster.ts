@@ -88,7 +88,9 @@ export async function startCluster(
     token: (sub = 'alice', scope = 'mcp:tools') => issuer.token({ audience: PUBLIC_URL, sub, scope }),
     startInstance,
     async stop() {
-      await Promise.all(instances.map((i) => i.host.stop()));
+      // host.stop() waits for 'exit', which a SIGKILLed instance already emitted (its exitCode stays null).
+      const running = instances.filter((i) => i.host.child.exitCode === null && i.host.child.signalCode === null);
+      await Promise.all(running.map((i) => i.host.stop()));
       await dynalite?.close();
       await issuer.stop();
     },
