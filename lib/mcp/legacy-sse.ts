@@ -27,6 +27,24 @@ export function endpointFor(sessionId: string): string {
   return `/messages/?sessionId=${encodeURIComponent(sessionId)}`;
 }
 
+/** Processing continues this long before the invocation deadline at most. */
+const WORK_MARGIN_MS = 1_000;
+
+/**
+ * The request the server sees while processing a message after the 202: the same URL and headers,
+ * but a signal that only ends at the invocation deadline. The POST's own signal aborts as soon as
+ * the 202 has been delivered (the client is done with that exchange), which would cancel every tool
+ * that honours its signal (stream_demo did: "The operation was aborted").
+ */
+export function detachedRequest(request: Request, deadline: number): Request {
+  const left = Math.max(1, deadline - Date.now() - WORK_MARGIN_MS);
+  return new Request(request.url, {
+    method: request.method,
+    headers: request.headers,
+    signal: AbortSignal.timeout(left),
+  });
+}
+
 export function createLegacySseHandler(cfg: Config, deps: { factory: McpServerFactory; stores: Stores }) {
   const { sessions, events, messages } = deps.stores;
 
@@ -118,7 +136,7 @@ export function createLegacySseHandler(cfg: Config, deps: { factory: McpServerFa
       return rpcErrorResponse(400, INVALID_REQUEST, 'Invalid Request: expected a JSON-RPC message');
     await sessions.touch(session.id);
     ctx.waitUntil(
-      process(session, list, authInfo, request).catch((err) =>
+      process(session, list, authInfo, detachedRequest(request, ctx.deadline)).catch((err) =>
         console.error(JSON.stringify({ level: 'ERROR', message: 'legacy SSE message failed', error: String(err) })),
       ),
     );
