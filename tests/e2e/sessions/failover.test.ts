@@ -10,6 +10,7 @@ import {
   openLegacySse,
   postMessage,
   readSse,
+  type SseEvent,
   startCluster,
 } from './cluster.ts';
 
@@ -24,7 +25,7 @@ afterAll(async () => {
   await c?.stop();
 });
 
-const texts = (events: Array<{ data: string }>) =>
+const texts = (events: SseEvent[]) =>
   events.filter((e) => e.data !== '').map((e) => json(e).params?.data?.text as string | undefined);
 
 describe('kill instance A mid-stream (STORE=dynamodb)', () => {
