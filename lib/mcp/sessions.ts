@@ -18,7 +18,7 @@ import { isRequest, isResponse, openSessionServer, pumpReplies } from './exchang
 import { INVALID_REQUEST, messagesOf, rpcErrorResponse, SERVICE_UNAVAILABLE } from './jsonrpc.ts';
 import { principalOf } from './server.ts';
 import { SSE_HEADERS, sseBody, sseFrame } from './sse.ts';
-import { RETRY_MS, tailStream } from './tail.ts';
+import { END_OF_STREAM, RETRY_MS, tailStream } from './tail.ts';
 
 export const STANDALONE_STREAM = 'standalone';
 /** Channel on which a client's replies to server->client requests reach the instance that waits for them. */
@@ -183,6 +183,8 @@ export function createSessionfulHandler(cfg: Config, deps: SessionfulDeps) {
     const pump = pumpReplies(messages, repliesChannel(s.id), opened.transport, opened.extra, stopReplies.signal);
     const work = (async () => {
       await Promise.all(requests.map((r) => opened.transport.request(r, opened.extra, emit)));
+      // A client resuming this stream elsewhere learns that it is complete.
+      await record(s.id, streamKey, END_OF_STREAM as unknown as JSONRPCMessage);
       stopReplies.abort();
       await pump;
       await opened.close();

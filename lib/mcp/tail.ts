@@ -8,6 +8,18 @@ import { type SseBody, sseComment, sseFrame } from './sse.ts';
 export const RETRY_MS = 1_000;
 /** Streams end this long before the invocation deadline, so they close cleanly with a retry hint. */
 export const DEADLINE_MARGIN_MS = 2_000;
+/**
+ * Appended to a POST's reply stream once every response of that POST is in the log. A GET that
+ * resumes the stream (Last-Event-ID) ends when it reaches the marker, instead of polling a finished
+ * stream until its maximum duration. Never sent to a client.
+ */
+export const END_OF_STREAM = { jsonrpc: '2.0', method: 'mcp-lambda-stack/end-of-stream' } as const;
+
+/** Pure predicate: the stored message is the end-of-stream marker. */
+export function isEndOfStream(m: unknown): boolean {
+  return (m as { method?: unknown } | null)?.method === END_OF_STREAM.method && !('id' in (m as object));
+}
+
 /** How often an open stream checks that its session still exists (one consistent read). */
 export const ALIVE_CHECK_MS = 5_000;
 
@@ -37,6 +49,7 @@ export function tailStream(opts: {
   return (async () => {
     let position = opts.cursor;
     let gone = false;
+    let finished = false;
     let lastWrite = Date.now();
     let nextCheck = Date.now() + aliveEvery;
     while (!stop.signal.aborted && body.open) {
@@ -62,17 +75,23 @@ export function tailStream(opts: {
       if (!batch) break;
       for (const e of batch.events) {
         if (Object.keys(e.message).length === 0) continue; // a priming placeholder has nothing to deliver
+        if (isEndOfStream(e.message)) {
+          finished = true;
+          break;
+        }
         body.write(sseFrame({ id: e.id, event: 'message', data: JSON.stringify(e.message) }));
         lastWrite = Date.now();
       }
+      if (finished) break;
       if (cfg.store.keepAliveMs > 0 && Date.now() - lastWrite >= keepAlive) {
         body.write(sseComment('keepalive'));
         lastWrite = Date.now();
       }
       position = batch.cursor;
     }
-    // A live stream ends with a retry hint so the client resumes on the next instance; a dead one must not.
-    if (!gone) body.write(`retry: ${RETRY_MS}\n\n`);
+    // A live stream ends with a retry hint so the client resumes on the next instance; a dead or
+    // finished one must not.
+    if (!gone && !finished) body.write(`retry: ${RETRY_MS}\n\n`);
     body.close();
     ctx.signal.removeEventListener('abort', onGone);
   })();

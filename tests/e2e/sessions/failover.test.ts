@@ -132,14 +132,18 @@ describe('kill instance A mid-stream (STORE=dynamodb)', () => {
     const resumed = await client.get(c.b.mcp, sessionId, { 'last-event-id': last });
     expect(resumed.status).toBe(200);
     const done = await resumed.next((e) => e.data !== '' && json(e).id === 42, 10_000);
+    // The stream is complete: the resumed GET ends by itself rather than polling until its maximum duration.
+    const ended = await Promise.race([resumed.ended, new Promise((r) => setTimeout(() => r('open'), 3_000))]);
     resumed.close();
     const all = [...got, ...resumed.events.filter((e) => e.data !== '')];
-    return { done: json(done), all };
+    return { done: json(done), all, ended };
   }
 
   it('a POST reply stream dropped by the client resumes on another instance: the rest, exactly once', async () => {
-    const { done, all } = await dropMidCall();
+    const { done, all, ended } = await dropMidCall();
     expect(done.id).toBe(42);
+    expect(ended).toBe('end');
+    expect(all.at(-1)!.id).toBe(all.find((e) => json(e).id === 42)!.id); // nothing after the response
     const ids = all.map((e) => e.id);
     expect(new Set(ids).size).toBe(ids.length);
     const progress = all.filter((e) => json(e).method === 'notifications/progress').map((e) => json(e).params.progress);
