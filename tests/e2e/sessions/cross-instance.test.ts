@@ -115,6 +115,25 @@ describe.each(['dynamodb', 'memory'] as const)('sessions across instances (STORE
         expect(json(reply).result.content[0].text).toBe(`ping ${i}`);
         if (i > 1) latencies.push(reply.at - t0);
       }
+      // After an idle second the poller has backed off to its cap (200 ms): the worst case.
+      const idle: number[] = [];
+      for (let i = 20; i < 25; i++) {
+        await new Promise((r) => setTimeout(r, 1_200));
+        const t0 = performance.now();
+        await postMessage(c.b.origin, endpoint, token, {
+          jsonrpc: '2.0',
+          id: i,
+          method: 'tools/call',
+          params: { name: 'echo', arguments: { text: `idle ${i}` } },
+        });
+        const reply = await reader.next((e) => e.event === 'message' && json(e).id === i);
+        idle.push(reply.at - t0);
+      }
+      console.log(
+        `[latency] ${kind}: legacy POST on B -> SSE event on A after 1.2 s idle: ${idle.map((l) => l.toFixed(0)).join(', ')} ms`,
+      );
+      expect(percentile(idle, 50)).toBeLessThanOrEqual(250);
+      expect(Math.max(...idle)).toBeLessThanOrEqual(600);
       const p50 = percentile(latencies, 50);
       const max = Math.max(...latencies);
       console.log(
