@@ -66,7 +66,8 @@ export async function startHostProcess(env: Record<string, string>, timeoutMs = 
     kill: () => child.kill('SIGKILL'),
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        // A killed child has a signalCode and a null exitCode; its exit event has already fired.
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
