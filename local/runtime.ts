@@ -62,8 +62,12 @@ function streamifyResponse<T extends (...args: never[]) => unknown>(handler: T):
 
 /** Installs globalThis.awslambda (idempotent), as the runtime does before loading the handler module. */
 export function installAwsLambdaGlobal(): void {
-  const g = globalThis as unknown as { awslambda?: unknown };
-  if (!g.awslambda) g.awslambda = { streamifyResponse, HttpResponseStream };
+  // Fill in an existing object too: the AWS SDK creates an empty `globalThis.awslambda` of its own when it
+  // loads (as happens before the bundles load with STORE=dynamodb).
+  const g = globalThis as unknown as { awslambda?: Record<string, unknown> };
+  g.awslambda ??= {};
+  g.awslambda.streamifyResponse ??= streamifyResponse;
+  g.awslambda.HttpResponseStream ??= HttpResponseStream;
 }
 
 export function isStreamingHandler(handler: unknown): boolean {
