@@ -23,6 +23,33 @@ export interface HostOptions {
   log?: (line: string) => void;
   /** Called with the bound port before the bundles load (their config is read at import, e.g. MCP_PUBLIC_URL). */
   onListening?: (port: number) => void;
+  /**
+   * Serve only these functions (logical ids such as McpFunction, or bundle names such as mcp), the way
+   * Lambda runs one function per process; the others' routes answer 404. Default: every function.
+   */
+  functions?: readonly string[];
+}
+
+/** Pure: the functions a FUNCTIONS list selects; throws naming the choices when an entry matches none. */
+export function selectFunctions(all: readonly FunctionSpec[], wanted: readonly string[] | undefined): FunctionSpec[] {
+  const names = (wanted ?? []).map((w) => w.trim()).filter(Boolean);
+  if (names.length === 0) return [...all];
+  for (const n of names) {
+    if (!all.some((f) => f.logicalId === n || f.name === n)) {
+      const choices = all.map((f) => `${f.logicalId} (${f.name})`).join(', ');
+      throw new Error(`FUNCTIONS: no function named "${n}" in template.yaml; choose from ${choices}`);
+    }
+  }
+  return all.filter((f) => names.includes(f.logicalId) || names.includes(f.name));
+}
+
+/** Pure: FUNCTIONS=McpFunction,PrmFunction as a list (undefined or blank: every function). */
+export function parseFunctionsVar(raw: string | undefined): string[] | undefined {
+  const list = (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return list.length ? list : undefined;
 }
 
 export interface RunningHost {
@@ -40,19 +67,44 @@ function clientIp(req: http.IncomingMessage): string {
   return (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
 }
 
+// Targets that WHATWG URL parsing leaves unchanged: no dot segments, no leading '//' (read as an
+// authority), no characters it would percent-encode or rewrite (space, quotes, backslash, '#',
+// non-ASCII). Anything else goes through URL.
+const PLAIN_PATH = /^\/[A-Za-z0-9\-_~!$&'()*+,;=:@/%.]*$/;
+const PLAIN_QUERY = /^[A-Za-z0-9\-._~!$&()*+,;=:@/?%]*$/;
+const DOT_SEGMENT = /\/\.|%2e/i;
+
+/** Path and query of a request target, as `new URL(target, base)` gives them, without a URL per request. */
+export function splitTarget(target: string | undefined): { path: string; query: string } {
+  const t = target || '/';
+  const q = t.indexOf('?');
+  const path = q < 0 ? t : t.slice(0, q);
+  const query = q < 0 ? '' : t.slice(q + 1);
+  if (PLAIN_PATH.test(path) && !path.startsWith('//') && !DOT_SEGMENT.test(path) && PLAIN_QUERY.test(query)) {
+    return { path, query };
+  }
+  const u = new URL(t, 'http://localhost');
+  return { path: u.pathname, query: u.search.slice(1) };
+}
+
 export function toFunctionUrlEvent(
   req: http.IncomingMessage,
   body: Buffer,
   requestId: string,
   port: number,
+  target = splitTarget(req.url),
 ): LambdaFunctionURLEvent {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  const { path: rawPath, query } = target;
+  // Header names lower-cased, repeated headers joined with commas, cookies split out: payload 2.0.
   const headers: Record<string, string> = {};
   let cookies: string[] | undefined;
-  for (const [k, values] of Object.entries(req.headersDistinct)) {
-    if (!values) continue;
-    if (k === 'cookie') cookies = values.flatMap((v) => v.split(/;\s*/)).filter(Boolean);
-    else headers[k] = values.join(',');
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const k = raw[i]!.toLowerCase();
+    const v = raw[i + 1]!;
+    if (k === 'cookie') {
+      for (const c of v.split(/;\s*/)) if (c) (cookies ??= []).push(c);
+    } else headers[k] = k in headers ? `${headers[k]},${v}` : v;
   }
   const ip = clientIp(req);
   headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${ip}` : ip;
@@ -65,11 +117,11 @@ export function toFunctionUrlEvent(
   return {
     version: '2.0',
     routeKey: '$default',
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
+    rawPath,
+    rawQueryString: query,
     cookies,
     headers,
-    queryStringParameters: url.search ? Object.fromEntries(url.searchParams) : undefined,
+    queryStringParameters: query ? Object.fromEntries(new URLSearchParams(query)) : undefined,
     requestContext: {
       accountId: 'anonymous',
       apiId: 'local',
@@ -77,7 +129,7 @@ export function toFunctionUrlEvent(
       domainPrefix: 'local',
       http: {
         method: req.method ?? 'GET',
-        path: url.pathname,
+        path: rawPath,
         protocol: `HTTP/${req.httpVersion}`,
         sourceIp: ip,
         userAgent: headers['user-agent'] ?? '',
@@ -138,13 +190,17 @@ async function invokeStreaming(
   timeoutMs: number,
 ): Promise<void> {
   let preludeSeen = false;
+  // The head waits for the end of the current event-loop turn: a body written in the same turn goes out
+  // in the same socket write (Node corks per tick), and a head without a body still goes out at once.
   const parse = createPreludeParser(
     (p) => {
       preludeSeen = true;
       const headers: http.OutgoingHttpHeaders = { ...p.headers };
       if (p.cookies.length) headers['set-cookie'] = p.cookies;
       res.writeHead(p.statusCode, headers);
-      res.flushHeaders();
+      setImmediate(() => {
+        if (!res.headersSent && !res.destroyed) res.flushHeaders();
+      });
     },
     (chunk) => res.write(chunk),
   );
@@ -210,7 +266,7 @@ async function invokeBuffered(
 
 export async function startHost(opts: HostOptions): Promise<RunningHost> {
   installAwsLambdaGlobal();
-  const functions = loadTemplate(path.join(opts.root, 'template.yaml'));
+  const functions = selectFunctions(loadTemplate(path.join(opts.root, 'template.yaml')), opts.functions);
   const distDir = opts.distDir ?? path.join(opts.root, 'dist');
   const handlers = new Map<string, LoadedHandler>();
   let generation = 0;
@@ -227,11 +283,11 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
   let port = opts.port ?? 3000;
   let loaded: Promise<void> | undefined;
   const server = http.createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const target = splitTarget(req.url);
     await loaded;
-    const fn = matchRoute(functions, req.method ?? 'GET', url.pathname);
+    const fn = matchRoute(functions, req.method ?? 'GET', target.path);
     if (!fn) {
-      sendError(res, 404, `No function serves ${req.method} ${url.pathname}`);
+      sendError(res, 404, `No function serves ${req.method} ${target.path}`);
       return;
     }
     const body = await readBody(req);
@@ -241,10 +297,10 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     }
     const requestId = randomUUID();
     const timeoutMs = fn.timeoutSec * 1000;
-    const event = toFunctionUrlEvent(req, body, requestId, port);
+    const event = toFunctionUrlEvent(req, body, requestId, port, target);
     const context = lambdaContext(fn, requestId, Date.now() + timeoutMs);
     const handler = handlers.get(fn.logicalId)!;
-    opts.log?.(`${req.method} ${url.pathname} -> ${fn.logicalId} (${requestId})`);
+    opts.log?.(`${req.method} ${target.path} -> ${fn.logicalId} (${requestId})`);
     if (isStreamingHandler(handler)) await invokeStreaming(handler, event, context, res, timeoutMs);
     else await invokeBuffered(handler, event, context, res, timeoutMs);
   });

@@ -84,6 +84,8 @@ export interface ParsedPrelude {
  * What a Function URL does with a streamed invocation: reads the JSON prelude up to the 8-NUL
  * delimiter, then passes every later byte straight through. Calls onPrelude once, onBody per chunk.
  */
+const DELIMITER = Buffer.alloc(DELIMITER_LEN);
+
 export function createPreludeParser(onPrelude: (p: ParsedPrelude) => void, onBody: (chunk: Buffer) => void) {
   let head: Buffer | undefined = Buffer.alloc(0);
   return (chunk: Buffer) => {
@@ -91,8 +93,8 @@ export function createPreludeParser(onPrelude: (p: ParsedPrelude) => void, onBod
       if (chunk.length) onBody(chunk);
       return;
     }
-    head = Buffer.concat([head, chunk]);
-    const at = head.indexOf(Buffer.alloc(DELIMITER_LEN));
+    head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+    const at = head.indexOf(DELIMITER);
     if (at < 0) return;
     const raw = JSON.parse(head.subarray(0, at).toString('utf8')) as Partial<ParsedPrelude>;
     const rest = head.subarray(at + DELIMITER_LEN);

@@ -29,15 +29,52 @@ function origin(headers: Headers, domainName: string | undefined): string {
   return `${proto}://${host}`;
 }
 
+const UPPER = /[A-Z]/;
+
 function fromV2(event: LambdaFunctionURLEvent | APIGatewayProxyEventV2, signal?: AbortSignal): Request {
-  const headers = new Headers();
-  // Payload 2.0 joins repeated headers with commas already; cookies travel separately.
-  for (const [k, v] of Object.entries(event.headers ?? {})) if (v !== undefined) headers.set(k, v);
-  if (event.cookies?.length) headers.set('cookie', event.cookies.join('; '));
+  // Payload 2.0 joins repeated headers with commas already and lower-cases names; cookies travel
+  // separately. With lower-case names (always, from AWS) the record goes to Request as is, which builds
+  // its Headers once; otherwise a Headers object merges names that differ only in case (last one wins).
+  const src = event.headers ?? {};
+  let plain: Record<string, string> | undefined = {};
+  for (const k in src) {
+    const v = src[k];
+    if (v === undefined) continue;
+    if (UPPER.test(k)) {
+      plain = undefined;
+      break;
+    }
+    plain[k] = v;
+  }
+  let headers: Record<string, string> | Headers;
+  let get: (name: string) => string | undefined;
+  if (plain) {
+    if (event.cookies?.length) plain.cookie = event.cookies.join('; ');
+    const p = plain;
+    headers = p;
+    get = (name) => p[name];
+  } else {
+    const h = new Headers();
+    for (const [k, v] of Object.entries(src)) if (v !== undefined) h.set(k, v);
+    if (event.cookies?.length) h.set('cookie', event.cookies.join('; '));
+    headers = h;
+    get = (name) => h.get(name) ?? undefined;
+  }
   const method = event.requestContext.http.method.toUpperCase();
   const query = event.rawQueryString ? `?${event.rawQueryString}` : '';
-  const url = `${origin(headers, event.requestContext.domainName)}${event.rawPath}${query}`;
-  const body = BODYLESS.has(method) ? undefined : decodeBody(event.body, event.isBase64Encoded);
+  const proto = get('x-forwarded-proto')?.split(',')[0]?.trim() || 'https';
+  const host = get('host') ?? event.requestContext.domainName ?? 'localhost';
+  const url = `${proto}://${host}${event.rawPath}${query}`;
+  let body: string | Uint8Array<ArrayBuffer> | undefined;
+  if (!BODYLESS.has(method)) {
+    // A text body goes to Request as the string (Request encodes it as UTF-8 once, as Buffer.from(text,
+    // 'utf8') does) rather than as bytes Request would copy again; only when a content type is named,
+    // since a string body without one would get text/plain added.
+    body =
+      !event.isBase64Encoded && event.body && get('content-type') !== undefined
+        ? event.body
+        : decodeBody(event.body, event.isBase64Encoded);
+  }
   return new Request(url, { method, headers, body, signal });
 }
 
