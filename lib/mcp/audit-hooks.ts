@@ -3,6 +3,7 @@
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import { auditSpanOf } from '../audit/auditor.ts';
 import type { Era } from '../audit/record.ts';
+import { originalOf } from './detached.ts';
 import { messagesOf, toolCallName } from './jsonrpc.ts';
 
 const toolCallsIn = new WeakMap<Request, number>();
@@ -56,10 +57,10 @@ export function auditToolOutcome(
     ms: number;
   },
 ): void {
-  const span = request ? auditSpanOf(request) : undefined;
+  const span = request ? auditSpanOf(originalOf(request)) : undefined;
   if (!span || span.ended) return;
   const outcome = call.aborted ? 'aborted' : call.ok ? 'ok' : 'tool_error';
-  if ((toolCallsIn.get(request!) ?? 0) > 1) {
+  if ((toolCallsIn.get(originalOf(request!)) ?? 0) > 1) {
     span.addToolCall({
       tool: call.tool,
       rpcId: call.rpcId,

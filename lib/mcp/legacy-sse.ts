@@ -10,6 +10,7 @@ import type { Config } from '../config.ts';
 import type { InvocationContext } from '../http/context.ts';
 import type { SessionRecord, Stores } from '../store/index.ts';
 import { eventIdFor, newSessionId, parseEventId, StoreUnavailableError } from '../store/index.ts';
+import { detachedRequest } from './detached.ts';
 import { type Handshake, isRequest, isResponse, openSessionServer, pumpReplies } from './exchange.ts';
 import { readJsonBody } from './guards.ts';
 import { INVALID_REQUEST, messagesOf, rpcErrorResponse } from './jsonrpc.ts';
@@ -25,24 +26,6 @@ const handshakeChannel = (sessionId: string) => `handshake:${sessionId}`;
 /** Pure: the path a client POSTs to, relative to the SSE URL's origin. */
 export function endpointFor(sessionId: string): string {
   return `/messages/?sessionId=${encodeURIComponent(sessionId)}`;
-}
-
-/** Processing continues this long before the invocation deadline at most. */
-const WORK_MARGIN_MS = 1_000;
-
-/**
- * The request the server sees while processing a message after the 202: the same URL and headers,
- * but a signal that only ends at the invocation deadline. The POST's own signal aborts as soon as
- * the 202 has been delivered (the client is done with that exchange), which would cancel every tool
- * that honours its signal (stream_demo did: "The operation was aborted").
- */
-export function detachedRequest(request: Request, deadline: number): Request {
-  const left = Math.max(1, deadline - Date.now() - WORK_MARGIN_MS);
-  return new Request(request.url, {
-    method: request.method,
-    headers: request.headers,
-    signal: AbortSignal.timeout(left),
-  });
 }
 
 export function createLegacySseHandler(cfg: Config, deps: { factory: McpServerFactory; stores: Stores }) {

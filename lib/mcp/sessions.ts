@@ -14,6 +14,7 @@ import type { Config } from '../config.ts';
 import type { InvocationContext } from '../http/context.ts';
 import type { SessionRecord, Stores } from '../store/index.ts';
 import { eventIdFor, newSessionId, parseEventId, StoreUnavailableError } from '../store/index.ts';
+import { detachedRequest } from './detached.ts';
 import { isRequest, isResponse, openSessionServer, pumpReplies } from './exchange.ts';
 import { INVALID_REQUEST, messagesOf, rpcErrorResponse, SERVICE_UNAVAILABLE } from './jsonrpc.ts';
 import { principalOf } from './server.ts';
@@ -156,7 +157,9 @@ export function createSessionfulHandler(cfg: Config, deps: SessionfulDeps) {
     const opened = await openSessionServer({
       factory: deps.factory,
       authInfo: ex.authInfo,
-      request: ex.request,
+      // 2025 semantics: a client that drops the stream has not cancelled (it sends notifications/cancelled
+      // for that); the work goes on and stays resumable, so tools see only the deadline, not the disconnect.
+      request: detachedRequest(ex.request, ctx.deadline),
       sessionId: s.id,
       handshake: { protocolVersion: s.protocolVersion, capabilities: s.clientCapabilities, clientInfo: s.clientInfo },
       fallback: async (m) => {

@@ -75,6 +75,7 @@ declare module 'oidc-provider' {
   export class Grant {
     constructor(init: { accountId: string; clientId: string });
     addOIDCScope(scope: string): void;
+    rejectOIDCScope(scope: string): void;
     addResourceScope(resource: string, scope: string): void;
     rejectResourceScope(resource: string, scope: string): void;
     save(): Promise<string>;
