@@ -1,6 +1,7 @@
 // The local Function URL host (local/host.ts) serving the bench's own copies of the function bundles
 // (bench/tmp/bundles), so a concurrent rebuild of the shared dist/ cannot change them mid-run. Env
-// handling as local/start.ts does it for PORT=0 (MCP_PUBLIC_URL from the bound port unless given).
+// handling as local/start.ts does it for PORT=0 (MCP_PUBLIC_URL from the bound port unless given), and
+// FUNCTIONS (a subset of the functions, as Lambda runs one per process).
 //
 //   node bench/host.ts            prints `MCP endpoint <url>` once the bundles are loaded
 //   startBenchHost(env, nodeArgs?): Promise<{ mcpUrl, pid, stop() }>   runs the above as a child process
@@ -59,12 +60,13 @@ export async function startBenchHost(env: Record<string, string>, nodeArgs: stri
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { startHost } = await import('../local/host.ts');
+  const { parseFunctionsVar, startHost } = await import('../local/host.ts');
   const fixedUrl = process.env.MCP_PUBLIC_URL;
   const host = await startHost({
     root: ROOT,
     distDir: DIST,
     port: Number(process.env.PORT ?? 0),
+    functions: parseFunctionsVar(process.env.FUNCTIONS),
     onListening: (port) => {
       if (!fixedUrl) process.env.MCP_PUBLIC_URL = `http://127.0.0.1:${port}/mcp`;
       process.env.ALLOWED_ORIGINS ??= new URL(process.env.MCP_PUBLIC_URL!).origin;

@@ -4,12 +4,15 @@
 //
 // Local-stack variables (parsed here; the functions' own configuration is lib/config.ts):
 //   PORT (3000; 0 = any free port), HOST (127.0.0.1; 0.0.0.0 in a container), AS (auto|keycloak|embedded),
-//   AS_PORT (8080), TRAEFIK_BIN (path to a traefik binary; implies --traefik).
+//   AS_PORT (8080), TRAEFIK_BIN (path to a traefik binary; implies --traefik),
+//   FUNCTIONS (comma list of template.yaml functions to serve, by logical id or bundle name, e.g.
+//   FUNCTIONS=McpFunction,PrmFunction; default all). Lambda runs one function per process: a subset
+//   gives a host process that looks like one (memory, what is loaded); the other routes answer 404.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../lib/config.ts';
 import { buildAll, ROOT } from '../scripts/build.ts';
-import { startHost } from './host.ts';
+import { parseFunctionsVar, startHost } from './host.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -97,7 +100,13 @@ try {
     await ensureAuditTable(documentClientFor(probe.store).client, probe.audit.table);
   }
 
-  const host = await startHost({ root: ROOT, port, hostname, onListening: setPublicUrl });
+  const host = await startHost({
+    root: ROOT,
+    port,
+    hostname,
+    onListening: setPublicUrl,
+    functions: parseFunctionsVar(process.env.FUNCTIONS),
+  });
   stops.push(host.close);
   if (args.watch) {
     say('watching for changes');
