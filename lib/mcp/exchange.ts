@@ -57,7 +57,11 @@ export class ExchangeTransport implements Transport {
 
   async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
     const related = isResponse(message) ? message.id : options?.relatedRequestId;
-    const route = related === undefined ? undefined : this.routes.get(key(related));
+    let route = related === undefined ? undefined : this.routes.get(key(related));
+    // The SDK sends elicitation and sampling requests without a relatedRequestId. A server of ours only
+    // ever serves this exchange, so such a request comes from one of its open requests: send it on that
+    // request's stream, where the client is listening, rather than on a GET stream it may not have opened.
+    if (!route && related === undefined && isRequest(message)) route = [...this.routes.values()].at(-1);
     if (isRequest(message)) this.outgoingRequests.add(key(message.id));
     if (!route) {
       await this.fallback(message);
