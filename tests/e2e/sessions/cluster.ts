@@ -4,7 +4,7 @@
 // One token works on every instance because they all share MCP_PUBLIC_URL (the audience); requests
 // go to each instance's real 127.0.0.1:<port>, which the default ALLOWED_HOSTS accepts.
 import { createParser } from 'eventsource-parser';
-import { startDynalite } from '../../integration/store/dynalite-server.ts';
+import { startDynalite } from '../../support/dynalite.ts';
 import { type HostProcess, startHostProcess } from '../../support/host.ts';
 import { startTestIssuer, type TestIssuer } from '../../support/issuer.ts';
 

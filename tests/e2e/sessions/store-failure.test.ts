@@ -4,7 +4,7 @@
 // has an audit record, and the same session works again once the store is back.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDynalite } from '../../integration/store/dynalite-server.ts';
+import { startDynalite } from '../../support/dynalite.ts';
 import { auditRecords, type Cluster, mcpClient, openLegacySse, postMessage, startCluster } from './cluster.ts';
 
 interface CuttableProxy {

@@ -14,7 +14,7 @@ import type { AuditRecord } from '../../../lib/audit/record.ts';
 import { BY_DAY_INDEX, principalKey, recordFromItem, sinksFor, stdoutSink } from '../../../lib/audit/sinks.ts';
 import { type Config, loadConfig } from '../../../lib/config.ts';
 import { testContext } from '../../../lib/http/context.ts';
-import { startDynalite } from './dynalite.ts';
+import { startDynalite } from '../../support/dynalite.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const T0 = Date.parse('2026-11-20T10:00:00.000Z');

@@ -13,8 +13,8 @@ import {
   type Stores,
   StoreUnavailableError,
 } from '../../../lib/store/index.ts';
+import { type DynaliteServer, startDynalite } from '../../support/dynalite.ts';
 import { baseConfig, storeContract } from '../../unit/store/contract.ts';
-import { type DynaliteServer, startDynalite } from './dynalite-server.ts';
 
 let db: DynaliteServer;
 let cfg: Config;
