@@ -7,6 +7,9 @@
 // - auth-401, sdk-only, zod-only, dynamodb-only: investigation probes (bench/probes/), same options.
 //
 //   buildBenchBundles(): Promise<{ bundles: BenchBundle[], metafiles }>
+//   buildBenchServers(): Promise<void>   the bench's own processes as plain JS (HOST_BUNDLE: the local host,
+//     REFERENCE_SERVERS_BUNDLE: the SDK/raw reference servers), so their memory figures do not include
+//     Node's TypeScript type stripper, which no Lambda function carries
 //   packageBreakdown(metafile, which?): Array<{ pkg, bytes }>   bytes per npm package (or 'lib/…') in the
 //     entry file only ('entry') or in the entry and all its chunks ('all')
 import { rmSync } from 'node:fs';
@@ -20,6 +23,28 @@ import { esbuildOptions } from '../scripts/build.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const OUT = path.join(ROOT, 'bench', 'tmp', 'bundles');
+export const HOST_BUNDLE = path.join(ROOT, 'bench', 'tmp', 'servers', 'host.mjs');
+export const REFERENCE_SERVERS_BUNDLE = path.join(ROOT, 'bench', 'tmp', 'servers', 'reference-servers.mjs');
+
+export async function buildBenchServers(): Promise<void> {
+  const common: esbuild.BuildOptions = {
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    logLevel: 'silent',
+    // CommonJS dependencies (js-yaml) call require; ESM output has none of its own.
+    banner: {
+      js: "import { createRequire as __benchRequire } from 'node:module'; const require = __benchRequire(import.meta.url);",
+    },
+  };
+  await esbuild.build({ ...common, entryPoints: [path.join(ROOT, 'bench/host.ts')], outfile: HOST_BUNDLE });
+  await esbuild.build({
+    ...common,
+    entryPoints: [path.join(ROOT, 'bench/reference/servers.ts')],
+    outfile: REFERENCE_SERVERS_BUNDLE,
+  });
+}
 
 export interface BenchBundle {
   name: string;

@@ -4,12 +4,12 @@
 // FUNCTIONS (a subset of the functions, as Lambda runs one per process).
 //
 //   node bench/host.ts            prints `MCP endpoint <url>` once the bundles are loaded
-//   startBenchHost(env, nodeArgs?): Promise<{ mcpUrl, pid, stop() }>   runs the above as a child process
+//   startBenchHost(env, nodeArgs?, script?): Promise<{ mcpUrl, pid, stop() }>   runs the above as a child process
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = process.env.BENCH_ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'bench', 'tmp', 'bundles');
 
 export interface BenchHost {
@@ -19,10 +19,18 @@ export interface BenchHost {
   stop(): Promise<void>;
 }
 
-export async function startBenchHost(env: Record<string, string>, nodeArgs: string[] = []): Promise<BenchHost> {
-  const child = spawn(process.execPath, [...nodeArgs, fileURLToPath(import.meta.url)], {
+/**
+ * `script` runs another build of this file (bench/bundles.ts HOST_BUNDLE: plain JS, so the process does not
+ * carry Node's TypeScript type stripper); `nodeArgs` go to node (e.g. --cpu-prof).
+ */
+export async function startBenchHost(
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+  script: string = fileURLToPath(import.meta.url),
+): Promise<BenchHost> {
+  const child = spawn(process.execPath, [...nodeArgs, script], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, BENCH_ROOT: ROOT, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';

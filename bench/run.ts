@@ -12,7 +12,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestIssuer } from '../tests/support/issuer.ts';
-import { buildBenchBundles, packageBreakdown, ROOT } from './bundles.ts';
+import {
+  buildBenchBundles,
+  buildBenchServers,
+  HOST_BUNDLE,
+  packageBreakdown,
+  REFERENCE_SERVERS_BUNDLE,
+  ROOT,
+} from './bundles.ts';
 import { renderPng } from './chart.ts';
 import { type ColdTarget, measureColdInit } from './cold-init.ts';
 import { startBenchHost } from './host.ts';
@@ -23,6 +30,7 @@ import {
   chartSpec,
   goalsOf,
   renderMarkdown,
+  SINGLE_LABEL,
   type StreamRow,
   type WarmRow,
 } from './report.ts';
@@ -43,7 +51,7 @@ const mb = (kb: number) => kb / 1024;
 async function startReference(
   kind: 'sdk' | 'raw',
 ): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bench/reference/servers.ts'), kind], {
+  const child = spawn(process.execPath, [REFERENCE_SERVERS_BUNDLE, kind], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const port = await new Promise<string>((resolve, reject) => {
@@ -150,11 +158,11 @@ async function traefikRow(issuer: Awaited<ReturnType<typeof startTestIssuer>>): 
   const { startTraefik } = await import('../local/traefik.ts');
   const [httpsPort, httpPort, pingPort, hostPort] = await freePorts(4);
   const publicUrl = `https://mcp.localhost:${httpsPort}/mcp`;
-  const host = await startBenchHost({
-    PORT: String(hostPort),
-    MCP_PUBLIC_URL: publicUrl,
-    AUTH_ISSUER: issuer.issuer,
-  });
+  const host = await startBenchHost(
+    { PORT: String(hostPort), MCP_PUBLIC_URL: publicUrl, AUTH_ISSUER: issuer.issuer },
+    [],
+    HOST_BUNDLE,
+  );
   try {
     const traefik = await startTraefik({
       bin,
@@ -192,6 +200,7 @@ async function jwtBench(): Promise<BenchResults['jwt']> {
 // ---- the run ----
 say('building bundles with scripts/build.ts esbuildOptions() (functions, SDK reference, investigation probes)');
 const built = await buildBenchBundles();
+await buildBenchServers();
 const b = Object.fromEntries(built.bundles.map((x) => [x.name, x]));
 
 const issuer = await startTestIssuer();
@@ -245,10 +254,12 @@ const coldRows: ColdRow[] = coldTargets.map((t) => ({
 for (const c of coldRows) say(`cold init: ${c.label}: import median ${c.importMs.median.toFixed(1)} ms`);
 
 say('warm: starting the local host (local/host.ts on the bench copies of the bundles) with the test issuer');
-const host = await startBenchHost({ AUTH_ISSUER: issuer.issuer, AUTH_JWKS_URL: issuer.jwksUrl });
+const authEnv = { AUTH_ISSUER: issuer.issuer, AUTH_JWKS_URL: issuer.jwksUrl };
+const host = await startBenchHost(authEnv, [], HOST_BUNDLE);
 const warm: WarmRow[] = [];
 let jwksFetchesDuringWarmLoad = Number.NaN;
 const stream: StreamRow[] = [];
+const memoryExtra: NonNullable<BenchResults['memoryExtra']> = [];
 try {
   const token = await issuer.token({ audience: host.mcpUrl, scope: 'mcp:tools', ttlSec: 3600 });
   const echo = mcpToolCall('echo', { text: 'hello bench' });
@@ -257,7 +268,7 @@ try {
   warm.push(
     await warmTarget(
       'ours',
-      'local host + JWT on every request',
+      'local host (all three functions) + JWT checked on every request',
       host.mcpUrl,
       host.pid,
       { ...echo.headers, authorization: `Bearer ${token}` },
@@ -270,7 +281,7 @@ try {
   jwksFetchesDuringWarmLoad = issuer.server.count(jwksPath) - jwksBefore;
   say(`warm: JWKS fetches during the main load: ${jwksFetchesDuringWarmLoad}`);
   say('warm: diagnostic: a second host with AUTH_DISABLED=true (splits the JWT cost out)');
-  const open = await startBenchHost({ AUTH_DISABLED: 'true' });
+  const open = await startBenchHost({ AUTH_DISABLED: 'true' }, [], HOST_BUNDLE);
   try {
     warm.push(
       await warmTarget(
@@ -293,6 +304,36 @@ try {
     } finally {
       await ref.stop();
     }
+  }
+  // Lambda runs one function per process: the same load on a host serving McpFunction alone.
+  say('warm: one-function host (FUNCTIONS=McpFunction)');
+  const single = await startBenchHost({ ...authEnv, FUNCTIONS: 'McpFunction' }, [], HOST_BUNDLE);
+  try {
+    const singleToken = await issuer.token({ audience: single.mcpUrl, scope: 'mcp:tools', ttlSec: 3600 });
+    warm.push(
+      await warmTarget(
+        SINGLE_LABEL,
+        'FUNCTIONS=McpFunction: one function per process, as Lambda runs it',
+        single.mcpUrl,
+        single.pid,
+        { ...echo.headers, authorization: `Bearer ${singleToken}` },
+        echo.body,
+      ),
+    );
+  } finally {
+    await single.stop();
+  }
+  say('memory: diagnostic: the one-function host run from TypeScript (type stripper resident)');
+  const tsHost = await startBenchHost({ ...authEnv, FUNCTIONS: 'McpFunction' });
+  try {
+    await sleep(1000);
+    memoryExtra.push({
+      label: 'ours, McpFunction only, host as TypeScript',
+      note: 'diagnostic: `node bench/host.ts`, so Node loads its TypeScript type stripper; no Lambda function carries it',
+      idleRssMb: mb(rssKb(tsHost.pid)),
+    });
+  } finally {
+    await tsHost.stop();
   }
   say('stream: local host, first-chunk calls');
   stream.push(await streamRow('local host', { url: host.mcpUrl }, token));
@@ -319,6 +360,7 @@ const results: BenchResults = {
     'reference entry': packageBreakdown(built.metafiles.reference!, 'entry'),
   },
   warm,
+  memoryExtra,
   warmConnections: CONNECTIONS,
   warmDurationSec: WARM_SEC,
   jwksFetchesDuringWarmLoad,
