@@ -34,6 +34,11 @@ export interface AuthConfig {
   allowedClientIds: string[];
   /** Largest token accepted before parsing, in bytes. */
   maxTokenBytes: number;
+  /**
+   * How long a warm instance remembers a token that passed verification (AUTH_VERIFIED_TOKEN_CACHE_S;
+   * 0 = verify the signature on every request). exp is re-checked on every use either way.
+   */
+  verifiedTokenCacheMs: number;
 }
 
 export interface StoreConfig {
@@ -209,6 +214,7 @@ export function loadConfig(env: Env = process.env): Config {
       jwksTimeoutMs: int(env, 'AUTH_JWKS_TIMEOUT_MS', 3_000, 100, 60_000),
       allowedClientIds: list(env, 'AUTH_ALLOWED_CLIENT_IDS', []),
       maxTokenBytes: int(env, 'AUTH_MAX_TOKEN_BYTES', 8192, 256, 65_536),
+      verifiedTokenCacheMs: int(env, 'AUTH_VERIFIED_TOKEN_CACHE_S', 30, 0, 300) * 1000,
     },
     store: {
       kind: oneOf(env, 'STORE', ['memory', 'dynamodb'] as const, 'memory'),

@@ -18,7 +18,7 @@
 //   them still passes. `exp` is re-checked on every hit exactly as jose does it
 //   (exp <= now - clockTolerance is expired); an expired entry is dropped and the token takes the full
 //   path, which answers the same 401 as without the cache.
-// - Key removal: an entry lives at most TTL_MS. jose already keeps using a fetched JWKS for up to its
+// - Key removal: an entry lives at most AUTH_VERIFIED_TOKEN_CACHE_S (default TTL_MS; 0 turns the cache off). jose already keeps using a fetched JWKS for up to its
 //   cacheMaxAge (10 min, see jwks.ts), so a key the AS removed may verify for that long anyway; the cache
 //   adds at most TTL_MS to that window.
 // - Bounded: at most MAX_ENTRIES per config; the oldest entry goes first.
@@ -58,7 +58,13 @@ export function cachedPrincipal(auth: object, key: string, nowMs: number, tolera
   return copy(entry.principal);
 }
 
-export function rememberPrincipal(auth: object, key: string, principal: Principal, nowMs: number): void {
+export function rememberPrincipal(
+  auth: object,
+  key: string,
+  principal: Principal,
+  nowMs: number,
+  ttlMs: number = TTL_MS,
+): void {
   if (!Number.isFinite(principal.expiresAt)) return;
   let cache = caches.get(auth);
   if (!cache) {
@@ -66,7 +72,7 @@ export function rememberPrincipal(auth: object, key: string, principal: Principa
     caches.set(auth, cache);
   }
   cache.delete(key);
-  cache.set(key, { principal: copy(principal), exp: principal.expiresAt, until: nowMs + TTL_MS });
+  cache.set(key, { principal: copy(principal), exp: principal.expiresAt, until: nowMs + ttlMs });
   if (cache.size > MAX_ENTRIES) cache.delete(cache.keys().next().value!);
 }
 

@@ -28,7 +28,7 @@ import type { AuthConfig } from '../config.ts';
 import { AuthError } from './errors.ts';
 import { keyResolverFor } from './jwks.ts';
 import type { Principal } from './principal.ts';
-import { cachedPrincipal, rememberPrincipal, verifiedTokenKey } from './token-cache.ts';
+import { cachedPrincipal, rememberPrincipal, TTL_MS, verifiedTokenKey } from './token-cache.ts';
 
 export type VerifyConfig = Pick<
   AuthConfig,
@@ -41,7 +41,8 @@ export type VerifyConfig = Pick<
   | 'jwksTimeoutMs'
   | 'allowedClientIds'
   | 'maxTokenBytes'
->;
+> &
+  Partial<Pick<AuthConfig, 'verifiedTokenCacheMs'>>;
 
 const ACCESS_TOKEN_TYPS = new Set(['at+jwt', 'jwt']);
 const ACCESS_TOKEN_TYP_CLAIMS = new Set(['bearer', 'at+jwt']);
@@ -151,8 +152,9 @@ export async function verifyAccessToken(token: string, auth: VerifyConfig): Prom
   if (token.length > auth.maxTokenBytes) throw invalid('The access token is too large');
   // A token that passed everything below moments ago, with exp re-checked now (token-cache.ts says why
   // this is the same decision the full path would make).
-  const cacheKey = verifiedTokenKey(token);
-  const cached = cachedPrincipal(auth, cacheKey, Date.now(), auth.clockToleranceSec);
+  const cacheMs = auth.verifiedTokenCacheMs ?? TTL_MS;
+  const cacheKey = cacheMs > 0 ? verifiedTokenKey(token) : undefined;
+  const cached = cacheKey ? cachedPrincipal(auth, cacheKey, Date.now(), auth.clockToleranceSec) : undefined;
   if (cached) return cached;
   checkHeader(token, auth);
   try {
@@ -165,7 +167,7 @@ export async function verifyAccessToken(token: string, auth: VerifyConfig): Prom
       requiredClaims: ['exp'],
     });
     const principal = principalFrom(payload, auth);
-    rememberPrincipal(auth, cacheKey, principal, Date.now());
+    if (cacheKey) rememberPrincipal(auth, cacheKey, principal, Date.now(), cacheMs);
     return principal;
   } catch (err) {
     throw fromJose(err);

@@ -78,13 +78,13 @@ export function createMcpCore(cfg: Config, deps: Omit<McpEndpointDeps, 'authenti
       const read = await readJsonBody(request, cfg.maxBodyBytes);
       if (!read.ok) return read.response;
       parsedBody = read.body;
-      auditRpc(request, '2025', parsedBody);
+    }
+    const legacy = await isLegacyRequest(request, parsedBody, { maxRequestBodySize: cfg.maxBodyBytes });
+    auditRpc(request, legacy ? '2025' : '2026-07-28', parsedBody);
+    if (parsedBody !== undefined) {
       const missing = missingToolScopes(parsedBody, deps.tools, authInfo.scopes);
       if (missing.length) return deps.insufficientScope(missing);
     }
-
-    const legacy = await isLegacyRequest(request, parsedBody, { maxRequestBodySize: cfg.maxBodyBytes });
-    auditRpc(request, legacy ? '2025' : '2026-07-28', parsedBody);
     if (!legacy) return modern.fetch(request, { authInfo, parsedBody });
     if (deps.legacy) return deps.legacy(request, { authInfo, parsedBody }, ctx);
     return stateless(request, { authInfo, parsedBody });

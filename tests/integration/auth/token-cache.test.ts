@@ -33,6 +33,16 @@ beforeAll(async () => {
 afterAll(() => srv.stop());
 
 describe('verified-token cache', () => {
+  it('AUTH_VERIFIED_TOKEN_CACHE_S=0 turns it off: every request runs the full verification', async () => {
+    const strict = loadConfig(env({ AUTH_VERIFIED_TOKEN_CACHE_S: '0' }));
+    const token = await sign(key, goodClaims(issuer, PUBLIC_URL));
+    expect((await verifyAccessToken(token, strict.auth)).subject).toBe('user-123');
+    expect(cachedPrincipal(strict.auth, verifiedTokenKey(token), Date.now(), 0)).toBeUndefined();
+    // With the default, the same token is remembered.
+    await verifyAccessToken(token, cfg.auth);
+    expect(cachedPrincipal(cfg.auth, verifiedTokenKey(token), Date.now(), 0)?.subject).toBe('user-123');
+  });
+
   it('a cached token is refused once its exp has passed (checked on every use, not at caching time)', async () => {
     const now = Math.floor(Date.now() / 1000);
     const token = await sign(key, goodClaims(issuer, PUBLIC_URL, { iat: now, exp: now + 2 }));
