@@ -9,7 +9,7 @@
 //   function.version -> function_version        (not a Powertools key; same naming style)
 //   -                   level, message, service, cold_start, xray_trace_id  (Powertools keys)
 //
-// Absent optional fields are omitted, never null. docs/audit.md documents every field.
+// Absent optional fields are omitted, never null. The README's "Audit log" section documents every field.
 
 export const AUDIT_SCHEMA_VERSION = 1;
 /** Every audit line carries message === AUDIT_MESSAGE, so `filter message = "audit"` selects them. */
