@@ -103,7 +103,8 @@ export function toFunctionUrlEvent(
     const k = raw[i]!.toLowerCase();
     const v = raw[i + 1]!;
     if (k === 'cookie') {
-      for (const c of v.split(/;\s*/)) if (c) (cookies ??= []).push(c);
+      cookies ??= [];
+      for (const c of v.split(/;\s*/)) if (c) cookies.push(c);
     } else headers[k] = k in headers ? `${headers[k]},${v}` : v;
   }
   const ip = clientIp(req);
