@@ -196,34 +196,53 @@ export async function authorizationCodeLogin(opts: CodeLoginOptions): Promise<To
   auth.searchParams.set('code_challenge_method', 'S256');
   if (opts.resource) auth.searchParams.set('resource', opts.resource);
 
+  const back = await driveAuthorization({
+    authorizationUrl: auth.href,
+    redirectUri: opts.redirectUri,
+    username: opts.username,
+    password: opts.password,
+    maxSteps: opts.maxSteps,
+  });
+  const error = back.get('error');
+  if (error) {
+    throw new OAuthError(
+      `authorization failed: ${error} ${back.get('error_description') ?? ''}`.trim(),
+      undefined,
+      error,
+    );
+  }
+  if (back.get('state') !== state) throw new OAuthError('state mismatch on the redirect');
+  const code = back.get('code');
+  if (!code) throw new OAuthError('no code on the redirect');
+  const iss = back.get('iss');
+  if (iss !== null && iss !== opts.metadata.issuer) throw new OAuthError(`iss mismatch on the redirect: ${iss}`);
+  return tokenRequest(opts.metadata, opts, {
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: opts.redirectUri,
+    code_verifier: verifier,
+    ...(opts.resource ? { resource: opts.resource } : {}),
+  });
+}
+
+/**
+ * What a browser does with an authorization URL: follows redirects (keeping cookies), fills the AS's
+ * login form, approves a consent page, until the AS redirects to `redirectUri`. Returns that redirect's
+ * query (code, state, iss or error). Plain HTTP, so tests and `npm run token` need no browser.
+ */
+export async function driveAuthorization(opts: {
+  authorizationUrl: string;
+  redirectUri: string;
+  username: string;
+  password: string;
+  maxSteps?: number | undefined;
+}): Promise<URLSearchParams> {
   const jar = new CookieJar();
-  let url = auth.href;
+  let url = opts.authorizationUrl;
   let init: RequestInit = { method: 'GET' };
   let loggedIn = false;
   for (let step = 0; step < (opts.maxSteps ?? 20); step++) {
-    if (url.startsWith(opts.redirectUri)) {
-      const back = new URL(url);
-      const error = back.searchParams.get('error');
-      if (error) {
-        throw new OAuthError(
-          `authorization failed: ${error} ${back.searchParams.get('error_description') ?? ''}`.trim(),
-          undefined,
-          error,
-        );
-      }
-      if (back.searchParams.get('state') !== state) throw new OAuthError('state mismatch on the redirect');
-      const code = back.searchParams.get('code');
-      if (!code) throw new OAuthError('no code on the redirect');
-      const iss = back.searchParams.get('iss');
-      if (iss !== null && iss !== opts.metadata.issuer) throw new OAuthError(`iss mismatch on the redirect: ${iss}`);
-      return tokenRequest(opts.metadata, opts, {
-        grant_type: 'authorization_code',
-        code,
-        redirect_uri: opts.redirectUri,
-        code_verifier: verifier,
-        ...(opts.resource ? { resource: opts.resource } : {}),
-      });
-    }
+    if (url.startsWith(opts.redirectUri)) return new URL(url).searchParams;
     const headers = new Headers(init.headers);
     const cookie = jar.header();
     if (cookie) headers.set('cookie', cookie);

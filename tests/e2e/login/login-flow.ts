@@ -33,7 +33,7 @@ import {
   decodeJwtPayload,
   discoverAuthServer,
   discoveryUrls,
-  parseForms,
+  driveAuthorization,
   refreshGrant,
   type TokenResponse,
 } from '../../../local/oauth-login.ts';
@@ -139,81 +139,18 @@ export class McpSession {
   }
 }
 
-/** A one-origin cookie jar, enough for an AS's login pages on loopback. */
-function cookieJar() {
-  const cookies = new Map<string, string>();
-  return {
-    store(res: Response) {
-      for (const line of res.headers.getSetCookie()) {
-        const pair = line.split(';')[0] ?? '';
-        const eq = pair.indexOf('=');
-        if (eq <= 0) continue;
-        const value = pair.slice(eq + 1).trim();
-        if (value === '' || /max-age=0\b/i.test(line)) cookies.delete(pair.slice(0, eq).trim());
-        else cookies.set(pair.slice(0, eq).trim(), value);
-      }
-    },
-    header: () => [...cookies].map(([k, v]) => `${k}=${v}`).join('; '),
-  };
-}
-
-const APPROVE = /^(accept|approve|allow|consent|submit|yes)$/i;
-
 /**
- * The scripted "browser" of a redirect handler: follows an authorization URL built by someone else (the SDK),
- * fills the login form, approves a consent page, and stops at the redirect to `redirectUri`, which is never
- * fetched. Returns that redirect's query (code, state, iss, or error).
+ * The scripted "browser" of a redirect handler: follows an authorization URL built by someone else (the SDK)
+ * through the AS's login and consent pages (local/oauth-login.ts driveAuthorization) and stops at the redirect
+ * to `redirectUri`, which is never fetched. Returns that redirect's query (code, state, iss, or error).
  */
-export async function driveLogin(
+export function driveLogin(
   authorizationUrl: string,
   redirectUri: string,
   username: string,
   password: string,
 ): Promise<URLSearchParams> {
-  const jar = cookieJar();
-  let url = authorizationUrl;
-  let init: RequestInit = { method: 'GET' };
-  let loggedIn = false;
-  for (let step = 0; step < 20; step++) {
-    if (url.startsWith(redirectUri)) return new URL(url).searchParams;
-    const headers = new Headers(init.headers);
-    if (jar.header()) headers.set('cookie', jar.header());
-    const res = await fetch(url, { ...init, headers, redirect: 'manual', signal: AbortSignal.timeout(15_000) });
-    jar.store(res);
-    const location = res.headers.get('location');
-    if (res.status >= 300 && res.status < 400 && location) {
-      await res.body?.cancel();
-      url = new URL(location, url).href;
-      init = { method: 'GET' };
-      continue;
-    }
-    const html = await res.text();
-    const forms = parseForms(html, url);
-    const body = new URLSearchParams();
-    const login = forms.find((f) => f.fields.some((x) => x.type === 'password'));
-    const approve = (x: { type: string; name: string; value: string }) =>
-      x.type === 'submit' && (APPROVE.test(x.name) || APPROVE.test(x.value));
-    const form = login ?? forms.find((f) => f.fields.some(approve));
-    if (!form) throw new Error(`unexpected page at ${url} (status ${res.status}): ${html.slice(0, 200)}`);
-    if (login) {
-      if (loggedIn) throw new Error(`login as ${username} was refused (status ${res.status})`);
-      loggedIn = true;
-      for (const f of login.fields) {
-        if (f.type === 'submit' || f.type === 'checkbox') continue;
-        if (f.type === 'password') body.set(f.name, password);
-        else if (f.type !== 'hidden' && /user|login|email/i.test(f.name)) body.set(f.name, username);
-        else body.set(f.name, f.value);
-      }
-    } else {
-      // A consent page: its hidden fields with the approving button.
-      for (const f of form.fields) if (f.type === 'hidden') body.set(f.name, f.value);
-      const button = form.fields.find(approve)!;
-      body.set(button.name, button.value);
-    }
-    url = form.action;
-    init = { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body.toString() };
-  }
-  throw new Error('too many steps in the authorization flow');
+  return driveAuthorization({ authorizationUrl, redirectUri, username, password });
 }
 
 /**
