@@ -9,8 +9,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoreConfig } from '../config.ts';
-import type { AuditRecord } from './record.ts';
-import { type AuditSink, auditItem, BY_DAY_INDEX, principalKey, recordFromItem } from './sinks.ts';
+import { auditItem, BY_DAY_INDEX, principalKey, recordFromItem } from './item.ts';
+import type { AuditRecord, AuditSink } from './record.ts';
 
 export function dynamoDbSink(opts: { doc: DynamoDBDocumentClient; table: string; ttlDays: number }): AuditSink {
   return {

@@ -163,3 +163,9 @@ export function isAuditRecord(value: unknown): value is AuditRecord {
     typeof v.hash === 'string'
   );
 }
+
+/** A destination for audit records (stdout, DynamoDB, a test's memory). */
+export interface AuditSink {
+  readonly name: string;
+  write(record: AuditRecord): void | Promise<void>;
+}

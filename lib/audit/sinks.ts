@@ -18,13 +18,11 @@
 // A failing sink never fails or delays the request: the failure becomes ONE line on stderr and the
 // other sinks (stdout first) still get the record.
 import type { Config } from '../config.ts';
-import type { AuditRecord } from './record.ts';
+import type { AuditRecord, AuditSink } from './record.ts';
 import { redactString } from './redact.ts';
 
-export interface AuditSink {
-  readonly name: string;
-  write(record: AuditRecord): void | Promise<void>;
-}
+export { auditItem, BY_DAY_INDEX, ITEM_KEY_ATTRIBUTES, principalKey, recordFromItem } from './item.ts';
+export type { AuditSink } from './record.ts';
 
 export function stdoutSink(write: (line: string) => void = (line) => void process.stdout.write(line)): AuditSink {
   return {
@@ -33,31 +31,6 @@ export function stdoutSink(write: (line: string) => void = (line) => void proces
       write(`${JSON.stringify(record)}\n`);
     },
   };
-}
-
-export const ITEM_KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'ttl'] as const;
-export const BY_DAY_INDEX = 'byDay';
-
-export function principalKey(sub: string | undefined): string {
-  return `sub#${sub ?? '-'}`;
-}
-
-export function auditItem(record: AuditRecord, ttlDays: number): Record<string, unknown> {
-  const sk = `${record.timestamp}#${record.function_request_id}#${record.seq}`;
-  return {
-    ...record,
-    pk: principalKey(record.principal?.sub),
-    sk,
-    gsi1pk: `day#${record.timestamp.slice(0, 10)}`,
-    gsi1sk: sk,
-    ttl: Math.floor(Date.parse(record.timestamp) / 1000) + ttlDays * 86_400,
-  };
-}
-
-export function recordFromItem(item: Record<string, unknown>): AuditRecord {
-  const out: Record<string, unknown> = { ...item };
-  for (const k of ITEM_KEY_ATTRIBUTES) delete out[k];
-  return out as unknown as AuditRecord;
 }
 
 export function sinksFor(cfg: Config): AuditSink[] {
