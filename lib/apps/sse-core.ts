@@ -1,6 +1,5 @@
 // The part of the legacy SSE app that needs the MCP SDK, the tools and the stores (loaded lazily).
 import type { Config } from '../config.ts';
-import { auditRpc } from '../mcp/audit-hooks.ts';
 import type { AuthenticatedHandler } from '../mcp/gate.ts';
 import { createLegacySseHandler } from '../mcp/legacy-sse.ts';
 import { createServerFactory } from '../mcp/server.ts';
@@ -14,15 +13,5 @@ export function createSseCore(cfg: Config): AuthenticatedHandler {
     factory: createServerFactory(tools, extras),
     stores: createStores(cfg),
   });
-  return async (request, authInfo, ctx) => {
-    const body =
-      request.method === 'POST'
-        ? await request
-            .clone()
-            .json()
-            .catch(() => undefined)
-        : undefined;
-    auditRpc(request, 'legacy-sse', body);
-    return legacy(request, authInfo, ctx);
-  };
+  return legacy;
 }

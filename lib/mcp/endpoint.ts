@@ -5,13 +5,13 @@
 import type { AuthInfo, LegacyHttpHandler, McpServerFactory, ServerEventBus } from '@modelcontextprotocol/server';
 import { createMcpHandler, isLegacyRequest, legacyStatelessFallback } from '@modelcontextprotocol/server';
 import type { Config } from '../config.ts';
-import type { InvocationContext, WebHandler } from '../http/context.ts';
+import type { InvocationContext } from '../http/context.ts';
 
 export type { AuthOutcome } from './gate.ts';
 
 import { findTool, type ToolDefinition } from '../tools/index.ts';
 import { auditRpc } from './audit-hooks.ts';
-import { type AuthOutcome, withGate } from './gate.ts';
+import type { AuthOutcome } from './gate.ts';
 import { readJsonBody } from './guards.ts';
 import { messagesOf, toolCallName } from './jsonrpc.ts';
 import { createServerFactory, type ServerExtras, toolAllowed } from './server.ts';
@@ -90,10 +90,4 @@ export function createMcpCore(cfg: Config, deps: Omit<McpEndpointDeps, 'authenti
     return stateless(request, { authInfo, parsedBody });
   };
   return core;
-}
-
-/** The whole /mcp handler: the SDK-free gate, then the core. */
-export function createMcpEndpoint(cfg: Config, deps: McpEndpointDeps): WebHandler {
-  const core = createMcpCore(cfg, deps);
-  return withGate(cfg, deps.authenticate, async () => core);
 }

@@ -10,6 +10,7 @@ import type { Config } from '../config.ts';
 import type { InvocationContext } from '../http/context.ts';
 import type { SessionRecord, Stores } from '../store/index.ts';
 import { eventIdFor, newSessionId, parseEventId, StoreUnavailableError } from '../store/index.ts';
+import { auditRpc } from './audit-hooks.ts';
 import { detachedRequest } from './detached.ts';
 import { type Handshake, isRequest, isResponse, openSessionServer, pumpReplies } from './exchange.ts';
 import { readJsonBody } from './guards.ts';
@@ -38,6 +39,7 @@ export function createLegacySseHandler(cfg: Config, deps: { factory: McpServerFa
   }
 
   async function open(request: Request, authInfo: AuthInfo, ctx: InvocationContext): Promise<Response> {
+    auditRpc(request, 'legacy-sse', undefined);
     let session: SessionRecord | undefined;
     let cursor: string;
     const last = request.headers.get('last-event-id');
@@ -114,6 +116,7 @@ export function createLegacySseHandler(cfg: Config, deps: { factory: McpServerFa
     if (!session) return sessionNotFound();
     const read = await readJsonBody(request, cfg.maxBodyBytes);
     if (!read.ok) return read.response;
+    auditRpc(request, 'legacy-sse', read.body);
     const list = messagesOf(read.body) as JSONRPCMessage[];
     if (list.length === 0)
       return rpcErrorResponse(400, INVALID_REQUEST, 'Invalid Request: expected a JSON-RPC message');

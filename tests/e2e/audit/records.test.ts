@@ -145,6 +145,41 @@ describe('audit records through the local host', () => {
     expect(mine[7]!.bytesOut).toBeGreaterThan(0);
   });
 
+  it('records legacy SSE requests with their era, method, tool and session', async () => {
+    const before = records().length;
+    const sse = await fetch(`${host.origin}/sse`, { headers: { authorization: `Bearer ${devToken}` } });
+    expect(sse.status).toBe(200);
+    const reader = sse.body!.getReader();
+    let text = '';
+    while (!/data: (\/messages\/\?sessionId=[^\n]+)/.test(text))
+      text += new TextDecoder().decode((await reader.read()).value);
+    const endpoint = /data: (\/messages\/\?sessionId=[^\n]+)/.exec(text)![1]!;
+    const sessionId = new URL(endpoint, host.origin).searchParams.get('sessionId')!;
+    const posted = await fetch(new URL(endpoint, host.origin), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${devToken}` },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'echo', arguments: { text: 'x' } },
+      }),
+    });
+    expect(posted.status).toBe(202);
+    await posted.text();
+    await reader.cancel();
+    await waitFor(() =>
+      records()
+        .slice(before)
+        .some((r) => r.httpStatus === 202),
+    );
+    const post = records()
+      .slice(before)
+      .find((r) => r.httpStatus === 202)!;
+    expect(post).toMatchObject({ era: 'legacy-sse', method: 'tools/call', tool: 'echo', sessionId, outcome: 'ok' });
+    expect(post.argsDigest).toMatch(/^[0-9a-f]{64}$/);
+  });
+
   it('never logs a token, and the hash chain verifies', async () => {
     const out = host.stdout() + host.stderr();
     expect(findJwtShaped(out)).toEqual([]);
