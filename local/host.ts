@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
-import { isTextualContentType } from '../lib/http/response.ts';
+import { isTextualContentType } from '../lib/http/index.ts';
 import { createPreludeParser, installAwsLambdaGlobal, isStreamingHandler, RuntimeResponseStream } from './runtime.ts';
 import { type FunctionSpec, loadTemplate, matchRoute } from './template.ts';
 

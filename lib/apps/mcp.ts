@@ -4,9 +4,9 @@
 import { createAuditor, withAudit } from '../audit/auditor.ts';
 import { authenticate, insufficientScope, toSdkAuthInfo } from '../auth/index.ts';
 import type { Config } from '../config.ts';
-import type { WebHandler } from '../http/context.ts';
 import type { McpEndpointDeps } from '../mcp/endpoint.ts';
 import { type AuthenticatedHandler, type AuthOutcome, withGate } from '../mcp/gate.ts';
+import type { WebHandler } from '../web-handler.ts';
 
 /** The bearer check every protected route shares, in the shape the gate wants. */
 export function bearerAuth(cfg: Config) {

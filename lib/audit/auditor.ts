@@ -18,7 +18,7 @@
 // Records are redacted, hash-chained (per auditor = per process) and handed to the sinks without
 // waiting; call auditor.flush() before the invocation returns so DynamoDB writes complete.
 import type { Config } from '../config.ts';
-import type { InvocationContext, WebHandler } from '../http/context.ts';
+import type { InvocationContext, WebHandler } from '../web-handler.ts';
 import { digestOf } from './canonical.ts';
 import { type Chain, createChain, newStreamId } from './chain.ts';
 import {

@@ -12,7 +12,7 @@
 // jose import here: this module must cold-start in a few milliseconds.
 
 import type { Config } from '../config.ts';
-import type { WebHandler } from '../http/context.ts';
+import type { WebHandler } from '../web-handler.ts';
 
 export type PrmConfig = Pick<Config, 'publicUrl' | 'resourceMetadataUrl' | 'resourceName' | 'resourceDocumentation'> & {
   auth: Pick<Config['auth'], 'issuer' | 'scopesSupported'>;

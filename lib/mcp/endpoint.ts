@@ -5,7 +5,7 @@
 import type { AuthInfo, LegacyHttpHandler, McpServerFactory, ServerEventBus } from '@modelcontextprotocol/server';
 import { createMcpHandler, isLegacyRequest, legacyStatelessFallback } from '@modelcontextprotocol/server';
 import type { Config } from '../config.ts';
-import type { InvocationContext } from '../http/context.ts';
+import type { InvocationContext } from '../web-handler.ts';
 
 export type { AuthOutcome } from './gate.ts';
 

@@ -3,7 +3,7 @@
 // cost a cold instance almost nothing; only authenticated requests reach the core.
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { Config } from '../config.ts';
-import type { InvocationContext, WebHandler } from '../http/context.ts';
+import type { InvocationContext, WebHandler } from '../web-handler.ts';
 import { auditPrincipal } from './audit-hooks.ts';
 import { corsHeaders, preflight, rejectForeign, withHeaders } from './guards.ts';
 

@@ -7,9 +7,9 @@
 // and the stream in one process, which Lambda never guarantees.
 import type { AuthInfo, JSONRPCMessage, McpServerFactory, RequestId } from '@modelcontextprotocol/server';
 import type { Config } from '../config.ts';
-import type { InvocationContext } from '../http/context.ts';
 import type { SessionRecord, Stores } from '../store/index.ts';
 import { eventIdFor, newSessionId, parseEventId, StoreUnavailableError } from '../store/index.ts';
+import type { InvocationContext } from '../web-handler.ts';
 import { auditRpc } from './audit-hooks.ts';
 import { detachedRequest } from './detached.ts';
 import { type Handshake, isRequest, isResponse, openSessionServer, pumpReplies } from './exchange.ts';

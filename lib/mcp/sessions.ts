@@ -11,9 +11,9 @@
 import type { AuthInfo, JSONRPCMessage, McpServerFactory, RequestId } from '@modelcontextprotocol/server';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
 import type { Config } from '../config.ts';
-import type { InvocationContext } from '../http/context.ts';
 import type { SessionRecord, Stores } from '../store/index.ts';
 import { eventIdFor, newSessionId, parseEventId, StoreUnavailableError } from '../store/index.ts';
+import type { InvocationContext } from '../web-handler.ts';
 import { detachedRequest } from './detached.ts';
 import { isRequest, isResponse, openSessionServer, pumpReplies } from './exchange.ts';
 import { INVALID_REQUEST, messagesOf, rpcErrorResponse, SERVICE_UNAVAILABLE } from './jsonrpc.ts';

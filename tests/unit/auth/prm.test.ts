@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { handlePrm, prmDocument, prmHandler, prmPaths } from '../../../lib/auth/prm.ts';
 import { loadConfig } from '../../../lib/config.ts';
-import { testContext } from '../../../lib/http/context.ts';
+import { testContext } from '../../support/context.ts';
 
 const env = { MCP_PUBLIC_URL: 'https://mcp.example.com/mcp', AUTH_ISSUER: 'https://as.example.com/realms/mcp' };
 const cfg = loadConfig(env);

@@ -1,5 +1,5 @@
-// web Response -> Lambda. Streaming: the HttpResponseStream prelude, then the body chunk by chunk as it
-// arrives. Buffered: the classic {statusCode, headers, body} result for fronts that cannot stream.
+// web Response -> Lambda response stream: the HttpResponseStream prelude (status, headers, cookies),
+// then the body chunk by chunk as it arrives.
 import type { Writable } from 'node:stream';
 
 export interface Prelude {
@@ -8,7 +8,7 @@ export interface Prelude {
   cookies: string[];
 }
 
-/** Status, headers and cookies as the Function URL prelude carries them. Set-Cookie must go in `cookies`. */
+/** Status, headers and cookies as the prelude (and payload 2.0 results) carry them: Set-Cookie goes in `cookies`. */
 export function preludeOf(response: Response): Prelude {
   const headers: Record<string, string> = {};
   response.headers.forEach((value, key) => {
@@ -75,44 +75,4 @@ export async function pipeResponse(
     if (!out.destroyed && !out.writableEnded) out.end();
   }
   return stats;
-}
-
-const TEXTUAL = /^(text\/|application\/(json|.*\+json|javascript|xml|.*\+xml|x-www-form-urlencoded)|image\/svg)/i;
-
-/** Pure predicate: whether a buffered body can travel as UTF-8 text rather than base64. */
-export function isTextualContentType(contentType: string | null): boolean {
-  return contentType === null || TEXTUAL.test(contentType);
-}
-
-export interface BufferedV2Result {
-  statusCode: number;
-  headers: Record<string, string>;
-  cookies: string[];
-  body: string;
-  isBase64Encoded: boolean;
-}
-
-export interface BufferedRestResult {
-  statusCode: number;
-  multiValueHeaders: Record<string, string[]>;
-  body: string;
-  isBase64Encoded: boolean;
-}
-
-export async function toBufferedResult(response: Response, rest: false): Promise<BufferedV2Result>;
-export async function toBufferedResult(response: Response, rest: true): Promise<BufferedRestResult>;
-export async function toBufferedResult(
-  response: Response,
-  rest: boolean,
-): Promise<BufferedV2Result | BufferedRestResult> {
-  const bytes = Buffer.from(await response.arrayBuffer());
-  const textual = isTextualContentType(response.headers.get('content-type'));
-  const body = textual ? bytes.toString('utf8') : bytes.toString('base64');
-  const { statusCode, headers, cookies } = preludeOf(response);
-  if (!rest) return { statusCode, headers, cookies, body, isBase64Encoded: !textual };
-  // REST (payload 1.0) has no cookies field: Set-Cookie goes back as a multi-value header.
-  const multiValueHeaders: Record<string, string[]> = {};
-  for (const [k, v] of Object.entries(headers)) multiValueHeaders[k] = [v];
-  if (cookies.length) multiValueHeaders['set-cookie'] = cookies;
-  return { statusCode, multiValueHeaders, body, isBase64Encoded: !textual };
 }
