@@ -1,22 +1,11 @@
 // What the MCP layer tells the audit span of the HTTP request it serves (lib/audit's withAudit opened
-// it): who called, which JSON-RPC method and tool, and how each tool call ended.
-import type { AuthInfo } from '@modelcontextprotocol/server';
+// it; lib/gate named the caller): which JSON-RPC method and tool, and how each tool call ended.
 import { auditSpanOf } from '../audit/auditor.ts';
 import type { Era } from '../audit/record.ts';
 import { originalOf } from './detached.ts';
 import { messagesOf, toolCallName } from './jsonrpc.ts';
 
 const toolCallsIn = new WeakMap<Request, number>();
-
-export function auditPrincipal(request: Request, authInfo: AuthInfo): void {
-  const extra = authInfo.extra ?? {};
-  auditSpanOf(request)?.setPrincipal({
-    subject: typeof extra.subject === 'string' ? extra.subject : 'anonymous',
-    clientId: authInfo.clientId || undefined,
-    scopes: authInfo.scopes,
-    jti: typeof extra.jti === 'string' ? extra.jti : undefined,
-  });
-}
 
 /** Records the request's era and (first) JSON-RPC message: method, id, tool and argument digest. */
 export function auditRpc(request: Request, era: Era, body: unknown): void {

@@ -7,13 +7,13 @@
 // and the stream in one process, which Lambda never guarantees.
 import type { AuthInfo, JSONRPCMessage, McpServerFactory, RequestId } from '@modelcontextprotocol/server';
 import type { Config } from '../config.ts';
+import { readJsonBody } from '../gate/index.ts';
 import type { SessionRecord, Stores } from '../store/index.ts';
 import { eventIdFor, newSessionId, parseEventId, StoreUnavailableError } from '../store/index.ts';
 import type { InvocationContext } from '../web-handler.ts';
 import { auditRpc } from './audit-hooks.ts';
 import { detachedRequest } from './detached.ts';
 import { type Handshake, isRequest, isResponse, openSessionServer, pumpReplies } from './exchange.ts';
-import { readJsonBody } from './guards.ts';
 import { INVALID_REQUEST, messagesOf, rpcErrorResponse } from './jsonrpc.ts';
 import { principalOf } from './server.ts';
 import { repliesChannel, sessionNotFound, unavailable } from './sessions.ts';

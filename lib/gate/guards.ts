@@ -1,9 +1,30 @@
-// Pre-dispatch HTTP guards for MCP routes: Origin and Host validation, CORS, and body limits.
-// Pure functions of (request, config) so every route applies the same rules.
+// Pre-dispatch HTTP guards for every protected route: well-formed Host and X-Forwarded-Proto, Origin
+// and Host allow-lists (DNS-rebinding defence), CORS. Pure functions of (request, config).
 import type { Config } from '../config.ts';
-import { INVALID_REQUEST, PARSE_ERROR, rpcErrorResponse } from './jsonrpc.ts';
+import { INVALID_REQUEST, rpcErrorResponse } from '../mcp/jsonrpc.ts';
 
 const LAMBDA_URL_HOST = /^[a-z0-9]+\.lambda-url\.[a-z0-9-]+\.on\.aws$/;
+// RFC 9110 Host = uri-host [ ":" port ]; uri-host is an IP literal or a reg-name/IPv4 (RFC 3986) without
+// percent-encoding (which the URL parser would decode) and without userinfo, which Host never carries.
+const HOST_SYNTAX = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=]+)(?::[0-9]{1,5})?$/;
+const PROTOCOL = /^https?$/i;
+
+/**
+ * Pure: the header that makes the request malformed (`Host header`, `X-Forwarded-Proto header`), or
+ * undefined. A Host must be host[:port] and form a URL; X-Forwarded-Proto's first item http or https.
+ */
+export function malformedHeader(request: Request): string | undefined {
+  const host = request.headers.get('host');
+  if (host !== null && !(HOST_SYNTAX.test(host) && URL.canParse(`http://${host}`))) return 'Host header';
+  const proto = request.headers.get('x-forwarded-proto');
+  if (proto !== null && !PROTOCOL.test(proto.split(',', 1)[0]!.trim())) return 'X-Forwarded-Proto header';
+  return undefined;
+}
+
+/** The 400 for a malformed request, naming what is wrong (`what` as malformedHeader gives it). */
+export function malformedRequest(what: string): Response {
+  return rpcErrorResponse(400, INVALID_REQUEST, `Bad Request: the ${what} is malformed`);
+}
 
 /** Pure predicate: an Origin header (when present) is on the allow-list. Absent Origin = not a browser. */
 export function originAllowed(origin: string | null, allowed: readonly string[]): boolean {
@@ -30,6 +51,7 @@ export function corsHeaders(request: Request, cfg: Config): Record<string, strin
   return { 'access-control-allow-origin': origin, 'access-control-expose-headers': EXPOSE_HEADERS, vary: 'Origin' };
 }
 
+/** The response with `extra` headers set (the same response when there are none). */
 export function withHeaders(response: Response, extra: Record<string, string>): Response {
   if (Object.keys(extra).length === 0) return response;
   const headers = new Headers(response.headers);
@@ -37,6 +59,7 @@ export function withHeaders(response: Response, extra: Record<string, string>): 
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 
+/** The answer to a CORS preflight: 204 with the allowed methods and headers, or 403 for a foreign Origin. */
 export function preflight(request: Request, cfg: Config, methods: string): Response {
   const origin = request.headers.get('origin');
   if (!originAllowed(origin, cfg.allowedOrigins)) return forbiddenOrigin();
@@ -51,48 +74,15 @@ export function preflight(request: Request, cfg: Config, methods: string): Respo
   });
 }
 
-export function forbiddenOrigin(): Response {
+function forbiddenOrigin(): Response {
   return rpcErrorResponse(403, INVALID_REQUEST, 'Forbidden: Origin not allowed');
 }
 
-/** Origin then Host: the answer to send, or undefined when the request may proceed. */
+/** Origin then Host: the 403 to send, or undefined when the request may proceed. */
 export function rejectForeign(request: Request, cfg: Config): Response | undefined {
   if (!originAllowed(request.headers.get('origin'), cfg.allowedOrigins)) return forbiddenOrigin();
   if (!hostAllowed(request.headers.get('host') ?? new URL(request.url).host, cfg.allowedHosts)) {
     return rpcErrorResponse(403, INVALID_REQUEST, 'Forbidden: Host not allowed');
   }
   return undefined;
-}
-
-export type BodyResult = { ok: true; body: unknown; bytes: number } | { ok: false; response: Response };
-
-/** Pure predicate: the media type is application/json (parameters such as charset allowed). */
-export function isJsonMediaType(contentType: string | null): boolean {
-  return contentType !== null && /^application\/json\s*(;|$)/i.test(contentType.trim());
-}
-
-/**
- * Reads and parses a JSON-RPC POST body under a byte limit: 413 when over it, 415 when not JSON,
- * 400 with a JSON-RPC parse error when it does not parse (never a 500).
- */
-export async function readJsonBody(request: Request, maxBytes: number): Promise<BodyResult> {
-  const declared = Number(request.headers.get('content-length') ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > maxBytes) return { ok: false, response: tooLarge(maxBytes) };
-  if (!isJsonMediaType(request.headers.get('content-type'))) {
-    return {
-      ok: false,
-      response: rpcErrorResponse(415, INVALID_REQUEST, 'Unsupported Media Type: Content-Type must be application/json'),
-    };
-  }
-  const buf = new Uint8Array(await request.arrayBuffer());
-  if (buf.byteLength > maxBytes) return { ok: false, response: tooLarge(maxBytes) };
-  try {
-    return { ok: true, body: JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(buf)), bytes: buf.byteLength };
-  } catch {
-    return { ok: false, response: rpcErrorResponse(400, PARSE_ERROR, 'Parse error: the body is not valid UTF-8 JSON') };
-  }
-}
-
-function tooLarge(maxBytes: number): Response {
-  return rpcErrorResponse(413, INVALID_REQUEST, `Request body too large: the limit is ${maxBytes} bytes`);
 }
