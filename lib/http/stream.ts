@@ -51,6 +51,7 @@ export async function pipeResponse(
   const stats: StreamStats = { bytes: 0, chunks: 0 };
   const reader = response.body?.getReader();
   const cancel = () => {
+    // Cancelling a body that already failed or ended rejects; there is nothing left to report.
     reader?.cancel(signal.reason).catch(() => {});
   };
   signal.addEventListener('abort', cancel, { once: true });
