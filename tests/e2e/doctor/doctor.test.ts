@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Check, type DoctorReport, runDoctor } from '../../../lib/doctor/doctor.ts';
+import { type Check, type DoctorReport, runDoctor } from '../../../doctor/index.ts';
 import { type HostProcess, startHostProcess } from '../../support/host.ts';
 import type { TestIssuer } from '../../support/issuer.ts';
 import { freePort, startDoctorIssuer, startProxy, type TestProxy } from './support.ts';

@@ -1,9 +1,9 @@
 // Step 3: the authorization server's metadata, found at the discovery paths in the order MCP clients try
 // them, with an exact issuer, PKCE S256, a registration route (DCR or CIMD) and a reachable JWKS.
+import { authorizationServerMetadataUrls } from '../lib/auth/discovery.ts';
 import type { StepContext } from './context.ts';
 import { isObject, probe } from './probe.ts';
 import { type Check, fail, info, pass, type Step, skip, warn } from './report.ts';
-import { asMetadataCandidates } from './urls.ts';
 
 const TITLE = 'Authorization server metadata';
 
@@ -17,7 +17,7 @@ export async function asStep(ctx: StepContext): Promise<Step> {
   }
   let candidates: string[];
   try {
-    candidates = asMetadataCandidates(issuer);
+    candidates = authorizationServerMetadataUrls(issuer);
   } catch {
     checks.push(
       fail('as.discovery', 'AS metadata discovery', `The issuer "${issuer}" is not a URL`, 'Set AUTH_ISSUER to a URL'),
