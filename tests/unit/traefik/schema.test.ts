@@ -6,7 +6,8 @@ import { yamlParse } from 'yaml-cfn';
 import { loadTraefikConfig, renderTraefikConfig } from '../../../local/traefik.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..', '..');
-const schemaDir = path.resolve(repoRoot, '..', 'shared', 'schemas');
+// SchemaStore's Traefik schemas, carried in the repo (traefik/schemas/README.md): the tests need nothing outside it.
+const schemaDir = path.join(repoRoot, 'traefik', 'schemas');
 const traefikDir = path.join(repoRoot, 'traefik');
 
 // ajv's main entry (Ajv, also its default export) is the draft-07 validator, which is what the SchemaStore schemas use.
@@ -24,6 +25,14 @@ function problems(validate: ValidateFunction, doc: unknown): string[] {
 const dynamicFiles = readdirSync(path.join(traefikDir, 'dynamic')).filter((f) => /\.ya?ml$/.test(f));
 
 describe('traefik config validates against the SchemaStore schemas', () => {
+  it('uses the schemas the repo carries, with their source and licence noted', () => {
+    expect(path.relative(repoRoot, schemaDir)).toBe(path.join('traefik', 'schemas'));
+    const readme = readFileSync(path.join(schemaDir, 'README.md'), 'utf8');
+    expect(readme).toContain('SchemaStore');
+    expect(readme).toContain('Apache License 2.0');
+    expect(readFileSync(path.join(schemaDir, 'LICENSE'), 'utf8')).toContain('Apache License');
+  });
+
   it('has dynamic files to check', () => {
     expect(dynamicFiles).toEqual(expect.arrayContaining(['mcp.yml', 'auth.yml', 'tls.yml']));
   });
