@@ -2,6 +2,7 @@
 // decoding, arrival classification, and the claim checks built on them.
 import { describe, expect, it } from 'vitest';
 import { bearerOf, findChallenge, parseChallenges } from '../../../doctor/challenge.ts';
+import { describeError, resolutionFix, unresolvedHost } from '../../../doctor/probe.ts';
 import { exitCodeOf, renderText, reportOk } from '../../../doctor/report.ts';
 import { tokenClaimChecks } from '../../../doctor/step-token.ts';
 import { classifyArrivals } from '../../../doctor/stream.ts';
@@ -215,5 +216,36 @@ describe('report', () => {
     expect(text).toContain('1 check(s) failed');
     expect(text).not.toContain('\x1b[');
     expect(renderText(report(['fail']), true)).toContain('\x1b[31m✗\x1b[0m');
+  });
+});
+
+describe('network errors in words', () => {
+  // What undici's fetch rejects with when getaddrinfo cannot resolve the URL's host.
+  const enotfound = (hostname: string, code = 'ENOTFOUND') =>
+    Object.assign(new TypeError('fetch failed'), {
+      cause: Object.assign(new Error(`getaddrinfo ${code} ${hostname}`), { code, syscall: 'getaddrinfo', hostname }),
+    });
+
+  it('an unresolvable host is named as such, not as a bare ENOTFOUND', () => {
+    const err = enotfound('mcp.localhost');
+    expect(unresolvedHost(err)).toBe('mcp.localhost');
+    expect(describeError(err)).toBe('the host name mcp.localhost does not resolve on this machine (ENOTFOUND)');
+    expect(describeError(enotfound('mcp.example.com', 'EAI_AGAIN'))).toBe(
+      'the host name mcp.example.com does not resolve on this machine (EAI_AGAIN)',
+    );
+  });
+
+  it('other failures keep their code', () => {
+    const refused = Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
+    expect(unresolvedHost(refused)).toBeUndefined();
+    expect(describeError(refused)).toBe('ECONNREFUSED');
+    expect(describeError(Object.assign(new Error('x'), { name: 'TimeoutError' }))).toBe('timed out');
+  });
+
+  it('the fix for a localhost name is the /etc/hosts line; for others, the DNS', () => {
+    expect(resolutionFix('mcp.localhost')).toContain('Add "127.0.0.1 mcp.localhost" to /etc/hosts');
+    expect(resolutionFix('mcp.example.com')).toBe(
+      'Check the host name in the URL and its DNS record (mcp.example.com)',
+    );
   });
 });
