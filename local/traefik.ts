@@ -104,7 +104,7 @@ export interface TraefikUrls {
   prm: string;
   /** Legacy SSE endpoint. */
   sse: string;
-  /** Origin of the AS behind Traefik. */
+  /** Origin of the AS behind Traefik (auth.localhost; the MCP host itself when that is a fallback name). */
   auth: string;
   /** Issuer an AS behind Traefik should announce (Keycloak with proxy headers). */
   issuer: string;
@@ -124,7 +124,8 @@ export function traefikUrls(ports: TraefikPorts = {}): TraefikUrls {
   const https = ports.httpsPort ?? DEFAULT_HTTPS_PORT;
   const mcpHost = ports.mcpHost ?? MCP_HOST;
   const mcpOrigin = origin('https', mcpHost, https);
-  const authOrigin = origin('https', AUTH_HOST, https);
+  // With the seed's names the AS has its own (auth.localhost); on the fallback names it shares the host, on its paths.
+  const authOrigin = origin('https', mcpHost === MCP_HOST ? AUTH_HOST : mcpHost, https);
   return {
     mcp: `${mcpOrigin}/mcp`,
     prm: `${mcpOrigin}/.well-known/oauth-protected-resource/mcp`,
