@@ -47,10 +47,18 @@ describe('traefik config validates against the SchemaStore schemas', () => {
     expect(problems(validateDynamic, doc)).toEqual([]);
   });
 
-  it("traefik/compose/tls.yml (the compose stack's file provider) is a valid file-provider config", () => {
-    const doc = yamlParse(readFileSync(path.join(traefikDir, 'compose', 'tls.yml'), 'utf8'));
-    expect(problems(validateDynamic, doc)).toEqual([]);
+  const composeFiles = readdirSync(path.join(traefikDir, 'compose')).filter((f) => /\.ya?ml$/.test(f));
+  it('has compose file-provider files to check', () => {
+    expect(composeFiles).toEqual(expect.arrayContaining(['tls.yml', 'localhost.yml']));
   });
+
+  it.each(composeFiles)(
+    "traefik/compose/%s (the compose stack's file provider) is a valid file-provider config",
+    (file) => {
+      const doc = yamlParse(readFileSync(path.join(traefikDir, 'compose', file), 'utf8'));
+      expect(problems(validateDynamic, doc)).toEqual([]);
+    },
+  );
 
   it('the validators can fail: a misspelt option is reported with its schema path', () => {
     const bad = { http: { middlewares: { x: { rateLimit: { averge: 50 } } } } };
