@@ -1,7 +1,7 @@
 // Step 1: an unauthenticated POST and GET get 401 with a usable Bearer challenge under its real name.
 import { bearerOf, findChallenge } from './challenge.ts';
 import type { StepContext } from './context.ts';
-import { probe } from './probe.ts';
+import { probe, resolutionFix } from './probe.ts';
 import { type Check, fail, pass, type Step, warn } from './report.ts';
 
 const PROTECT_FIX = 'Run the bearer check before any MCP handling, for every method on the MCP route';
@@ -27,7 +27,15 @@ export async function challengeStep(ctx: StepContext): Promise<Step> {
     const id = `challenge.${method.toLowerCase()}-401`;
     const title = `Unauthenticated ${method} gets 401`;
     if (!r.ok)
-      checks.push(fail(id, title, `${method} ${url} failed: ${r.error}`, 'Check the URL and that the server is up'));
+      checks.push(
+        fail(
+          id,
+          title,
+          `${method} ${url} failed: ${r.error}`,
+          r.unresolvedHost ? resolutionFix(r.unresolvedHost) : 'Check the URL and that the server is up',
+          r.unresolvedHost ? { data: { unresolvedHost: r.unresolvedHost } } : {},
+        ),
+      );
     else if (r.status === 401) checks.push(pass(id, title));
     else
       checks.push(

@@ -1,9 +1,9 @@
 // Step 3: the authorization server's metadata, found at the discovery paths in the order MCP clients try
 // them, with an exact issuer, PKCE S256, a registration route (DCR or CIMD) and a reachable JWKS.
+import { authorizationServerMetadataUrls } from '../lib/auth/discovery.ts';
 import type { StepContext } from './context.ts';
-import { isObject, probe } from './probe.ts';
+import { isObject, probe, resolutionFix } from './probe.ts';
 import { type Check, fail, info, pass, type Step, skip, warn } from './report.ts';
-import { asMetadataCandidates } from './urls.ts';
 
 const TITLE = 'Authorization server metadata';
 
@@ -17,7 +17,7 @@ export async function asStep(ctx: StepContext): Promise<Step> {
   }
   let candidates: string[];
   try {
-    candidates = asMetadataCandidates(issuer);
+    candidates = authorizationServerMetadataUrls(issuer);
   } catch {
     checks.push(
       fail('as.discovery', 'AS metadata discovery', `The issuer "${issuer}" is not a URL`, 'Set AUTH_ISSUER to a URL'),
@@ -25,11 +25,13 @@ export async function asStep(ctx: StepContext): Promise<Step> {
     return { id: 'as', title: TITLE, checks };
   }
   const tried: Array<{ url: string; outcome: string }> = [];
+  let unresolved: string | undefined;
   let answered: { url: string; doc: Record<string, unknown>; position: number } | undefined;
   for (const [i, candidate] of candidates.entries()) {
     const r = await probe(candidate, { headers: { accept: 'application/json' } }, timeoutMs);
     const outcome = !r.ok ? r.error : r.status !== 200 ? String(r.status) : isObject(r.json) ? 'ok' : 'not JSON';
     tried.push({ url: candidate, outcome });
+    if (!r.ok && r.unresolvedHost) unresolved = r.unresolvedHost;
     if (!answered && r.ok && outcome === 'ok')
       answered = { url: candidate, doc: r.json as Record<string, unknown>, position: i + 1 };
   }
@@ -40,7 +42,9 @@ export async function asStep(ctx: StepContext): Promise<Step> {
         'as.discovery',
         'AS metadata found at a discovery path',
         `No discovery path answers with JSON (${triedText})`,
-        'Check the issuer URL in AUTH_ISSUER (realm name, path); Keycloak 26.4+ serves the RFC 8414 form',
+        unresolved
+          ? resolutionFix(unresolved)
+          : 'Check the issuer URL in AUTH_ISSUER (realm name, path); Keycloak 26.4+ serves the RFC 8414 form',
         { data: { tried } },
       ),
     );

@@ -4,7 +4,8 @@
 //   main(argv): Promise<number>     runs, prints, returns the exit code (0 all passed, 1 a check failed,
 //                                   2 bad usage); a leading "doctor" word is accepted (the package bin)
 //
-// `--token -` reads the token from stdin, which keeps it out of the process list and shell history.
+// The token comes from `--token -` (stdin) or the MCP_TOKEN environment variable, which keep it out of
+// the process list and shell history; `--token <token>` works too but shows it to `ps`.
 import { realpathSync } from 'node:fs';
 import { text } from 'node:stream/consumers';
 import { fileURLToPath } from 'node:url';
@@ -16,13 +17,17 @@ export const USAGE = `Usage: mcp-lambda-stack doctor <MCP URL> [options]
 Checks an MCP endpoint's auth and streaming the way a client sees them.
 
 Options:
-  --token <token>     an access token for the URL; "-" reads it from stdin
+  --token -           read an access token for the URL from stdin
+  --token <token>     the token itself (visible to ps; prefer "-" or MCP_TOKEN)
   --json              print the report as JSON
   --timeout-ms <n>    per request (default 10000)
   --chunks <n>        stream_demo chunks (default 5)
   --interval-ms <n>   stream_demo interval (default 300)
   --origin <origin>   the foreign Origin to try (default https://doctor.invalid)
   -h, --help          this text
+
+Environment:
+  MCP_TOKEN           the access token, when --token is not given
 
 Exit code: 0 when every check passes, 1 when any fails, 2 on bad usage.
 `;
@@ -51,7 +56,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (!url || positionals.length > 1) throw new Error('Give exactly one MCP URL');
     if (!/^https?:$/.test(new URL(url).protocol)) throw new Error('The MCP URL must be http(s)');
-    let token = values.token;
+    let token = values.token ?? process.env.MCP_TOKEN;
     if (token === '-') token = (await text(process.stdin)).trim();
     const report = await runDoctor({
       url,

@@ -1,10 +1,9 @@
 // URL rules a client applies: how a PRM `resource` differs from the URL it used, and where it looks for
-// PRM and AS metadata.
+// the PRM (the AS metadata order is lib/auth/discovery.ts, shared with the server and `npm run token`).
 //
 //   resourceDifferences(used, advertised): ResourceDifference[]   [] when equal; pure
 //   describeDifferences(diffs): string                            e.g. "trailing slash, host"
 //   prmCandidates(mcpUrl, challengeUrl?): string[]                challenge URL, path-suffixed, root well-known
-//   asMetadataCandidates(issuer): string[]                         RFC 8414 / OIDC discovery order the MCP spec uses
 
 export type ResourceDifference = 'trailing-slash' | 'scheme' | 'host' | 'port' | 'path' | 'query' | 'unparsable';
 
@@ -59,22 +58,4 @@ export function prmCandidates(mcpUrl: string, challengeUrl?: string): string[] {
     `${u.origin}/.well-known/oauth-protected-resource`,
   ];
   return [...new Set(list)];
-}
-
-/**
- * The AS metadata URLs in the order MCP clients try them (MCP authorization, "Authorization Server Metadata
- * Discovery"): with an issuer path, RFC 8414 path insertion, then OIDC path insertion, then OIDC path
- * appending; without one, the two root documents.
- */
-export function asMetadataCandidates(issuer: string): string[] {
-  const u = new URL(issuer);
-  const path = u.pathname === '/' ? '' : u.pathname.replace(/\/$/, '');
-  if (!path) {
-    return [`${u.origin}/.well-known/oauth-authorization-server`, `${u.origin}/.well-known/openid-configuration`];
-  }
-  return [
-    `${u.origin}/.well-known/oauth-authorization-server${path}`,
-    `${u.origin}/.well-known/openid-configuration${path}`,
-    `${u.origin}${path}/.well-known/openid-configuration`,
-  ];
 }

@@ -123,7 +123,7 @@ export async function tokenStep(ctx: StepContext): Promise<Step> {
     return {
       id: 'token',
       title: TITLE,
-      checks: [skip('token', 'Token checks, tools/list and streaming', 'no --token given')],
+      checks: [skip('token', 'Token checks, tools/list and streaming', 'no token given (--token - or MCP_TOKEN)')],
     };
   }
   const checks = tokenClaimChecks(token, ctx);
