@@ -5,8 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditSpanOf, createAuditor, withAudit } from '../../../lib/audit/auditor.ts';
 import type { AuditSink } from '../../../lib/audit/sinks.ts';
 import { loadConfig } from '../../../lib/config.ts';
-import { testContext, type WebHandler } from '../../../lib/http/context.ts';
 import { metricsSink } from '../../../lib/telemetry/index.ts';
+import type { WebHandler } from '../../../lib/web-handler.ts';
+import { testContext } from '../../support/context.ts';
 import { type Captured, captureOutput } from './capture.ts';
 
 const cfg = loadConfig({ AUTH_DISABLED: 'true' });
