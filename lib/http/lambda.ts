@@ -3,6 +3,7 @@
 // writes its Response: streamed (the Function URL / REST response stream) or as a buffered result.
 import type { Writable } from 'node:stream';
 import type { Context } from 'aws-lambda';
+import { log, withInvocation } from '../telemetry/index.ts';
 import type { InvocationContext, WebHandler } from '../web-handler.ts';
 import { albProcessor } from './alb.ts';
 import type { EventProcessor, HttpEvent } from './processor.ts';
@@ -61,7 +62,7 @@ async function settle(pending: Pending): Promise<void> {
 }
 
 function internalError(err: unknown): Response {
-  console.error(JSON.stringify({ level: 'ERROR', message: 'unhandled error in web handler', error: String(err) }));
+  log.error('unhandled error in web handler', { error: err });
   return Response.json(
     { jsonrpc: '2.0', id: null, error: { code: -32603, message: 'Internal error' } },
     { status: 500, headers: { 'cache-control': 'no-store' } },
@@ -100,20 +101,29 @@ function lifetimeSignal(responseStream: Writable | undefined, context: Context) 
   };
 }
 
-/** One invocation: the event as a Request through `app`; an app that throws answers 500. */
-async function run(app: WebHandler, event: HttpEvent, context: Context, signal: AbortSignal, pending: Pending) {
+/** One invocation: the event as a Request and its context, then `body` with the invocation's log keys. */
+function invoke<T>(
+  event: HttpEvent,
+  context: Context,
+  signal: AbortSignal,
+  pending: Pending,
+  body: (processor: AnyProcessor, request: Request, ctx: InvocationContext) => Promise<T>,
+): Promise<T> {
   const processor = processorFor(event);
   const request = processor.toRequest(event, signal);
   const ctx = invocationContext(processor.facts(event), context, signal, pending);
   const malformed = defectOf(request);
   if (malformed) ctx.malformed = malformed;
-  let response: Response;
+  return withInvocation(ctx, () => body(processor, request, ctx));
+}
+
+/** The app's Response; an app that throws answers 500. */
+async function respond(app: WebHandler, request: Request, ctx: InvocationContext): Promise<Response> {
   try {
-    response = await app(request, ctx);
+    return await app(request, ctx);
   } catch (err) {
-    response = internalError(err);
+    return internalError(err);
   }
-  return { processor, response };
 }
 
 /** The response-streaming handler (Function URL with RESPONSE_STREAM, API Gateway REST with STREAM). */
@@ -122,9 +132,10 @@ export function streamHandle(app: WebHandler) {
     const life = lifetimeSignal(responseStream, context);
     const pending: Pending = { now: [], after: [] };
     try {
-      const { response } = await run(app, event, context, life.signal, pending);
-      await pipeResponse(response, responseStream, life.signal);
-      await settle(pending);
+      await invoke(event, context, life.signal, pending, async (_processor, request, ctx) => {
+        await pipeResponse(await respond(app, request, ctx), responseStream, life.signal);
+        await settle(pending);
+      });
     } finally {
       life.finish();
     }
@@ -137,10 +148,11 @@ export function bufferedHandle(app: WebHandler) {
     const life = lifetimeSignal(undefined, context);
     const pending: Pending = { now: [], after: [] };
     try {
-      const { processor, response } = await run(app, event, context, life.signal, pending);
-      const result = await processor.toResult(response, event);
-      await settle(pending);
-      return result;
+      return await invoke(event, context, life.signal, pending, async (processor, request, ctx) => {
+        const result = await processor.toResult(await respond(app, request, ctx), event);
+        await settle(pending);
+        return result;
+      });
     } finally {
       life.finish();
     }

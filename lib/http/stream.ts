@@ -1,6 +1,8 @@
 // web Response -> Lambda response stream: the HttpResponseStream prelude (status, headers, cookies),
 // then the body chunk by chunk as it arrives.
+
 import type { Writable } from 'node:stream';
+import { log } from '../telemetry/index.ts';
 
 export interface Prelude {
   statusCode: number;
@@ -68,8 +70,7 @@ export async function pipeResponse(
     }
   } catch (err) {
     // The body failed after the prelude went out; the status can no longer change, so end the stream.
-    if (!signal.aborted)
-      console.error(JSON.stringify({ level: 'ERROR', message: 'response body failed', error: String(err) }));
+    if (!signal.aborted) log.error('response body failed', { error: err });
   } finally {
     signal.removeEventListener('abort', cancel);
     if (stats.chunks === 0 && !out.destroyed) out.write('');
