@@ -1,8 +1,10 @@
-// Lambda shell for /mcp: config at init (fails fast), then event -> lib -> response stream.
+// Lambda shell for /mcp: config at init (fails fast), then event -> lib -> response stream. The catalogue is
+// generated/tools.ts (scripts/generate.ts): the tool manifest, and tools/*.ts loaded lazily with the MCP core.
 
+import { catalogue } from '../generated/tools.ts';
 import { createMcpApp } from '../lib/apps/mcp.ts';
 import { loadConfig } from '../lib/config.ts';
 import { lambdaHandler } from '../lib/http/index.ts';
 
-const config = loadConfig();
-export const handler = lambdaHandler(createMcpApp(config), config.responseMode);
+const config = loadConfig(process.env, catalogue);
+export const handler = lambdaHandler(createMcpApp(config, {}, catalogue), config.responseMode);

@@ -2,6 +2,11 @@
 // A bad value stops start-up with a ConfigError that names the variable (Powertools style),
 // so a misconfigured function fails at init instead of on some later request.
 // Over 250 lines on purpose: every variable is parsed in this one module (DESIGN.md section 2).
+// The scopes follow from the tools: loadConfig gets the catalogue's manifest (plain data, no tool is loaded) and
+// advertises AUTH_REQUIRED_SCOPES plus every scope a served tool declares; an AUTH_SCOPES_SUPPORTED that leaves
+// one out is refused, naming the tool.
+import { declaredScopes, type ToolCatalogue, toolNeeding } from './tools/catalogue.ts';
+import { SCOPE_TOKEN } from './tools/scopes.ts';
 
 export class ConfigError extends Error {
   readonly variable: string;
@@ -25,7 +30,10 @@ export interface AuthConfig {
   audience: string;
   /** Scopes every MCP request needs (AUTH_REQUIRED_SCOPES). */
   requiredScopes: string[];
-  /** Scopes advertised in the PRM (AUTH_SCOPES_SUPPORTED). */
+  /**
+   * Scopes advertised in the PRM: AUTH_SCOPES_SUPPORTED, else requiredScopes plus every scope a served tool
+   * declares (it must contain those either way).
+   */
   scopesSupported: string[];
   algorithms: string[];
   clockToleranceSec: number;
@@ -95,6 +103,8 @@ export interface Config {
   responseMode: 'stream' | 'buffered';
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   conformanceFixtures: boolean;
+  /** DEMO_TOOLS: serve the demo tools (echo, whoami, stream_demo, …) besides tools/; default true. */
+  demoTools: boolean;
   auth: AuthConfig;
   store: StoreConfig;
   audit: AuditConfig;
@@ -145,6 +155,16 @@ function list(env: Env, name: string, fallback: string[], sep: RegExp = /[\s,]+/
   const raw = optional(env, name);
   if (raw === undefined) return fallback;
   return raw.split(sep).filter(Boolean);
+}
+
+/** A space- or comma-separated list of OAuth scope tokens (they end up quoted in WWW-Authenticate). */
+function scopes(env: Env, name: string, fallback: string[]): string[] {
+  const values = list(env, name, fallback);
+  for (const v of values) {
+    if (!SCOPE_TOKEN.test(v))
+      throw new ConfigError(name, `entries must be scope tokens (no quotes or backslashes), got "${v}"`);
+  }
+  return values;
 }
 
 function ratio(env: Env, name: string, fallback: number): number {
@@ -206,8 +226,49 @@ export function loadOpsConfig(env: Env = process.env): OpsConfig {
   };
 }
 
-export function loadConfig(env: Env = process.env): Config {
-  const publicUrl = url(env, 'MCP_PUBLIC_URL', 'http://127.0.0.1:3000/mcp');
+/**
+ * MCP_PUBLIC_URL is compared byte for byte (PRM `resource`, token `aud`), so it must be written the way clients
+ * use it: no trailing slash after a path (`/mcp/` is another URL, and the local host would answer 404 on it; a bare
+ * origin keeps its `/`), no query.
+ */
+function publicUrlOf(env: Env): string {
+  const raw = url(env, 'MCP_PUBLIC_URL', 'http://127.0.0.1:3000/mcp');
+  const u = new URL(raw);
+  if (raw.endsWith('/') && u.pathname !== '/') {
+    throw new ConfigError(
+      'MCP_PUBLIC_URL',
+      `must not end with a slash, got "${raw}": clients and tokens use the URL exactly; use ${raw.replace(/\/+$/, '')}`,
+    );
+  }
+  if (u.search) throw new ConfigError('MCP_PUBLIC_URL', `must not have a query, got "${raw}"`);
+  return raw;
+}
+
+/** The PRM's scopes: AUTH_SCOPES_SUPPORTED or the derived list; either way every declared scope is in it. */
+function scopesSupportedOf(env: Env, required: string[], catalogue: Pick<ToolCatalogue, 'tools'>, demo: boolean) {
+  const declared = declaredScopes(catalogue, demo).map((s) => s.name);
+  const derived = [...new Set([...required, ...declared])];
+  const explicit = scopes(env, 'AUTH_SCOPES_SUPPORTED', []);
+  if (!explicit.length) return derived;
+  const missing = derived.filter((s) => !explicit.includes(s));
+  if (missing.length) {
+    const why = missing.map((s) =>
+      required.includes(s) ? `${s} (AUTH_REQUIRED_SCOPES)` : `${s} (tool ${toolNeeding(catalogue, demo, s)})`,
+    );
+    throw new ConfigError(
+      'AUTH_SCOPES_SUPPORTED',
+      `leaves out ${why.join(', ')}; add them, or leave it unset to advertise exactly ${derived.join(' ')}`,
+    );
+  }
+  return explicit;
+}
+
+/**
+ * Parses and checks every variable. `catalogue` is the tool manifest (generated/tools.ts) the scopes follow from;
+ * without it only AUTH_REQUIRED_SCOPES (or AUTH_SCOPES_SUPPORTED) is advertised.
+ */
+export function loadConfig(env: Env = process.env, catalogue: Pick<ToolCatalogue, 'tools'> = { tools: [] }): Config {
+  const publicUrl = publicUrlOf(env);
   const publicOrigin = new URL(publicUrl).origin;
   const authEnabled = !bool(env, 'AUTH_DISABLED', false);
   const issuer = authEnabled ? url(env, 'AUTH_ISSUER') : (optional(env, 'AUTH_ISSUER') ?? '');
@@ -241,6 +302,8 @@ export function loadConfig(env: Env = process.env): Config {
   const allowedHosts = list(env, 'ALLOWED_HOSTS', [publicHost, 'localhost', '127.0.0.1', '[::1]']);
   const prefix = optional(env, 'TABLE_PREFIX') ?? 'mcp-lambda-stack';
   const ops = loadOpsConfig(env);
+  const demoTools = bool(env, 'DEMO_TOOLS', true);
+  const requiredScopes = scopes(env, 'AUTH_REQUIRED_SCOPES', ['mcp:tools']);
   return {
     publicUrl,
     publicOrigin,
@@ -253,13 +316,14 @@ export function loadConfig(env: Env = process.env): Config {
     responseMode: oneOf(env, 'RESPONSE_MODE', ['stream', 'buffered'] as const, 'stream'),
     logLevel: ops.logLevel,
     conformanceFixtures: bool(env, 'CONFORMANCE_FIXTURES', false),
+    demoTools,
     auth: {
       enabled: authEnabled,
       issuer,
       jwksUrl,
       audience: url(env, 'AUTH_AUDIENCE', publicUrl),
-      requiredScopes: list(env, 'AUTH_REQUIRED_SCOPES', ['mcp:tools']),
-      scopesSupported: list(env, 'AUTH_SCOPES_SUPPORTED', ['mcp:tools', 'mcp:admin']),
+      requiredScopes,
+      scopesSupported: scopesSupportedOf(env, requiredScopes, catalogue, demoTools),
       algorithms,
       clockToleranceSec: int(env, 'AUTH_CLOCK_TOLERANCE_S', 30, 0, 300),
       jwksCooldownMs: int(env, 'AUTH_JWKS_COOLDOWN_MS', 30_000, 0, 3_600_000),

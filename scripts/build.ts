@@ -2,11 +2,14 @@
 // of its Metadata.BuildProperties (what `sam build` uses): ESM, minified, source maps, Node built-ins
 // external. Code splitting puts what a function imports lazily (the MCP SDK, zod, the AWS SDK) into
 // dist/<name>/chunks/, so Lambda init compiles only the small entry: V8 compile time grows with size.
+// The tool catalogue (generated/tools.ts, keycloak/realm-mcp.json) is regenerated from tools/*.ts first
+// (scripts/generate.ts), so a tool added as one file is in the next build; each user tool lands in a lazy chunk.
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { type FunctionSpec, loadTemplate } from '../local/template.ts';
+import { generate } from './generate.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -41,7 +44,10 @@ export function esbuildOptions(fn: FunctionSpec): esbuild.BuildOptions {
   };
 }
 
-export async function buildAll(opts: { template?: string; watch?: boolean; onRebuild?: (fn: string) => void } = {}) {
+export async function buildAll(
+  opts: { template?: string; watch?: boolean; onRebuild?: (fn: string) => void; generate?: boolean } = {},
+) {
+  if (opts.generate !== false) await generate({ root: ROOT });
   const fns = loadTemplate(opts.template ?? path.join(ROOT, 'template.yaml'));
   const results: Array<{ name: string; bytes: number; totalBytes: number }> = [];
   for (const fn of fns) {

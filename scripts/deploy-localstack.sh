@@ -35,8 +35,10 @@ curl -fsS "$ENDPOINT/_localstack/health" >/dev/null || {
 echo "== sam build"
 STAGE="$(mktemp -d "${TMPDIR:-/tmp}/deploy-localstack.XXXXXX")"
 trap 'rm -rf "$STAGE"' EXIT
+# The tool catalogue (generated/tools.ts) follows tools/*.ts: regenerate it, then stage both with the code.
+(cd "$ROOT" && node scripts/generate.ts)
 cp -R "$ROOT/template.yaml" "$ROOT/package.json" "$ROOT/package-lock.json" "$ROOT/tsconfig.json" \
-  "$ROOT/functions" "$ROOT/lib" "$STAGE/"
+  "$ROOT/functions" "$ROOT/lib" "$ROOT/tools" "$ROOT/generated" "$STAGE/"
 npm_config_prefer_offline=true sam build --template "$STAGE/template.yaml" --base-dir "$STAGE" --build-dir "$BUILD" --parallel
 
 deploy() {

@@ -9,7 +9,7 @@
 #
 # Why a staging copy: with CodeUri "." sam build copies the whole repo for each function (minus
 # node_modules/.git/.aws-sam), and that includes .cache/ (Keycloak, Traefik downloads: hundreds of MB).
-# The bundles need only functions/, lib/, package.json and the lock file, so we stage exactly those.
+# The bundles need only functions/, lib/, tools/, generated/, package.json and the lock file, so we stage those.
 # Never use `sam build --build-in-source` here: it runs `npm install --omit=dev` in the repo itself,
 # which would strip the dev dependencies out of the shared node_modules.
 set -euo pipefail
@@ -43,8 +43,10 @@ STAGE="$(mktemp -d "${TMPDIR:-/tmp}/sam-check.XXXXXX")"
 cleanup() { if [ -z "${SAM_CHECK_KEEP:-}" ]; then rm -rf "$STAGE"; fi; }
 trap cleanup EXIT
 mkdir -p "$STAGE/src"
+# The tool catalogue (generated/tools.ts) follows tools/*.ts: regenerate it, then stage both with the code.
+(cd "$ROOT" && node scripts/generate.ts)
 cp -R "$ROOT/template.yaml" "$ROOT/package.json" "$ROOT/package-lock.json" "$ROOT/tsconfig.json" \
-  "$ROOT/functions" "$ROOT/lib" "$STAGE/src/"
+  "$ROOT/functions" "$ROOT/lib" "$ROOT/tools" "$ROOT/generated" "$STAGE/src/"
 # --parallel builds the three functions at once; npm uses its cache (prefer-offline) for the per-function install.
 npm_config_prefer_offline=true npm_config_fund=false npm_config_audit=false \
   sam build --template "$STAGE/src/template.yaml" --base-dir "$STAGE/src" --build-dir "$STAGE/build" --parallel

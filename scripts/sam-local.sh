@@ -34,8 +34,10 @@ command -v docker >/dev/null 2>&1 || { echo "sam-local: sam local needs Docker, 
 STAGE="$(mktemp -d "${TMPDIR:-/tmp}/sam-local.XXXXXX")"
 # (not exec'd below, so this also removes the token-substituted event file)
 trap 'rm -rf "$STAGE"' EXIT
+# The tool catalogue (generated/tools.ts) follows tools/*.ts: regenerate it, then stage both with the code.
+(cd "$ROOT" && node scripts/generate.ts)
 cp -R "$ROOT/template.yaml" "$ROOT/package.json" "$ROOT/package-lock.json" "$ROOT/tsconfig.json" \
-  "$ROOT/functions" "$ROOT/lib" "$STAGE/"
+  "$ROOT/functions" "$ROOT/lib" "$ROOT/tools" "$ROOT/generated" "$STAGE/"
 npm_config_prefer_offline=true sam build --template "$STAGE/template.yaml" --base-dir "$STAGE" --build-dir "$BUILD" --parallel
 
 mode="${1:-start-api}"

@@ -1,5 +1,6 @@
-// `npm test`: lint, typecheck, build, then every vitest project (unit, integration, e2e), then a scan of
-// all log output the suite produced for JWT-shaped strings (no token may ever reach a log).
+// `npm test`: generate (the tool catalogue from tools/*.ts), lint, typecheck, build, then every vitest project
+// (unit, integration, e2e), then a scan of all log output the suite produced for JWT-shaped strings (no token may
+// ever reach a log).
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -42,6 +43,8 @@ const bin = (name: string) => path.join(ROOT, 'node_modules', '.bin', name);
 const only = process.argv.slice(2);
 
 const steps: Array<[string, string, string[], string?]> = [
+  // First: a tool added or removed since the last build changes generated/tools.ts, which lint and tsc read.
+  ['generate', process.execPath, [path.join(ROOT, 'scripts/generate.ts')]],
   ['lint', bin('biome'), ['check', '.']],
   ['typecheck', bin('tsc'), ['-p', 'tsconfig.json']],
   ['build', process.execPath, [path.join(ROOT, 'scripts/build.ts')]],

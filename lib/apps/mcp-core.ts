@@ -7,13 +7,17 @@ import { createServerFactory } from '../mcp/server.ts';
 import { createSessionfulHandler } from '../mcp/sessions.ts';
 import { createStores } from '../store/index.ts';
 import { registerConformanceFixtures } from '../tools/conformance/index.ts';
-import { tools } from '../tools/index.ts';
+import { servedTools, type ToolCatalogue } from '../tools/index.ts';
+import { warnOnDrift } from './catalogue-drift.ts';
 
-export function createCore(
+export async function createCore(
   cfg: Config,
+  catalogue: ToolCatalogue,
   insufficientScope: (scopes: string[]) => Response,
   overrides: Partial<McpEndpointDeps> = {},
-): McpCore {
+): Promise<McpCore> {
+  const tools = await servedTools(catalogue, cfg.demoTools);
+  warnOnDrift(catalogue, tools);
   const stores = createStores(cfg);
   // Test-only fixtures for the official conformance suite (CONFORMANCE_FIXTURES=true); off by default.
   const extras = cfg.conformanceFixtures ? registerConformanceFixtures : undefined;

@@ -5,13 +5,19 @@ import { insufficientScope } from '../auth/index.ts';
 import type { Config } from '../config.ts';
 import { type AuthenticatedHandler, audited, bearerAuth, withGate } from '../gate/index.ts';
 import type { McpEndpointDeps } from '../mcp/endpoint.ts';
+import { EMPTY_CATALOGUE, type ToolCatalogue } from '../tools/catalogue.ts';
 import type { WebHandler } from '../web-handler.ts';
 
-export function createMcpApp(cfg: Config, overrides: Partial<McpEndpointDeps> = {}): WebHandler {
+/** `catalogue`: the user's tools (generated/tools.ts, handed over by functions/mcp.ts), loaded with the core. */
+export function createMcpApp(
+  cfg: Config,
+  overrides: Partial<McpEndpointDeps> = {},
+  catalogue: ToolCatalogue = EMPTY_CATALOGUE,
+): WebHandler {
   let core: Promise<AuthenticatedHandler> | undefined;
   const loadCore = () =>
     (core ??= import('./mcp-core.ts').then((m) =>
-      m.createCore(cfg, (scopes) => insufficientScope(cfg, scopes), overrides),
+      m.createCore(cfg, catalogue, (scopes) => insufficientScope(cfg, scopes), overrides),
     ));
   return audited(cfg, withGate(cfg, overrides.authenticate ?? bearerAuth(cfg), loadCore));
 }

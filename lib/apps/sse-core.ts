@@ -5,9 +5,12 @@ import { createLegacySseHandler } from '../mcp/legacy-sse.ts';
 import { createServerFactory } from '../mcp/server.ts';
 import { createStores } from '../store/index.ts';
 import { registerConformanceFixtures } from '../tools/conformance/index.ts';
-import { tools } from '../tools/index.ts';
+import { servedTools, type ToolCatalogue } from '../tools/index.ts';
+import { warnOnDrift } from './catalogue-drift.ts';
 
-export function createSseCore(cfg: Config): AuthenticatedHandler {
+export async function createSseCore(cfg: Config, catalogue: ToolCatalogue): Promise<AuthenticatedHandler> {
+  const tools = await servedTools(catalogue, cfg.demoTools);
+  warnOnDrift(catalogue, tools);
   const extras = cfg.conformanceFixtures ? registerConformanceFixtures : undefined;
   const legacy = createLegacySseHandler(cfg, {
     factory: createServerFactory(tools, extras),

@@ -8,7 +8,6 @@ export const echo = defineTool({
   title: 'Echo',
   description: 'Returns the text it is given.',
   inputSchema: z.object({ text: z.string().max(100_000) }),
-  requiredScopes: [],
   async handler({ text }) {
     return { content: [{ type: 'text', text }] };
   },
@@ -19,7 +18,6 @@ export const whoami = defineTool({
   title: 'Who am I',
   description: 'Returns the subject, client and scopes of the access token that made this call.',
   inputSchema: z.object({}),
-  requiredScopes: [],
   async handler(_args, { principal }) {
     const who = { subject: principal.subject, clientId: principal.clientId ?? null, scopes: principal.scopes };
     return { content: [{ type: 'text', text: JSON.stringify(who) }], structuredContent: who };
@@ -35,7 +33,6 @@ export const streamDemo = defineTool({
     chunks: z.number().int().min(1).max(1000).default(5),
     interval_ms: z.number().int().min(0).max(10_000).default(200),
   }),
-  requiredScopes: [],
   async handler({ chunks, interval_ms }, { signal, progress, log }) {
     const parts: string[] = [];
     for (let i = 1; i <= chunks; i++) {
@@ -55,7 +52,6 @@ export const notifyDemo = defineTool({
   description:
     "Sends `text` as a log notification on the caller's session stream (GET /mcp or /sse), which may be open on another instance.",
   inputSchema: z.object({ text: z.string().max(10_000) }),
-  requiredScopes: [],
   async handler({ text }, { notifySession }) {
     await notifySession({ text, at: Date.now() });
     return { content: [{ type: 'text', text: `sent: ${text}` }] };
@@ -67,7 +63,6 @@ export const failDemo = defineTool({
   title: 'Failing tool demo',
   description: 'Always throws: shows how a failing tool reaches the client (isError) and the audit log (tool_error).',
   inputSchema: z.object({ message: z.string().max(1_000).default('fail_demo failed on purpose') }),
-  requiredScopes: [],
   async handler({ message }) {
     throw new Error(message);
   },
@@ -78,7 +73,7 @@ export const adminDemo = defineTool({
   title: 'Admin demo',
   description: 'An administrative action that needs the mcp:admin scope (shows step-up authorization).',
   inputSchema: z.object({}),
-  requiredScopes: ['mcp:admin'],
+  scopes: [{ name: 'mcp:admin', description: "Use the MCP server's admin tools", admin: true }],
   async handler(_args, { principal }) {
     return { content: [{ type: 'text', text: `admin action performed for ${principal.subject}` }] };
   },

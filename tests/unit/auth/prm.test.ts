@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { catalogue } from '../../../generated/tools.ts';
 import { createPrmApp } from '../../../lib/apps/prm.ts';
 import { handlePrm, prmDocument, prmPaths } from '../../../lib/auth/prm.ts';
 import { loadConfig } from '../../../lib/config.ts';
 import { testContext } from '../../support/context.ts';
 
 const env = { MCP_PUBLIC_URL: 'https://mcp.example.com/mcp', AUTH_ISSUER: 'https://as.example.com/realms/mcp' };
-const cfg = loadConfig(env);
+// The scopes come from the tools' declarations (the demo tools': mcp:admin), as in the PRM function.
+const cfg = loadConfig(env, catalogue);
 // The function sees its own host (Function URL, localhost); the document must not.
 const HOST = 'https://abc123.lambda-url.us-east-1.on.aws';
 
