@@ -1,17 +1,21 @@
 // Picks and starts the local authorization server for `npm start`.
 //
-//   startAuthServer({ publicMcpUrl, kind?, port?, onProgress?, env? }) -> Promise<RunningAuthServer>
+//   startAuthServer({ publicMcpUrl, kind?, port?, scopes?, onProgress?, env? }) -> Promise<RunningAuthServer>
 //     { issuer, kind: 'keycloak' | 'embedded', port, stop() }
 //   chooseAuthServerKind(requested, javaFound) -> 'keycloak' | 'embedded'   (pure)
 //
 // kind defaults to env AS, else 'auto': Keycloak when a Java 21+ can be found, otherwise the embedded dev AS
 // (oidc-provider), and it says which one and why through onProgress. With kind 'auto' a Keycloak that fails to
 // start also falls back to the embedded AS; with kind 'keycloak' the failure is thrown.
-// Both listen on 127.0.0.1:<AS_PORT or 8080> with the issuer http://127.0.0.1:<port>/realms/mcp.
+// Both listen on 127.0.0.1:<AS_PORT or 8080> with the issuer http://127.0.0.1:<port>/realms/mcp, and offer the
+// scopes the served tools declare (`scopes`; Keycloak through a realm generated from keycloak/base, local/realm.ts).
 
-import { startDevAuthServer } from './dev-as.ts';
+import { ConfigError } from '../lib/config.ts';
+import { type DevScopes, defaultDevScopes, startDevAuthServer } from './dev-as.ts';
 import { findJava } from './java.ts';
 import { type Progress, startKeycloak } from './keycloak.ts';
+import { explainListenError } from './ports.ts';
+import { generateRealm, readBaseRealm, realmText } from './realm.ts';
 
 export type AuthServerKind = 'keycloak' | 'embedded';
 export type AuthServerChoice = AuthServerKind | 'auto';
@@ -21,6 +25,8 @@ export interface StartAuthServerOptions {
   kind?: AuthServerChoice;
   /** Default AS_PORT or 8080. */
   port?: number;
+  /** The scopes to offer and grant; default the committed catalogue's (demo tools on). */
+  scopes?: DevScopes;
   onProgress?: Progress;
   env?: NodeJS.ProcessEnv;
 }
@@ -36,7 +42,7 @@ export function parseAuthServerChoice(raw: string | undefined): AuthServerChoice
   const v = raw?.trim().toLowerCase();
   if (!v) return 'auto';
   if (v === 'keycloak' || v === 'embedded' || v === 'auto') return v;
-  throw new Error(`AS must be keycloak, embedded or auto, got "${raw}"`);
+  throw new ConfigError('AS', `must be keycloak, embedded or auto, got "${raw}"`);
 }
 
 export function chooseAuthServerKind(requested: AuthServerChoice, javaFound: boolean): AuthServerKind {
@@ -51,11 +57,13 @@ export async function startAuthServer(opts: StartAuthServerOptions): Promise<Run
   const requested = opts.kind ?? parseAuthServerChoice(env.AS);
   const java = requested === 'embedded' ? undefined : await findJava({ minMajor: 21, env });
   const kind = chooseAuthServerKind(requested, java !== undefined);
+  const scopes = opts.scopes ?? defaultDevScopes();
 
   if (kind === 'keycloak') {
     try {
       const kc = await startKeycloak({
         publicMcpUrl: opts.publicMcpUrl,
+        realm: realmText(generateRealm(readBaseRealm(), scopes.declared)),
         port,
         onProgress: say,
         env,
@@ -73,7 +81,9 @@ export async function startAuthServer(opts: StartAuthServerOptions): Promise<Run
       'auth: no Java 21+ found, so using the embedded dev AS (oidc-provider); install a JDK 21+ or set AS=keycloak for Keycloak',
     );
   }
-  const dev = await startDevAuthServer({ publicMcpUrl: opts.publicMcpUrl, port });
+  const dev = await startDevAuthServer({ publicMcpUrl: opts.publicMcpUrl, port, scopes }).catch((err: unknown) => {
+    throw explainListenError(err, { port, variable: 'AS_PORT', what: 'the embedded dev AS' });
+  });
   say(`auth: embedded dev AS ready, issuer ${dev.issuer}`);
   return { issuer: dev.issuer, kind: 'embedded', port: dev.port, stop: dev.stop };
 }

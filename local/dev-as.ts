@@ -3,12 +3,13 @@
 //
 //   startDevAuthServer({ publicMcpUrl, port?, host? }) -> Promise<DevAuthServer>
 //     { issuer, port, stop() }  issuer = http://<host>:<port>/realms/mcp
-//   DEV_USERS, DEV_CLIENTS      the users (dev/dev, viewer/viewer) and pre-registered clients
+//   DEV_CLIENTS                 the pre-registered clients; the users and scopes are in ./dev-as/users.ts
 //
 // Semantics kept identical to the Keycloak realm:
 // - issuer path /realms/mcp, discovery at <issuer>/.well-known/openid-configuration and at the RFC 8414 root form
 //   /.well-known/oauth-authorization-server/realms/mcp (as Keycloak >= 26.4 does);
-// - scopes mcp:tools and mcp:admin; mcp:admin is granted only to users who hold it (viewer's grant rejects it);
+// - the scopes: mcp:tools plus every scope the served tools declare (opts.scopes; default the committed catalogue
+//   with the demo tools); dev holds all, viewer all but the administrative ones (viewer's grant rejects those);
 // - PKCE S256 required for every authorization request; anonymous DCR; refresh tokens;
 // - access tokens are RS256 JWTs whose aud is the RFC 8707 resource (default: the MCP public URL).
 // Signing keys are generated at start and live only in memory.
@@ -17,36 +18,11 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider, { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
+import { type DevScopes, type DevUser, defaultDevScopes, devUsers, findDevUser, mcpScopesOf } from './dev-as/users.ts';
+
+export { type DevScopes, type DevUser, defaultDevScopes, devUsers, findDevUser } from './dev-as/users.ts';
 
 export const REALM_PATH = '/realms/mcp';
-export const MCP_SCOPES = ['mcp:tools', 'mcp:admin'] as const;
-
-export interface DevUser {
-  username: string;
-  password: string;
-  /** Resource scopes this user may be granted. */
-  scopes: string[];
-  name: string;
-  email: string;
-}
-
-export const DEV_USERS: readonly DevUser[] = [
-  {
-    username: 'dev',
-    password: 'dev',
-    scopes: ['mcp:tools', 'mcp:admin'],
-    name: 'Dev User',
-    email: 'dev@example.invalid',
-  },
-  {
-    username: 'viewer',
-    password: 'viewer',
-    scopes: ['mcp:tools'],
-    name: 'Viewer User',
-    email: 'viewer@example.invalid',
-  },
-];
-
 export const DEV_CLIENTS = {
   /** Public client for MCP Inspector and other local tools. */
   inspector: { client_id: 'mcp-inspector' },
@@ -63,6 +39,8 @@ export interface DevAuthServerOptions {
   port?: number;
   host?: string;
   accessTokenTtlSec?: number;
+  /** The scopes it offers and grants; default defaultDevScopes(). */
+  scopes?: DevScopes;
 }
 
 export interface DevAuthServer {
@@ -70,12 +48,6 @@ export interface DevAuthServer {
   port: number;
   server: Server;
   stop(): Promise<void>;
-}
-
-export function findDevUser(username: string, password: string): DevUser | undefined {
-  const user = DEV_USERS.find((u) => u.username === username);
-  // Dev-only credentials, but still compare the whole string and not a prefix.
-  return user && user.password === password ? user : undefined;
 }
 
 const LOOPBACK_REDIRECTS = [
@@ -107,7 +79,7 @@ ${error ? `<p class="err">${esc(error)}</p>` : ''}
 <label>Username <input name="username" autocomplete="username" autofocus required></label>
 <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
 <button type="submit">Sign in</button></form>
-<p>Dev users: dev / dev (all scopes), viewer / viewer (no mcp:admin).</p>`,
+<p>Dev users: dev / dev (all scopes), viewer / viewer (all but the administrative ones).</p>`,
   );
 }
 
@@ -132,7 +104,12 @@ function send(res: ServerResponse, status: number, html: string): void {
   res.end(html);
 }
 
-function buildConfiguration(opts: DevAuthServerOptions, interactionBase: string): Configuration {
+function buildConfiguration(
+  opts: DevAuthServerOptions,
+  interactionBase: string,
+  users: readonly DevUser[],
+  mcpScopes: readonly string[],
+): Configuration {
   const resources = new Set([opts.publicMcpUrl, ...(opts.extraResources ?? [])]);
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const jwk = {
@@ -170,10 +147,10 @@ function buildConfiguration(opts: DevAuthServerOptions, interactionBase: string)
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     // The MCP scopes are listed too, so that DCR requests naming them (as the SDK's and real clients' do) are
     // accepted; which of them a user actually gets is decided per user at login (finishLogin).
-    scopes: ['openid', 'offline_access', 'profile', 'email', ...MCP_SCOPES],
+    scopes: ['openid', 'offline_access', 'profile', 'email', ...mcpScopes],
     claims: { openid: ['sub'], profile: ['name', 'preferred_username'], email: ['email', 'email_verified'] },
     async findAccount(_ctx, sub) {
-      const user = DEV_USERS.find((u) => u.username === sub);
+      const user = users.find((u) => u.username === sub);
       if (!user) return undefined;
       return {
         accountId: sub,
@@ -196,7 +173,7 @@ function buildConfiguration(opts: DevAuthServerOptions, interactionBase: string)
         getResourceServerInfo: async (_ctx, resourceIndicator) => {
           if (!resources.has(resourceIndicator)) throw new errors.InvalidTarget();
           return {
-            scope: MCP_SCOPES.join(' '),
+            scope: mcpScopes.join(' '),
             audience: resourceIndicator,
             accessTokenTTL: ttl,
             accessTokenFormat: 'jwt',
@@ -242,6 +219,8 @@ async function finishLogin(
   res: ServerResponse,
   user: DevUser,
   defaultResource: string,
+  mcpScopes: readonly string[],
+  defaultScopes: readonly string[],
 ): Promise<void> {
   const details = await provider.interactionDetails(req, res);
   const params = details.params as Record<string, string | undefined>;
@@ -256,16 +235,16 @@ async function finishLogin(
     (s) => ['openid', 'offline_access', 'profile', 'email'].includes(s) || user.scopes.includes(s),
   );
   if (oidcScopes.length) grant.addOIDCScope(oidcScopes.join(' '));
-  const refused = requested.filter((s) => (MCP_SCOPES as readonly string[]).includes(s) && !user.scopes.includes(s));
+  const refused = requested.filter((s) => mcpScopes.includes(s) && !user.scopes.includes(s));
   if (refused.length) grant.rejectOIDCScope(refused.join(' '));
-  const resourceScopes = requested.filter((s) => (MCP_SCOPES as readonly string[]).includes(s));
+  const resourceScopes = requested.filter((s) => mcpScopes.includes(s));
   const resource = typeof params.resource === 'string' && params.resource ? params.resource : undefined;
   // Without a resource parameter the token is for the default resource (see defaultResource below).
   for (const indicator of [resource ?? defaultResource]) {
     const allowed = resourceScopes.filter((s) => user.scopes.includes(s));
     const denied = resourceScopes.filter((s) => !user.scopes.includes(s));
     // The default scope when none is requested, as in the realm (mcp:tools is a default client scope there).
-    grant.addResourceScope(indicator, (allowed.length ? allowed : ['mcp:tools']).join(' '));
+    grant.addResourceScope(indicator, (allowed.length ? allowed : defaultScopes).join(' '));
     if (denied.length) grant.rejectResourceScope(indicator, denied.join(' '));
   }
   const grantId = await grant.save();
@@ -291,7 +270,11 @@ export async function startDevAuthServer(opts: DevAuthServerOptions): Promise<De
   const actualPort = (server.address() as AddressInfo).port;
   const origin = `http://${host}:${actualPort}`;
   const issuer = `${origin}${REALM_PATH}`;
-  const provider = new Provider(issuer, buildConfiguration(opts, REALM_PATH));
+  const scopes = opts.scopes ?? defaultDevScopes();
+  const users = devUsers(scopes);
+  const mcpScopes = mcpScopesOf(scopes);
+  const provider = new Provider(issuer, buildConfiguration(opts, REALM_PATH, users, mcpScopes));
+  const login = { users, mcpScopes, defaultScopes: [...scopes.required] };
   const callback = provider.callback();
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -315,6 +298,7 @@ export async function startDevAuthServer(opts: DevAuthServerOptions): Promise<De
         `${REALM_PATH}/interaction/${m[1]}`,
         Boolean(m[2]),
         opts.publicMcpUrl,
+        login,
       ).catch((err) => {
         send(res, 400, page('Sign-in failed', `<p class="err">${esc((err as Error).message)}</p>`));
       });
@@ -345,6 +329,7 @@ async function handleInteraction(
   base: string,
   isLogin: boolean,
   defaultResource: string,
+  login: { users: readonly DevUser[]; mcpScopes: readonly string[]; defaultScopes: readonly string[] },
 ): Promise<void> {
   // interactionDetails reads the interaction cookie; give it the prefixed path it was set for.
   const details = await provider.interactionDetails(req, res);
@@ -356,10 +341,10 @@ async function handleInteraction(
     return;
   }
   const form = await readForm(req);
-  const user = findDevUser(form.get('username') ?? '', form.get('password') ?? '');
+  const user = findDevUser(login.users, form.get('username') ?? '', form.get('password') ?? '');
   if (!user) {
     send(res, 401, loginForm(`${base}/login`, clientId, scope, 'Invalid username or password.'));
     return;
   }
-  await finishLogin(provider, req, res, user, defaultResource);
+  await finishLogin(provider, req, res, user, defaultResource, login.mcpScopes, login.defaultScopes);
 }

@@ -1,22 +1,40 @@
 // Downloads, configures and runs a local Keycloak (start-dev) with the `mcp` realm.
 //
 //   ensureKeycloakDist(opts)  -> Promise<string>          the unpacked Keycloak home (download once, reuse after)
-//   renderRealm(template, v)  -> string                   substitutes ${MCP_PUBLIC_URL} in keycloak/realm-mcp.json
-//   startKeycloak(opts)       -> Promise<RunningKeycloak> { issuer, port, home, stop() }
+//   renderRealm(template, v)  -> string                   substitutes ${MCP_PUBLIC_URL} in the realm JSON
+//   instanceDir(cache, port)  -> string                   the per-port Keycloak home (its own data/)
+//   startKeycloak(opts)       -> Promise<RunningKeycloak> { issuer, port, home, instance, stop() }
 //
 // The dist comes from `mvn dependency:copy` into a cache folder outside git (KEYCLOAK_CACHE_DIR, default
-// <repo>/.cache/keycloak). The realm is written to <home>/data/import and imported with --import-realm; when the
-// rendered realm changes (another MCP URL), the dev database is reset so the new realm is imported.
+// <repo>/.cache/keycloak). Each port gets its own Keycloak home, <cache>/instances/<port>: a copy of bin/kc.sh
+// (which derives the home from its own path) beside links to the dist's lib, providers, themes and conf, and a
+// data/ of its own (dev-file database, import folder). Two stacks on two ports therefore never touch each other's
+// database or realm file. The realm (opts.realm, default keycloak/realm-mcp.json) is written to the instance's
+// data/import and imported with --import-realm; when the rendered realm changes (another MCP URL, a new scope),
+// that instance's dev database is reset so the new realm is imported.
 // The feature set is always the same, because features are build-time options: changing them would re-augment
 // the shared dist under a running instance.
 
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { findJava, type JavaRuntime } from './java.ts';
+import { assertPortsFree } from './ports.ts';
 
 const run = promisify(execFile);
 
@@ -38,6 +56,8 @@ export interface KeycloakDistOptions {
 export interface KeycloakOptions extends KeycloakDistOptions {
   /** The MCP server's public URL; it becomes the audience and the RFC 8707 resource of the realm. */
   publicMcpUrl: string;
+  /** The realm JSON with its ${MCP_PUBLIC_URL} placeholder; default keycloak/realm-mcp.json. */
+  realm?: string;
   /** Default AS_PORT or 8080. */
   port?: number;
   /** Management interface (health); default port + 1000 so parallel instances do not collide on 9000. */
@@ -57,7 +77,10 @@ export interface KeycloakOptions extends KeycloakDistOptions {
 export interface RunningKeycloak {
   issuer: string;
   port: number;
+  /** The shared, unpacked dist. */
   home: string;
+  /** This port's Keycloak home (its own data/). */
+  instance: string;
   process: ChildProcess;
   stop(): Promise<void>;
 }
@@ -124,9 +147,40 @@ export async function ensureKeycloakDist(opts: KeycloakDistOptions = {}): Promis
   return home;
 }
 
+/** This port's Keycloak home inside the cache (pure). */
+export function instanceDir(cache: string, port: number): string {
+  return join(cache, 'instances', String(port));
+}
+
+/**
+ * Makes (or refreshes) the per-port home: kc.sh is copied, not linked, because it takes the home from its own
+ * resolved path; everything it only reads links to the dist.
+ */
+function prepareInstance(dist: string, instance: string): void {
+  mkdirSync(join(instance, 'bin'), { recursive: true });
+  mkdirSync(join(instance, 'data'), { recursive: true });
+  copyFileSync(join(dist, 'bin', 'kc.sh'), join(instance, 'bin', 'kc.sh'));
+  for (const entry of ['lib', 'providers', 'themes', 'conf', 'version.txt']) {
+    const link = join(instance, entry);
+    const target = join(dist, entry);
+    if (!existsSync(target)) continue;
+    let current: string | undefined;
+    try {
+      current = lstatSync(link).isSymbolicLink() ? readlinkSync(link) : 'not a link';
+    } catch {
+      current = undefined; // absent
+    }
+    if (current === target) continue;
+    // Only ever unlink our own link: never a recursive delete that could follow it into the shared dist.
+    if (current === 'not a link') throw new Error(`${link} should be a link to ${target}; remove ${instance}`);
+    if (current !== undefined) unlinkSync(link);
+    symlinkSync(target, link);
+  }
+}
+
 /** Writes the rendered realm into data/import; resets the dev-file database when the realm changed. */
-function stageRealm(home: string, publicMcpUrl: string, resetDevDb: boolean, say: Progress): void {
-  const realm = renderRealm(readFileSync(REALM_TEMPLATE, 'utf8'), { MCP_PUBLIC_URL: publicMcpUrl });
+function stageRealm(home: string, template: string, publicMcpUrl: string, resetDevDb: boolean, say: Progress): void {
+  const realm = renderRealm(template, { MCP_PUBLIC_URL: publicMcpUrl });
   const importDir = join(home, 'data', 'import');
   mkdirSync(importDir, { recursive: true });
   const hash = createHash('sha256').update(realm).digest('hex');
@@ -191,11 +245,20 @@ export async function startKeycloak(opts: KeycloakOptions): Promise<RunningKeycl
   const hostname = opts.hostname ?? `http://127.0.0.1:${port}`;
   const issuer = `${hostname.replace(/\/$/, '')}/realms/${REALM}`;
   const discovery = `http://127.0.0.1:${port}/realms/${REALM}/.well-known/openid-configuration`;
-  if (await isUp(discovery)) {
-    throw new Error(`Something already answers on 127.0.0.1:${port}; stop it or set AS_PORT to another port.`);
-  }
+  const managementPort = opts.managementPort ?? port + 1000;
+  await assertPortsFree([
+    { port, variable: 'AS_PORT', what: 'Keycloak' },
+    {
+      port: managementPort,
+      variable: 'AS_PORT',
+      what: `Keycloak's management interface (port ${managementPort}${opts.managementPort ? '' : ' = AS_PORT + 1000'})`,
+    },
+  ]);
   const home = await ensureKeycloakDist(opts);
-  stageRealm(home, opts.publicMcpUrl, opts.dbUrl === undefined, say);
+  const instance = instanceDir(opts.cacheDir ?? keycloakCacheDir(opts.env), port);
+  prepareInstance(home, instance);
+  const template = opts.realm ?? readFileSync(REALM_TEMPLATE, 'utf8');
+  stageRealm(instance, template, opts.publicMcpUrl, opts.dbUrl === undefined, say);
 
   const args = [
     'start-dev',
@@ -203,13 +266,15 @@ export async function startKeycloak(opts: KeycloakOptions): Promise<RunningKeycl
     `--features=${KEYCLOAK_FEATURES}`,
     '--http-host=127.0.0.1',
     `--http-port=${port}`,
-    `--http-management-port=${opts.managementPort ?? port + 1000}`,
+    `--http-management-port=${managementPort}`,
     `--hostname=${hostname}`,
   ];
   if (opts.dbUrl) args.push(`--db-url=${opts.dbUrl}`);
-  say(`keycloak: starting ${KEYCLOAK_VERSION} on 127.0.0.1:${port} with Java ${java.major} (${java.home})`);
-  const child = spawn(join(home, 'bin', 'kc.sh'), args, {
-    cwd: home,
+  say(
+    `keycloak: starting ${KEYCLOAK_VERSION} on 127.0.0.1:${port} with Java ${java.major} (${java.home}), data in ${instance}`,
+  );
+  const child = spawn(join(instance, 'bin', 'kc.sh'), args, {
+    cwd: instance,
     detached: true, // own process group, so stop() reaches the JVM and nothing else
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
@@ -270,5 +335,5 @@ export async function startKeycloak(opts: KeycloakOptions): Promise<RunningKeycl
     await new Promise((r) => setTimeout(r, 500));
   }
   say(`keycloak: ready in ${Math.round((Date.now() - started) / 1000)} s, issuer ${issuer}`);
-  return { issuer, port, home, process: child, stop };
+  return { issuer, port, home, instance, process: child, stop };
 }

@@ -4,28 +4,41 @@
 // Every host name it prints is checked with the resolver Node clients use; one that does not resolve to
 // loopback gets the /etc/hosts line that fixes it (local/host-names.ts).
 //
-// Local-stack variables (parsed here; the functions' own configuration is lib/config.ts):
-//   PORT (3000; 0 = any free port), HOST (127.0.0.1; 0.0.0.0 in a container), AS (auto|keycloak|embedded),
-//   AS_PORT (8080), TRAEFIK (true|false: Traefik in front, like --traefik), TRAEFIK_BIN (path to a Traefik v3
-//   binary; only where it is, never whether it runs), TRAEFIK_HOST (mcp.localhost|localhost|127.0.0.1: the name in
-//   the URLs behind Traefik; default the first that resolves to loopback here), TRAEFIK_HTTPS_PORT (8443),
-//   TRAEFIK_HTTP_PORT (8000), TRAEFIK_PING_PORT (8082),
-//   FUNCTIONS (comma list of template.yaml functions to serve, by logical id or bundle name, e.g.
-//   FUNCTIONS=McpFunction,PrmFunction; default all). Lambda runs one function per process: a subset
-//   gives a host process that looks like one (memory, what is loaded); the other routes answer 404.
+// Fail fast, in this order, each step before anything slower:
+//   1. every variable, the stack's (local/stack-config.ts) and the functions' (lib/config.ts), with the variable named;
+//   2. the tools (tools/*.ts, loaded and regenerated into generated/tools.ts: scripts/generate.ts) and the scopes they
+//      declare (AUTH_SCOPES_SUPPORTED must cover them);
+//   3. the ports (PORT, AS_PORT, the Traefik ports): one that is taken names its variable;
+//   4. the issuer: discovery, the exact issuer string, the JWKS and the tools' scopes in its scopes_supported
+//      (local/issuer-check.ts), for an external AUTH_ISSUER before the build, for our own AS once it is up.
+//      --degraded (or START_DEGRADED=true) starts anyway and says what is wrong in the banner.
+// The AS it starts offers exactly the scopes the served tools declare (Keycloak: a realm generated from
+// keycloak/base; the embedded AS: the same grant rule), so a tool with a new scope needs only its file.
+//
+// Local-stack variables: see local/stack-config.ts. TRAEFIK_BIN (path to a Traefik v3 binary; only where it is, never
+// whether it runs), TRAEFIK_HOST (mcp.localhost|localhost|127.0.0.1: the name in the URLs behind Traefik; default the
+// first that resolves to loopback here). FUNCTIONS serves a subset of template.yaml's functions (by logical id or
+// bundle name): Lambda runs one function per process, and a subset gives a host process that looks like one.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../lib/config.ts';
+import { declaredScopes, type ScopeInfo, servedEntries, toolNeeding } from '../lib/tools/index.ts';
 import { buildAll, ROOT } from '../scripts/build.ts';
-import { parseFunctionsVar, startHost } from './host.ts';
+import { loadCatalogue } from '../scripts/catalogue.ts';
+import { generate } from '../scripts/generate.ts';
+import { startHost } from './host.ts';
 import { checkHostNames, hostNameAdvice } from './host-names.ts';
-import { chooseMcpHost, startTraefik, traefikRequested, traefikUrls } from './traefik.ts';
+import { checkIssuer } from './issuer-check.ts';
+import { assertPortsFree, explainListenError, type PortUse } from './ports.ts';
+import { loadStackConfig } from './stack-config.ts';
+import { chooseMcpHost, startTraefik, traefikUrls } from './traefik.ts';
 
 const { values: args } = parseArgs({
   options: {
     watch: { type: 'boolean', default: false },
     traefik: { type: 'boolean', default: false },
     'no-build': { type: 'boolean', default: false },
+    degraded: { type: 'boolean', default: false },
   },
 });
 
@@ -44,38 +57,85 @@ process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 
 /** The token command as this stack needs it: the defaults need no variables, other ports and URLs do. */
-function tokenCommand(publicUrl: string): string {
+function tokenCommand(publicUrl: string, scopes: readonly string[]): string {
   const vars: string[] = [];
   if (process.env.AS_PORT && process.env.AS_PORT !== '8080') vars.push(`AS_PORT=${process.env.AS_PORT}`);
   if (publicUrl !== 'http://127.0.0.1:3000/mcp') vars.push(`MCP_PUBLIC_URL=${publicUrl}`);
-  return `${vars.length ? `${vars.join(' ')} ` : ''}npm run token -- --scope "mcp:tools mcp:admin"`;
+  return `${vars.length ? `${vars.join(' ')} ` : ''}npm run token -- --scope "${scopes.join(' ')}"`;
 }
 
-function portVar(name: string, fallback: number): number {
-  const raw = process.env[name];
-  const n = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number, got "${raw}"`);
-  return n;
+/** "dev / dev (mcp:tools mcp:admin), viewer / viewer (mcp:tools)": the grant rule, as the banner prints it. */
+function devUsersLine(required: readonly string[], declared: readonly ScopeInfo[]): string {
+  const all = [...new Set([...required, ...declared.map((s) => s.name)])];
+  const viewer = [...new Set([...required, ...declared.filter((s) => !s.admin).map((s) => s.name)])];
+  return `dev / dev (${all.join(' ')}), viewer / viewer (${viewer.join(' ')})`;
 }
 
 try {
-  const port = portVar('PORT', 3000);
-  const hostname = process.env.HOST || '127.0.0.1';
-  // The topology comes from --traefik or TRAEFIK only: a binary path in the environment never changes it.
-  const withTraefik = traefikRequested(args.traefik, process.env.TRAEFIK);
+  // 1. Every variable, before anything slow (no AS, no build, no port bound yet).
+  const stack = loadStackConfig(process.env, { traefik: args.traefik, degraded: args.degraded }, ROOT);
+  const { port, hostname, withTraefik, traefikPorts } = stack;
   if (!withTraefik && process.env.TRAEFIK_BIN && process.env.TRAEFIK === undefined) {
     say('TRAEFIK_BIN is set; Traefik runs in front only with --traefik or TRAEFIK=true');
   }
   if (withTraefik && !process.env.TRAEFIK_BIN) {
     throw new Error('--traefik needs TRAEFIK_BIN=/path/to/traefik (a Traefik v3 binary; no package registry has one)');
   }
-  const traefikPorts = withTraefik
-    ? {
-        httpsPort: portVar('TRAEFIK_HTTPS_PORT', 8443),
-        httpPort: portVar('TRAEFIK_HTTP_PORT', 8000),
-        pingPort: portVar('TRAEFIK_PING_PORT', 8082),
-      }
-    : {};
+
+  // 2. The tools and their scopes: a tool that does not load, or a scope AUTH_SCOPES_SUPPORTED leaves out, stops here.
+  const tools = args['no-build'] ? await loadCatalogue(ROOT) : (await generate({ root: ROOT })).catalogue;
+  const manifest = { tools: tools.entries };
+  const probeCfg = loadConfig(
+    {
+      ...process.env,
+      AUTH_ISSUER: process.env.AUTH_ISSUER || 'http://127.0.0.1/realms/mcp',
+      MCP_PUBLIC_URL: process.env.MCP_PUBLIC_URL || 'http://127.0.0.1:3000/mcp',
+    },
+    manifest,
+  );
+  const declared = declaredScopes(manifest, probeCfg.demoTools);
+  const required = probeCfg.auth.requiredScopes;
+  const neededScopes = [...new Set([...required, ...declared.map((s) => s.name)])];
+  const neededBy = (scope: string) =>
+    required.includes(scope) ? 'AUTH_REQUIRED_SCOPES' : `tool ${toolNeeding(manifest, probeCfg.demoTools, scope)}`;
+  const served = servedEntries(manifest, probeCfg.demoTools);
+  say(
+    `tools: ${served.length} served (${served.filter((t) => !t.demo).length} from tools/, demo tools ${probeCfg.demoTools ? 'on' : 'off: DEMO_TOOLS=false'}); scopes ${neededScopes.join(' ')}`,
+  );
+
+  // 3. The ports this stack will bind, each with the variable that moves it.
+  const ports: PortUse[] = [{ port, variable: 'PORT', what: 'the Function URL host', host: hostname }];
+  if (!stack.externalIssuer) ports.push({ port: stack.asPort, variable: 'AS_PORT', what: 'the authorization server' });
+  if (withTraefik) {
+    ports.push(
+      { port: traefikPorts.httpsPort!, variable: 'TRAEFIK_HTTPS_PORT', what: 'Traefik (https)' },
+      { port: traefikPorts.httpPort!, variable: 'TRAEFIK_HTTP_PORT', what: 'Traefik (http)' },
+      { port: traefikPorts.pingPort!, variable: 'TRAEFIK_PING_PORT', what: "Traefik's ping endpoint" },
+    );
+  }
+  await assertPortsFree(ports);
+
+  // 4. The issuer we will trust: checked before anything slow when it is external, after start-up when it is ours.
+  const degradedLines: string[] = [];
+  const issuerChecked = async (issuer: string) => {
+    const check = await checkIssuer({
+      issuer,
+      jwksUrl: process.env.AUTH_JWKS_URL?.trim() || undefined,
+      scopes: neededScopes,
+      neededBy,
+      timeoutMs: probeCfg.auth.jwksTimeoutMs,
+    });
+    for (const note of check.notes) say(`issuer: ${note}`);
+    if (!check.problems.length) return;
+    if (!stack.degraded) {
+      throw new Error(
+        `${check.problems.join('\n')}\n(--degraded or START_DEGRADED=true starts anyway; every call would then fail or lack scopes)`,
+      );
+    }
+    for (const p of check.problems) say(`DEGRADED: ${p}`);
+    degradedLines.push(...check.problems.map((p) => p.split('\n')[0]!));
+  };
+  if (process.env.AUTH_ISSUER && probeCfg.auth.enabled) await issuerChecked(process.env.AUTH_ISSUER);
 
   // The public MCP URL must be known before the AS (token audience) and the bundles (PRM) start.
   const explicitPublicUrl = Boolean(process.env.MCP_PUBLIC_URL);
@@ -94,24 +154,27 @@ try {
   if (port !== 0 || process.env.MCP_PUBLIC_URL) setPublicUrl(port);
 
   let asKind = 'external';
-  if (process.env.AUTH_DISABLED === 'true') {
+  if (!probeCfg.auth.enabled) {
     say('AUTH_DISABLED=true: no authorization server, every caller is anonymous (never do this in a deployment)');
     asKind = 'none';
   } else if (!process.env.AUTH_ISSUER) {
     const { startAuthServer } = await import('./as.ts');
     const as = await startAuthServer({
       publicMcpUrl: process.env.MCP_PUBLIC_URL ?? `http://127.0.0.1:${port}/mcp`,
-      port: portVar('AS_PORT', 8080),
+      port: stack.asPort,
+      kind: stack.as,
+      scopes: { required, declared },
       onProgress: say,
     });
     stops.push(as.stop);
     process.env.AUTH_ISSUER = as.issuer;
     asKind = as.kind;
+    await issuerChecked(as.issuer);
   } else say(`using the authorization server at AUTH_ISSUER=${process.env.AUTH_ISSUER}`);
 
   if (!args['no-build']) {
     say('building function bundles');
-    await buildAll();
+    await buildAll({ generate: false });
   }
 
   // With STORE=dynamodb (LocalStack, dynalite) the tables are created when missing.
@@ -131,12 +194,15 @@ try {
     port,
     hostname,
     onListening: setPublicUrl,
-    functions: parseFunctionsVar(process.env.FUNCTIONS),
+    functions: stack.functions,
+  }).catch((err: unknown) => {
+    throw explainListenError(err, ports[0]!);
   });
   stops.push(host.close);
   if (args.watch) {
     say('watching for changes');
     await buildAll({
+      generate: false,
       watch: true,
       onRebuild: (fn) => {
         say(`rebuilt ${fn}; reloading`);
@@ -187,12 +253,13 @@ try {
       ? [`  Dev CA (Traefik)    NODE_EXTRA_CA_CERTS=${caFile} for Node clients, curl --cacert ${caFile}`]
       : []),
     `  Authorization server ${process.env.AUTH_ISSUER ?? '(none)'} (${asKind})`,
-    '  Dev users           dev / dev (mcp:tools mcp:admin), viewer / viewer (mcp:tools)',
-    `  Access token        ${tokenCommand(publicUrl)}`,
+    `  Dev users           ${devUsersLine(required, declared)}`,
+    `  Access token        ${tokenCommand(publicUrl, neededScopes)}`,
     `  MCP Inspector       npx @modelcontextprotocol/inspector, transport "Streamable HTTP", URL ${publicUrl}`,
     '                      client id mcp-inspector (pre-registered) or let it register (DCR); log in as dev / dev',
     `  Functions from      ${path.relative(process.cwd(), path.join(ROOT, 'template.yaml')) || 'template.yaml'}; bundles in dist/`,
     ...advice.map((line) => `  Host names          ${line}`),
+    ...degradedLines.map((line) => `  DEGRADED            ${line}`),
     '',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -1,11 +1,18 @@
 // `npm run token -- [--scope "mcp:tools mcp:admin"] [--user dev] [--password …] [--resource URL] [--issuer URL]`
 // Prints ONLY an access token (stdout) for the dev user from whichever AS runs on the AS port; messages go to stderr.
 //
+// Without --scope it asks for every scope the running server advertises (its PRM scopes_supported, at the resource
+// URL), so a token has the scopes of a tool added a minute ago; when the server does not answer, the scopes the
+// committed catalogue (generated/tools.ts) declares. viewer gets what the AS grants it (no administrative scopes).
+//
 // The issuer is --issuer, else AUTH_ISSUER, else http://127.0.0.1:<AS_PORT or 8080>/realms/mcp; it is discovered
 // through its metadata. Keycloak (password grant advertised): the password grant with the confidential test client.
 // Otherwise (the embedded dev AS): authorization code + PKCE S256 + resource, logging in through its HTML form.
 
 import { parseArgs } from 'node:util';
+import { toolManifest } from '../generated/tool-manifest.ts';
+import { resourceMetadataUrlFor } from '../lib/config.ts';
+import { declaredScopes } from '../lib/tools/index.ts';
 import {
   type AuthServerMetadata,
   authorizationCodeLogin,
@@ -55,10 +62,23 @@ export async function fetchDevToken(opts: TokenOptions): Promise<TokenResponse> 
   return authorizationCodeLogin({ ...common, redirectUri: LOOPBACK_REDIRECT });
 }
 
+/** The scopes to ask for by default: the PRM's scopes_supported, else the committed catalogue's. */
+export async function defaultScope(resource: string): Promise<string> {
+  try {
+    const res = await fetch(resourceMetadataUrlFor(resource), { signal: AbortSignal.timeout(3_000) });
+    const doc = (await res.json()) as { scopes_supported?: unknown };
+    const scopes = Array.isArray(doc.scopes_supported) ? doc.scopes_supported.filter((s) => typeof s === 'string') : [];
+    if (res.ok && scopes.length) return scopes.join(' ');
+  } catch {
+    // no server (yet): fall back to the declarations
+  }
+  return ['mcp:tools', ...declaredScopes({ tools: toolManifest }, true).map((s) => s.name)].join(' ');
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      scope: { type: 'string', default: 'mcp:tools mcp:admin' },
+      scope: { type: 'string' },
       user: { type: 'string', default: 'dev' },
       password: { type: 'string' },
       resource: { type: 'string' },
@@ -68,20 +88,22 @@ async function main(): Promise<void> {
   });
   if (values.help) {
     process.stderr.write(
-      'usage: npm run token -- [--scope "mcp:tools mcp:admin"] [--user dev|viewer] [--password P] [--resource URL] [--issuer URL]\n',
+      'usage: npm run token -- [--scope "mcp:tools mcp:admin"] [--user dev|viewer] [--password P] [--resource URL] [--issuer URL]\n' +
+        '  default scope: every scope the server at --resource (MCP_PUBLIC_URL) advertises\n',
     );
     return;
   }
   const env = process.env;
   const issuer = values.issuer ?? (env.AUTH_ISSUER?.trim() || `http://127.0.0.1:${env.AS_PORT || 8080}/realms/mcp`);
   const user = values.user ?? 'dev';
+  const resource = values.resource ?? (env.MCP_PUBLIC_URL?.trim() || 'http://127.0.0.1:3000/mcp');
   const token = await fetchDevToken({
     issuer,
-    scope: values.scope ?? 'mcp:tools mcp:admin',
+    scope: values.scope ?? (await defaultScope(resource)),
     username: user,
     // The local realms use password = username (dev/dev, viewer/viewer).
     password: values.password ?? user,
-    resource: values.resource ?? (env.MCP_PUBLIC_URL?.trim() || 'http://127.0.0.1:3000/mcp'),
+    resource,
   });
   process.stdout.write(`${token.access_token}\n`);
 }
