@@ -17,6 +17,10 @@
 //
 // Keys come only from the configured/discovered jwks_uri: the key lookup never looks at the token's
 // jku, x5u, x5c or jwk headers (jose's remote set only reads alg and kid).
+//
+// When the keys cannot be had (discovery or the JWKS fetch fails and no good copy is left), the caller gets 401 and
+// the operator one WARN line per cause per minute naming the URL and what went wrong (lib/telemetry rateLimited), so
+// an AS that is down, or an AUTH_ISSUER that names another realm, shows in the log and not only as client 401s.
 
 import {
   type CompactJWSHeaderParameters,
@@ -27,6 +31,7 @@ import {
   type JWTVerifyGetKey,
 } from 'jose';
 import type { AuthConfig } from '../config.ts';
+import { log, rateLimited } from '../telemetry/index.ts';
 import { authorizationServerMetadataUrls } from './discovery.ts';
 import { AuthError } from './errors.ts';
 import { clearVerifiedTokens } from './token-cache.ts';
@@ -38,6 +43,13 @@ const keySets = new Map<string, JWTVerifyGetKey>();
 const jwksUris = new Map<string, { promise: Promise<URL>; failedAt?: number }>();
 
 const keysUnavailable = () => new AuthError('invalid_token', 'The signing keys are unavailable');
+const opsLog = rateLimited(log, { intervalMs: 60_000 });
+
+/** What a failed fetch came to, for the operational line (never a token: these are the AS's URLs and answers). */
+function failure(err: unknown): string {
+  const e = err as Error & { cause?: { code?: string }; code?: string };
+  return e.cause?.code ?? (e.name === 'TimeoutError' || e.code === 'ERR_JWKS_TIMEOUT' ? 'timed out' : e.message);
+}
 
 /**
  * The discovery documents tried for jwks_uri: the MCP spec's order (./discovery.ts), the same documents
@@ -58,6 +70,7 @@ function httpUrl(value: unknown): URL | undefined {
 }
 
 async function fetchJwksUri(cfg: KeySourceConfig): Promise<URL> {
+  const tried: string[] = [];
   for (const candidate of discoveryUrls(cfg.issuer)) {
     try {
       const res = await fetch(candidate, {
@@ -67,16 +80,23 @@ async function fetchJwksUri(cfg: KeySourceConfig): Promise<URL> {
       });
       if (res.status !== 200) {
         await res.body?.cancel();
+        tried.push(`${candidate} -> HTTP ${res.status}`);
         continue;
       }
       const doc = (await res.json()) as { issuer?: unknown; jwks_uri?: unknown } | null;
       // RFC 8414 section 3.3 / OIDC Discovery 4.3: the document must name exactly our issuer.
       const jwksUri = httpUrl(doc?.jwks_uri);
       if (doc?.issuer === cfg.issuer && jwksUri) return jwksUri;
-    } catch {
+      tried.push(`${candidate} -> issuer ${JSON.stringify(doc?.issuer)}${jwksUri ? '' : ', no jwks_uri'}`);
+    } catch (err) {
       // unreachable, timed out or not JSON: try the next well-known location
+      tried.push(`${candidate} -> ${failure(err)}`);
     }
   }
+  opsLog.warn(cfg.issuer, 'signing keys unavailable: no discovery document names AUTH_ISSUER', {
+    issuer: cfg.issuer,
+    tried,
+  });
   throw keysUnavailable();
 }
 
@@ -105,7 +125,7 @@ function isLookupVerdict(err: unknown): boolean {
 }
 
 /** jose's remote set plus stale-if-error (see the header comment). */
-function resilient(remote: RemoteSet, cooldownMs: number): JWTVerifyGetKey {
+function resilient(remote: RemoteSet, cooldownMs: number, url: URL): JWTVerifyGetKey {
   let stale: { local: JWTVerifyGetKey; failedAt: number } | undefined;
   return async (header, token) => {
     // Only alg and kid select a key; jku/x5u/jwk/x5c never reach the lookup.
@@ -118,6 +138,11 @@ function resilient(remote: RemoteSet, cooldownMs: number): JWTVerifyGetKey {
     } catch (err) {
       if (isLookupVerdict(err)) throw err;
       const last = remote.jwks() as JSONWebKeySet | undefined;
+      opsLog.warn(
+        url.href,
+        last ? 'signing keys could not be refreshed; verifying with the last good key set' : 'signing keys unavailable',
+        { jwksUrl: url.href, error: failure(err) },
+      );
       if (!last) throw err;
       stale = { local: createLocalJWKSet(last), failedAt: Date.now() };
       return stale.local(lookup, token);
@@ -141,7 +166,7 @@ export function remoteKeySet(
       cooldownDuration: cfg.jwksCooldownMs,
       ...(cfg.cacheMaxAgeMs === undefined ? {} : { cacheMaxAge: cfg.cacheMaxAgeMs }),
     });
-    set = resilient(remote, cfg.jwksCooldownMs);
+    set = resilient(remote, cfg.jwksCooldownMs, url);
     keySets.set(cacheKey, set);
   }
   return set;
