@@ -25,6 +25,8 @@ export interface StackConfig {
   functions: string[] | undefined;
   /** --degraded or START_DEGRADED=true: start even when the issuer or its scopes do not check out, and say so. */
   degraded: boolean;
+  /** Worth saying, stops nothing. */
+  notes: string[];
 }
 
 function portVar(env: Env, name: string, fallback: number): number {
@@ -47,10 +49,16 @@ function boolVar(env: Env, name: string, flag: boolean): boolean {
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /**
- * The public URL must reach this host as printed: the path must be one McpFunction serves, and a plain-http
- * loopback URL must name the port the host listens on. Behind Traefik (or any other name) only the path is checked.
+ * The public URL must reach this host as printed: its path must be one McpFunction serves (a proxy forwards paths
+ * unchanged). A plain-http loopback URL on another port than PORT is fine behind a proxy on that port, so it is
+ * only a note. Returns the notes; throws a ConfigError for a path the host does not serve.
  */
-export function checkPublicUrl(publicUrl: string, port: number, mcpPaths: readonly string[], withTraefik: boolean) {
+export function checkPublicUrl(
+  publicUrl: string,
+  port: number,
+  mcpPaths: readonly string[],
+  withTraefik: boolean,
+): string[] {
   const u = new URL(publicUrl);
   if (!mcpPaths.includes(u.pathname)) {
     throw new ConfigError(
@@ -58,14 +66,13 @@ export function checkPublicUrl(publicUrl: string, port: number, mcpPaths: readon
       `has the path ${u.pathname}, which the local host does not serve (McpFunction serves ${mcpPaths.join(', ')}); use ${u.origin}${mcpPaths[0]}`,
     );
   }
-  if (withTraefik || u.protocol !== 'http:' || !LOOPBACK.has(u.hostname) || port === 0) return;
+  if (withTraefik || u.protocol !== 'http:' || !LOOPBACK.has(u.hostname) || port === 0) return [];
   const urlPort = Number(u.port || 80);
-  if (urlPort !== port) {
-    throw new ConfigError(
-      'MCP_PUBLIC_URL',
-      `is ${publicUrl} but the host listens on PORT=${port}, so that URL would not answer; set PORT=${urlPort} or MCP_PUBLIC_URL=${u.protocol}//${u.hostname}:${port}${u.pathname}`,
-    );
-  }
+  if (urlPort === port) return [];
+  return [
+    `MCP_PUBLIC_URL=${publicUrl} names port ${urlPort} but the host listens on PORT=${port}: right behind a proxy on ` +
+      `${urlPort}; otherwise set PORT=${urlPort}, or the URL will not answer`,
+  ];
 }
 
 /** Parses the stack's variables and validates the functions' configuration (see the header). Throws ConfigError. */
@@ -106,10 +113,11 @@ export function loadStackConfig(env: Env, flags: { traefik: boolean; degraded: b
     MCP_PUBLIC_URL: env.MCP_PUBLIC_URL?.trim() || `http://127.0.0.1:${port || 3000}/mcp`,
   };
   const cfg = loadConfig(standIn);
+  const notes: string[] = [];
   if (env.MCP_PUBLIC_URL?.trim()) {
     const mcp = template.find((f) => f.logicalId === 'McpFunction');
     const paths = (mcp?.routes ?? []).filter((r) => !r.prefix).map((r) => r.path);
-    if (paths.length) checkPublicUrl(cfg.publicUrl, port, paths, withTraefik);
+    if (paths.length) notes.push(...checkPublicUrl(cfg.publicUrl, port, paths, withTraefik));
   }
   return {
     port,
@@ -121,5 +129,6 @@ export function loadStackConfig(env: Env, flags: { traefik: boolean; degraded: b
     traefikPorts,
     functions,
     degraded,
+    notes,
   };
 }

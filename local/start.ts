@@ -75,6 +75,7 @@ try {
   // 1. Every variable, before anything slow (no AS, no build, no port bound yet).
   const stack = loadStackConfig(process.env, { traefik: args.traefik, degraded: args.degraded }, ROOT);
   const { port, hostname, withTraefik, traefikPorts } = stack;
+  for (const note of stack.notes) say(note);
   if (!withTraefik && process.env.TRAEFIK_BIN && process.env.TRAEFIK === undefined) {
     say('TRAEFIK_BIN is set; Traefik runs in front only with --traefik or TRAEFIK=true');
   }

@@ -142,22 +142,24 @@ describe('a healthy local stack', () => {
 });
 
 describe('MCP_PUBLIC_URL with a trailing slash the client does not use', () => {
+  // npm start refuses MCP_PUBLIC_URL=…/mcp/ (lib/config), so the fault is played by a proxy whose PRM names
+  // `<url>/`: a server configured that way elsewhere, which doctor must still name.
   let host: HostProcess;
-  let port: number;
+  let proxy: TestProxy;
+  let url: string;
   beforeAll(async () => {
-    port = await freePort();
-    host = await startHostProcess({
-      AUTH_ISSUER: issuer.issuer,
-      PORT: String(port),
-      MCP_PUBLIC_URL: `http://127.0.0.1:${port}/mcp/`,
-    });
+    proxy = await startProxy('slash');
+    const port = await freePort();
+    url = `${proxy.origin}/mcp`;
+    host = await startHostProcess({ AUTH_ISSUER: issuer.issuer, PORT: String(port), MCP_PUBLIC_URL: url });
+    proxy.upstream = `http://127.0.0.1:${port}`;
   });
   afterAll(async () => {
     await host?.stop();
+    await proxy?.stop();
   });
 
   it('says the PRM resource differs by a trailing slash', async () => {
-    const url = `http://127.0.0.1:${port}/mcp`;
     const report = await runDoctor({ url });
     expect(report.ok).toBe(false);
     const prm = checks(report).filter((c) => c.id.startsWith('prm.fetch:'));
@@ -176,7 +178,12 @@ describe('AUTH_ISSUER that does not match the AS metadata issuer', () => {
   let host: HostProcess;
   beforeAll(async () => {
     // A trailing slash: the classic Keycloak issuer mistake. Discovery still finds the document.
-    host = await startHostProcess({ AUTH_ISSUER: `${issuer.issuer}/`, AUTH_JWKS_URL: issuer.jwksUrl });
+    // npm start refuses this issuer at start-up; START_DEGRADED starts it anyway so doctor can diagnose it.
+    host = await startHostProcess({
+      AUTH_ISSUER: `${issuer.issuer}/`,
+      AUTH_JWKS_URL: issuer.jwksUrl,
+      START_DEGRADED: 'true',
+    });
   });
   afterAll(async () => {
     await host?.stop();

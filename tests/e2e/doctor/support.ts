@@ -33,7 +33,12 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export type ProxyMode = 'pass' | 'buffer' | 'remap';
+/**
+ * pass, buffer (collects the whole response), remap (WWW-Authenticate renamed as by API Gateway REST), slash (the
+ * PRM's `resource` gains a trailing slash: a server whose MCP_PUBLIC_URL differs from what clients use, which
+ * npm start itself now refuses to start with).
+ */
+export type ProxyMode = 'pass' | 'buffer' | 'remap' | 'slash';
 
 export interface TestProxy {
   origin: string;
@@ -74,6 +79,12 @@ export async function startProxy(mode: ProxyMode = 'pass'): Promise<TestProxy> {
         if (proxy.mode === 'remap' && k === 'www-authenticate') out['x-amzn-Remapped-WWW-Authenticate'] = v;
         else out[k] = v;
       });
+      if (proxy.mode === 'slash' && (req.url ?? '').startsWith('/.well-known/oauth-protected-resource')) {
+        const doc = (await upstream.json()) as { resource: string };
+        const all = Buffer.from(JSON.stringify({ ...doc, resource: `${doc.resource}/` }));
+        res.writeHead(upstream.status, { ...out, 'content-length': String(all.byteLength) }).end(all);
+        return;
+      }
       if (proxy.mode === 'buffer') {
         // Collect everything, then send it: what a buffering proxy or CDN does to a stream.
         const all = Buffer.from(await upstream.arrayBuffer());

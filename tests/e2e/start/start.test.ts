@@ -234,9 +234,9 @@ describe('npm start: only --traefik or TRAEFIK switches Traefik on (#22)', () =>
   }
 
   it('TRAEFIK_BIN alone leaves the plain host topology: 127.0.0.1 URLs that answer, and a note on stderr', async () => {
-    const issuerUrl = `http://127.0.0.1:${asPort}/realms/mcp`; // not contacted: the host only needs the URL
+    const issuerUrl = `http://127.0.0.1:${asPort}/realms/mcp`; // stopped above: --degraded starts without it
     const hostPort = await freePort();
-    const s = await startOnce([], {
+    const s = await startOnce(['--degraded'], {
       PORT: String(hostPort),
       AUTH_ISSUER: issuerUrl,
       TRAEFIK_BIN: '/nonexistent/traefik',

@@ -2,6 +2,7 @@
 // Keycloak's shape, and what authenticate() hands on (the Identity, SDK AuthInfo without the token).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toolManifest } from '../../../generated/tool-manifest.ts';
 import { authenticate, identityOf, toAuthInfo } from '../../../lib/auth/index.ts';
 import { verifyAccessToken } from '../../../lib/auth/verify.ts';
 import { type Config, loadConfig } from '../../../lib/config.ts';
@@ -165,7 +166,8 @@ describe('policy around valid signatures', () => {
   });
 
   it('AUTH_DISABLED=true yields the anonymous identity with every supported scope', async () => {
-    const open = loadConfig({ MCP_PUBLIC_URL: PUBLIC_URL, AUTH_DISABLED: 'true' });
+    // The supported scopes follow the tool catalogue (the demo tools declare mcp:admin), as in the functions.
+    const open = loadConfig({ MCP_PUBLIC_URL: PUBLIC_URL, AUTH_DISABLED: 'true' }, { tools: toolManifest });
     const result = await authenticate(new Request(PUBLIC_URL), open);
     expect(result).toEqual({
       ok: true,
