@@ -310,6 +310,9 @@ export async function startKeycloak(opts: KeycloakOptions): Promise<RunningKeycl
   const stop = async () => {
     process.off('exit', onExit);
     await terminate(child);
+    // With a private in-memory database (tests) the home holds nothing worth keeping; fs.rm unlinks the links to the
+    // dist and never follows them.
+    if (opts.dbUrl) rmSync(instance, { recursive: true, force: true });
   };
   const started = Date.now();
   const deadline = started + (opts.readyTimeoutMs ?? 300_000);
