@@ -55,7 +55,13 @@ function walk(value: unknown, seen: WeakSet<object>): unknown {
     if (Array.isArray(value)) return value.map((v) => walk(v, seen));
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      out[redactString(k)] = isSensitiveKey(k) ? REDACTED : walk(v, seen);
+      // defineProperty: a caller's "__proto__" key stays a key instead of replacing the prototype.
+      Object.defineProperty(out, redactString(k), {
+        value: isSensitiveKey(k) ? REDACTED : walk(v, seen),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return out;
   } finally {
