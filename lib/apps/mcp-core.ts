@@ -4,7 +4,7 @@ import type { Config } from '../config.ts';
 import { createMcpCore, type McpCore, type McpEndpointDeps } from '../mcp/endpoint.ts';
 import { StoreEventBus } from '../mcp/event-bus.ts';
 import { createServerFactory } from '../mcp/server.ts';
-import { createSessionfulHandler } from '../mcp/sessions.ts';
+import { createSessionfulHandler } from '../mcp/sessions/handler.ts';
 import { createStores } from '../store/index.ts';
 import { registerConformanceFixtures } from '../tools/conformance/index.ts';
 import { tools } from '../tools/index.ts';

@@ -5,8 +5,8 @@ import type { AuthInfo } from '@modelcontextprotocol/server';
 import { auditSpanOf } from '../audit/auditor.ts';
 import { type CallFacts, errorClass } from '../audit/facts.ts';
 import type { Era } from '../audit/record.ts';
-import { originalOf } from './detached.ts';
 import { messagesOf, toolCallName } from './jsonrpc.ts';
+import { originalOf } from './sessions/detached.ts';
 
 export function auditPrincipal(request: Request, authInfo: AuthInfo): void {
   const extra = authInfo.extra ?? {};
@@ -76,4 +76,10 @@ export function auditReply(request: Request | undefined, message: unknown): void
     const code = typeof error?.code === 'number' ? error.code : undefined;
     span.settle(id, { outcome: 'rpc_error', rpcErrorCode: code });
   } else span.settle(id, { outcome: result?.isError === true ? 'tool_error' : 'ok' });
+}
+
+/** A request whose bound (the invocation deadline) came before the server's answer: it timed out. */
+export function auditExpired(request: Request | undefined, rpcId: string | number): void {
+  const span = request ? auditSpanOf(originalOf(request)) : undefined;
+  span?.settle(rpcId, { outcome: 'timeout' });
 }

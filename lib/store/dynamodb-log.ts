@@ -11,13 +11,13 @@
 // the log item that points at them is written last, so readers never see half a body.
 
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import { BatchWriteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { errorName, type StoreDynamo, storeCall } from './dynamodb-client.ts';
 import { StoreContentionError } from './errors.ts';
 import { epochSec, isLive, type ResolvedStoreOptions } from './options.ts';
 import type { AppendLog, LogEntry, LogRead } from './types.ts';
 import { pollSchedule, waitLoop } from './wait.ts';
+import { createWakers } from './wakers.ts';
 
 export interface DynamoLogOptions {
   /** Bodies up to this many UTF-8 bytes are stored inline (item limit is 400 KB). Default 350 000. */
@@ -51,8 +51,7 @@ export function createDynamoAppendLog(
   // Last seq this instance wrote or saw per key: saves the head read on the hot path; a stale hint only costs a retry.
   const hints = new Map<string, number>();
   // Waiters in this process wake at once on local appends; other instances are reached by polling.
-  const local = new EventEmitter();
-  local.setMaxListeners(0);
+  const local = createWakers();
   const schedule = pollSchedule(o.pollIntervalMs, o.maxPollIntervalMs);
 
   const hint = (key: string, seq: number) => {
@@ -178,7 +177,7 @@ export function createDynamoAppendLog(
             ),
           );
           hint(key, seq);
-          local.emit(key);
+          local.wake(key);
           return seq;
         } catch (err) {
           if (errorName(err) !== 'ConditionalCheckFailedException') throw err;
@@ -201,10 +200,7 @@ export function createDynamoAppendLog(
             return peek.entries.length > 0 ? read(key, seq, true) : peek;
           },
           found: (r) => r.entries.length > 0,
-          subscribe: (wake) => {
-            local.on(key, wake);
-            return () => local.off(key, wake);
-          },
+          subscribe: (wake) => local.subscribe(key, wake),
           schedule,
         },
         options,

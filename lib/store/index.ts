@@ -15,6 +15,7 @@ import type { Stores } from './types.ts';
 export type { DynamoStoreOptions } from './dynamodb.ts';
 export type { TableDefinition } from './dynamodb-tables.ts';
 export { SessionExistsError, StoreContentionError, StoreItemTooLarge, StoreUnavailableError } from './errors.ts';
+export { type Following, type FollowOptions, followChannel, pause } from './follow.ts';
 export { eventIdFor, newSessionId, type ParsedEventId, parseEventId } from './ids.ts';
 export { DEFAULT_MAX_MESSAGE_BYTES } from './logs.ts';
 export { createMemoryStores, memoryStores } from './memory.ts';

@@ -56,6 +56,7 @@ describe('dynamodb: tables', () => {
       protocolVersion: '2025-06-18',
       clientCapabilities: {},
       clientInfo: undefined,
+      initialized: true,
     });
     expect(await s.sessions.get(rec.id)).toEqual(rec);
   });

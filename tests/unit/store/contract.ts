@@ -47,6 +47,7 @@ const newSession = (subject = 'alice') => ({
   protocolVersion: '2025-11-25',
   clientCapabilities: { roots: { listChanged: true }, elicitation: {}, 'x-odd key': [1, 'two', null] },
   clientInfo: { name: 'test-client', version: '1.0.0' },
+  initialized: true,
 });
 
 export function storeContract(name: string, h: ContractHarness, cfgFor: () => Config = () => baseConfig()): void {
@@ -91,6 +92,36 @@ export function storeContract(name: string, h: ContractHarness, cfgFor: () => Co
       clock.advance(2_000);
       expect(await b.sessions.get(s.id)).toBeUndefined();
       expect(await b.sessions.touch(s.id)).toBeUndefined();
+      expect(await a.sessions.get(s.id)).toBeUndefined();
+    });
+
+    it('update records a handshake on a live record (seen by every instance) and never revives a dead one', async () => {
+      const clock = testClock();
+      const [a, b] = h.pair(cfgFor(), { now: clock.now });
+      const s = { ...newSession(), protocolVersion: '2024-11-05', clientCapabilities: {}, clientInfo: undefined };
+      const rec = await a.sessions.create({ ...s, initialized: false });
+      expect(rec.initialized).toBe(false);
+      expect((await b.sessions.get(s.id))?.initialized).toBe(false);
+      clock.advance(10_000);
+      const handshake = {
+        protocolVersion: '2025-03-26',
+        clientCapabilities: { sampling: {}, 'odd key': [1, null] },
+        clientInfo: { name: 'legacy-client', version: '2' },
+        initialized: true,
+      };
+      const updated = await b.sessions.update(s.id, handshake);
+      expect(updated).toMatchObject({ ...handshake, subject: 'alice', createdAt: rec.createdAt });
+      expect(updated?.lastSeenAt).toBe(rec.lastSeenAt + 10_000);
+      expect(await a.sessions.get(s.id)).toEqual(updated);
+      // Fields the patch leaves out stay as they were.
+      expect(await a.sessions.update(s.id, { protocolVersion: '2025-06-18' })).toMatchObject({
+        ...handshake,
+        protocolVersion: '2025-06-18',
+      });
+      expect(await a.sessions.update(newSessionId(), handshake)).toBeUndefined();
+      expect(await a.sessions.get(s.id)).toBeDefined();
+      clock.advance(61_000);
+      expect(await b.sessions.update(s.id, handshake)).toBeUndefined();
       expect(await a.sessions.get(s.id)).toBeUndefined();
     });
 
@@ -283,6 +314,25 @@ export function storeContract(name: string, h: ContractHarness, cfgFor: () => Co
       const t1 = Date.now();
       expect((await b.messages.waitFor(ch, 0, { timeoutMs: 200 })).messages).toEqual([]);
       expect(Date.now() - t1).toBeGreaterThanOrEqual(190);
+    });
+
+    it('channel names that are Object.prototype keys, or "error", are channels like any other', async () => {
+      const [a, b] = h.pair(cfgFor());
+      for (const ch of ['error', '__proto__', 'constructor', 'hasOwnProperty', 'toString', 'newListener']) {
+        const before = await b.messages.head(ch);
+        expect(await a.messages.publish(ch, 'nobody waits'), ch).toBe(before + 1);
+        const cursor = before + 1;
+        const waiting = b.messages.waitFor(ch, cursor, { timeoutMs: 5_000 });
+        expect(await a.messages.publish(ch, { ch }), ch).toBe(cursor + 1);
+        expect((await waiting).messages, ch).toEqual([{ seq: cursor + 1, data: { ch } }]);
+        expect(await b.messages.head(ch), ch).toBe(cursor + 1);
+        const sid = newSessionId();
+        const id = await a.events.append(sid, ch, note(1));
+        expect(
+          (await b.events.readAfter(eventIdFor(sid, ch, 0)))?.events.map((e) => e.id),
+          ch,
+        ).toEqual([id]);
+      }
     });
 
     it('expired messages are skipped but the cursor moves past them', async () => {
