@@ -49,9 +49,11 @@ function lazyDynamoDbSink(cfg: Config): AuditSink {
   return {
     name: 'dynamodb',
     async write(record) {
-      real ??= import('./dynamodb.ts').then((m) =>
-        m.dynamoDbSink({ doc: m.documentClientFor(cfg.store).doc, table: cfg.audit.table, ttlDays: cfg.audit.ttlDays }),
-      );
+      real ??= (async () => {
+        const [m, store] = await Promise.all([import('./dynamodb.ts'), import('../store/index.ts')]);
+        const d = await store.dynamoClient(cfg.store);
+        return m.dynamoDbSink({ doc: d.doc, table: cfg.audit.table, ttlDays: cfg.audit.ttlDays });
+      })();
       await (await real).write(record);
     },
   };

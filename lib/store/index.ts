@@ -7,13 +7,15 @@
 //   newSessionId(), eventIdFor(), parseEventId()
 //   Errors: StoreUnavailableError (-> 503), StoreItemTooLarge, SessionExistsError, StoreContentionError
 
-import type { Config } from '../config.ts';
+import type { Config, StoreConfig } from '../config.ts';
 import type { DynamoStoreOptions } from './dynamodb.ts';
+import type { DynamoClientOptions, StoreDynamo } from './dynamodb-client.ts';
 import { memoryStores } from './memory.ts';
 import type { Stores } from './types.ts';
 
 export type { DynamoStoreOptions } from './dynamodb.ts';
-export type { TableDefinition } from './dynamodb-tables.ts';
+export type { DynamoClientOptions, StoreDynamo } from './dynamodb-client.ts';
+export type { TableDefinition, TableSpec } from './dynamodb-tables.ts';
 export { SessionExistsError, StoreContentionError, StoreItemTooLarge, StoreUnavailableError } from './errors.ts';
 export { type Following, type FollowOptions, followChannel, pause } from './follow.ts';
 export { eventIdFor, newSessionId, type ParsedEventId, parseEventId } from './ids.ts';
@@ -61,4 +63,27 @@ export async function ensureTables(
   options?: Parameters<typeof import('./dynamodb-tables.ts').ensureTables>[1],
 ): Promise<Record<string, 'created' | 'existed'>> {
   return (await import('./dynamodb-tables.ts')).ensureTables(cfg, options);
+}
+
+/**
+ * The one DynamoDB client of the stack (stores, audit sink, audit:verify): fail-fast timeouts, and dummy
+ * credentials for a loopback emulator when no AWS credentials are configured. Loads the AWS SDK.
+ */
+export async function dynamoClient(store: StoreConfig, options?: DynamoClientOptions): Promise<StoreDynamo> {
+  return (await import('./dynamodb-client.ts')).createDynamo(store, options);
+}
+
+/** Creates one table when missing and waits until it is ACTIVE (the audit table, say). Loads the AWS SDK. */
+export async function ensureTable(
+  store: StoreConfig,
+  spec: import('./dynamodb-tables.ts').TableSpec,
+  options: DynamoClientOptions & { waitMs?: number } = {},
+): Promise<'created' | 'existed'> {
+  const tables = await import('./dynamodb-tables.ts');
+  const d = await dynamoClient(store, options);
+  try {
+    return await tables.ensureTable(d, spec, options.waitMs);
+  } finally {
+    d.raw.destroy();
+  }
 }

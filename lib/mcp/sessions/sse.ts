@@ -59,6 +59,7 @@ export function sseBody() {
         controller.enqueue(encoder.encode(text));
         return true;
       } catch {
+        // The reader cancelled between our check and the enqueue: the stream is simply over.
         open = false;
         resolveClosed();
         return false;
@@ -69,7 +70,9 @@ export function sseBody() {
       open = false;
       try {
         controller.close();
-      } catch {}
+      } catch {
+        // Already closed or errored by the reader: nothing left to close.
+      }
       resolveClosed();
     },
   };

@@ -60,6 +60,7 @@ export function tailStream(opts: {
       // ever be written to it again. The check is cheap next to the event log's idle polling.
       if (opts.alive && now >= nextCheck) {
         nextCheck = now + aliveEvery;
+        // A store error says nothing about the session: keep streaming, the next check asks again.
         gone = !(await opts.alive().catch(() => true));
         if (gone) break;
       }

@@ -4,16 +4,12 @@ import { fileURLToPath } from 'node:url';
 import { DeleteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuditor, withAudit } from '../../../lib/audit/auditor.ts';
-import {
-  documentClientFor,
-  dynamoDbSink,
-  ensureAuditTable,
-  queryAuditByPrincipal,
-} from '../../../lib/audit/dynamodb.ts';
+import { dynamoDbSink, ensureAuditTable, queryAuditByPrincipal } from '../../../lib/audit/dynamodb.ts';
 import type { AuditRecord } from '../../../lib/audit/record.ts';
 import { BY_DAY_INDEX, principalKey, recordFromItem, sinksFor, stdoutSink } from '../../../lib/audit/sinks.ts';
 import { type Config, loadConfig } from '../../../lib/config.ts';
 import { testContext } from '../../../lib/http/context.ts';
+import { dynamoClient, type StoreDynamo } from '../../../lib/store/index.ts';
 import { startDynalite } from '../../support/dynalite.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -21,7 +17,7 @@ const T0 = Date.parse('2026-11-20T10:00:00.000Z');
 
 let db: Awaited<ReturnType<typeof startDynalite>>;
 let cfg: Config;
-let clients: ReturnType<typeof documentClientFor>;
+let clients: StoreDynamo;
 
 beforeAll(async () => {
   db = await startDynalite();
@@ -31,13 +27,13 @@ beforeAll(async () => {
     DYNAMODB_ENDPOINT: db.endpoint,
     AUDIT_TTL_DAYS: '30',
   });
-  clients = documentClientFor(cfg.store);
-  await ensureAuditTable(clients.client, cfg.audit.table);
-  await ensureAuditTable(clients.client, cfg.audit.table); // idempotent
+  clients = await dynamoClient(cfg.store);
+  expect(await ensureAuditTable(cfg)).toBe('created');
+  expect(await ensureAuditTable(cfg)).toBe('existed'); // idempotent
 });
 
 afterAll(async () => {
-  clients?.client.destroy();
+  clients?.raw.destroy();
   await db?.close();
 });
 
