@@ -18,7 +18,7 @@ export function dynamoDbSink(opts: { doc: DynamoDBDocumentClient; table: string;
 }
 
 /** The audit table: by principal and time, a by-day index, TTL on `ttl`. template.yaml declares the same. */
-export function auditTableSpec(table: string): TableSpec {
+function auditTableSpec(table: string): TableSpec {
   return {
     TableName: table,
     BillingMode: 'PAY_PER_REQUEST',

@@ -8,7 +8,7 @@
 // Every JOSE header is a JSON object, so its base64url form starts with "eyJ" ('{"'). Over-matching
 // is the safe side here: a false positive only redacts a harmless string.
 
-export const JWT_SHAPED_SOURCE = 'eyJ[A-Za-z0-9_-]{5,}(?:\\.[A-Za-z0-9_-]*){2,4}';
+const JWT_SHAPED_SOURCE = 'eyJ[A-Za-z0-9_-]{5,}(?:\\.[A-Za-z0-9_-]*){2,4}';
 
 export function jwtShapedPattern(): RegExp {
   return new RegExp(JWT_SHAPED_SOURCE, 'g');

@@ -11,7 +11,7 @@ import { McpServer } from '@modelcontextprotocol/server';
 import type { ToolContext, ToolDefinition, ToolPrincipal } from '../tools/index.ts';
 import { auditReply, auditToolOutcome } from './audit-hooks.ts';
 
-export const SERVER_INFO = { name: 'mcp-lambda-stack', version: '0.1.0' };
+const SERVER_INFO = { name: 'mcp-lambda-stack', version: '0.1.0' };
 
 const ANONYMOUS: ToolPrincipal = { subject: 'anonymous', clientId: undefined, scopes: [] };
 
@@ -51,7 +51,7 @@ function toolContext(principal: ToolPrincipal, ctx: ServerContext, server: McpSe
   };
 }
 
-export function registerTools(server: McpServer, tools: readonly ToolDefinition[], principal: ToolPrincipal): void {
+function registerTools(server: McpServer, tools: readonly ToolDefinition[], principal: ToolPrincipal): void {
   for (const tool of tools) {
     if (!toolAllowed(tool, principal.scopes)) continue;
     server.registerTool(

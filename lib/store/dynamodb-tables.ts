@@ -16,7 +16,7 @@ import type { Config } from '../config.ts';
 import { createDynamo, type DynamoClientOptions, errorName, type StoreDynamo, storeCall } from './dynamodb-client.ts';
 import { StoreUnavailableError } from './errors.ts';
 
-export const TTL_ATTRIBUTE = 'expiresAt';
+const TTL_ATTRIBUTE = 'expiresAt';
 
 type KeySchema = { AttributeName: string; KeyType: 'HASH' | 'RANGE' }[];
 

@@ -3,7 +3,6 @@
 //   createStores(cfg, options?) -> { kind, sessions, events, messages }   by cfg.store.kind (STORE)
 //   ensureTables(cfg)            creates missing DynamoDB tables, waits for ACTIVE (local host, STORE=dynamodb)
 //   tableDefinitions(cfg)        the key schemas template.yaml must match
-//   sessionEventStore(events, sessionId)   the SDK v2 EventStore for a sessionful transport
 //   newSessionId(), eventIdFor(), parseEventId()
 //   Errors: StoreUnavailableError (-> 503), StoreItemTooLarge, SessionExistsError, StoreContentionError
 
@@ -22,7 +21,6 @@ export { eventIdFor, newSessionId, type ParsedEventId, parseEventId } from './id
 export { DEFAULT_MAX_MESSAGE_BYTES } from './logs.ts';
 export { createMemoryStores, memoryStores } from './memory.ts';
 export type { StoreOptions } from './options.ts';
-export { isPrimingMessage, sessionEventStore } from './sdk-event-store.ts';
 export type * from './types.ts';
 
 let sharedDynamo: Stores | undefined;

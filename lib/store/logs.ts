@@ -9,7 +9,7 @@ import type { AppendLog, EventBatch, EventLog, LogRead, MessageStore, PollResult
 /** Default bound on one serialised message (events and channel messages). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
-export function serialise(data: unknown, maxBytes: number): string {
+function serialise(data: unknown, maxBytes: number): string {
   const body = JSON.stringify(data);
   if (body === undefined) throw new TypeError('Store messages must be JSON-serialisable values');
   // UTF-16 length bounds the UTF-8 length from below (and 3x from above): skip the exact count when clearly fine.

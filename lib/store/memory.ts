@@ -23,7 +23,7 @@ interface MemoryLogKey {
 
 const SWEEP_EVERY = 1000;
 
-export function createMemoryAppendLog(o: ResolvedStoreOptions): AppendLog {
+function createMemoryAppendLog(o: ResolvedStoreOptions): AppendLog {
   const keys = new Map<string, MemoryLogKey>();
   const wakers = createWakers();
   let writes = 0;
@@ -86,7 +86,7 @@ export function createMemoryAppendLog(o: ResolvedStoreOptions): AppendLog {
   };
 }
 
-export function createMemorySessionStore(o: ResolvedStoreOptions): SessionStore {
+function createMemorySessionStore(o: ResolvedStoreOptions): SessionStore {
   const records = new Map<string, SessionRecord>();
   let writes = 0;
   const live = (id: string): SessionRecord | undefined => {

@@ -31,11 +31,11 @@ import {
 import { SSE_HEADERS, sseBody, sseFrame } from './sse.ts';
 import { tailStream } from './tail.ts';
 
-export const SSE_STREAM = 'sse';
+const SSE_STREAM = 'sse';
 const LEGACY_VERSION = '2024-11-05';
 
 /** Pure: the path a client POSTs to, relative to the SSE URL's origin. */
-export function endpointFor(sessionId: string): string {
+function endpointFor(sessionId: string): string {
   return `/messages/?sessionId=${encodeURIComponent(sessionId)}`;
 }
 

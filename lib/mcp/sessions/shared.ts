@@ -34,7 +34,7 @@ export const STANDALONE_STREAM = 'standalone';
 /** Channel on which a client's replies to server->client requests reach the instance that waits for them. */
 export const repliesChannel = (sessionId: string) => `replies:${sessionId}`;
 
-export const LEGACY_VERSIONS: readonly string[] = SUPPORTED_PROTOCOL_VERSIONS.filter((v) => v < '2026');
+const LEGACY_VERSIONS: readonly string[] = SUPPORTED_PROTOCOL_VERSIONS.filter((v) => v < '2026');
 
 /** Pure: the version a 2025-era server answers to an initialize asking for `requested`. */
 export function negotiatedVersion(requested: unknown): string {
@@ -140,7 +140,7 @@ export function refuseInvalid(body: unknown): Response | undefined {
 }
 
 /** Work after (or beyond) the response stops this long before the invocation deadline. */
-export const WORK_MARGIN_MS = 1_000;
+const WORK_MARGIN_MS = 1_000;
 
 export interface WorkBound {
   /** Aborts WORK_MARGIN_MS before the invocation deadline. */

@@ -16,12 +16,12 @@ export const DEADLINE_MARGIN_MS = 2_000;
 export const END_OF_STREAM = { jsonrpc: '2.0', method: 'mcp-lambda-stack/end-of-stream' } as const;
 
 /** Pure predicate: the stored message is the end-of-stream marker. */
-export function isEndOfStream(m: unknown): boolean {
+function isEndOfStream(m: unknown): boolean {
   return (m as { method?: unknown } | null)?.method === END_OF_STREAM.method && !('id' in (m as object));
 }
 
 /** How often an open stream checks that its session still exists (one consistent read). */
-export const ALIVE_CHECK_MS = 5_000;
+const ALIVE_CHECK_MS = 5_000;
 
 /**
  * Writes every event after `cursor` as it appears, with keepalive comments while idle, until the client

@@ -11,7 +11,6 @@ import {
   SessionExistsError,
   type StoreOptions,
   type Stores,
-  sessionEventStore,
 } from '../../../lib/store/index.ts';
 
 export interface ContractHarness {
@@ -223,36 +222,6 @@ export function storeContract(name: string, h: ContractHarness, cfgFor: () => Co
       const got = await waiting;
       expect(Date.now() - sentAt).toBeLessThanOrEqual(250);
       expect(got?.events.map((e) => e.message)).toEqual([note(1)]);
-    });
-  });
-
-  describe(`${name}: SDK EventStore adapter`, () => {
-    it('round-trips across instances, skips priming events, and refuses another session', async () => {
-      const [a, b] = h.pair(cfgFor());
-      const sid = newSessionId();
-      const onA = sessionEventStore(a.events, sid);
-      const onB = sessionEventStore(b.events, sid);
-      const priming = await onA.storeEvent('_GET_stream', {} as JSONRPCMessage);
-      const e1 = await onA.storeEvent('_GET_stream', note(1));
-      await onA.storeEvent('post-stream-uuid', note(99, 'post'));
-      const e2 = await onA.storeEvent('_GET_stream', note(2));
-      expect(await onB.getStreamIdForEventId?.(e1)).toBe('_GET_stream');
-      const sent: [string, JSONRPCMessage][] = [];
-      const send = async (id: string, m: JSONRPCMessage) => void sent.push([id, m]);
-      expect(await onB.replayEventsAfter(priming, { send })).toBe('_GET_stream');
-      expect(sent).toEqual([
-        [e1, note(1)],
-        [e2, note(2)],
-      ]);
-      sent.length = 0;
-      expect(await onB.replayEventsAfter(e2, { send })).toBe('_GET_stream');
-      expect(sent).toEqual([]);
-      // Another session's adapter must not resolve or replay this session's stream.
-      const thief = sessionEventStore(b.events, newSessionId());
-      expect(await thief.getStreamIdForEventId?.(e1)).toBeUndefined();
-      await expect(thief.replayEventsAfter(priming, { send })).rejects.toThrow();
-      expect(await onB.getStreamIdForEventId?.('garbage')).toBeUndefined();
-      expect(sent).toEqual([]);
     });
   });
 

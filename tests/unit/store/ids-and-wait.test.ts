@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { wantsDummyCredentials } from '../../../lib/store/dynamodb-client.ts';
 import { eventIdFor, newSessionId, parseEventId } from '../../../lib/store/ids.ts';
 import { isLive } from '../../../lib/store/options.ts';
-import { isPrimingMessage } from '../../../lib/store/sdk-event-store.ts';
 import { nextPollDelay, pollSchedule } from '../../../lib/store/wait.ts';
 
 describe('session ids', () => {
@@ -91,11 +90,5 @@ describe('pure helpers', () => {
     expect(wantsDummyCredentials('http://127.0.0.1:8000', { AWS_PROFILE: 'dev' })).toBe(false);
     expect(wantsDummyCredentials('https://dynamodb.example.internal', {})).toBe(false);
     expect(wantsDummyCredentials(undefined, {})).toBe(false);
-  });
-
-  it('isPrimingMessage: only the empty object', () => {
-    expect(isPrimingMessage({})).toBe(true);
-    expect(isPrimingMessage({ jsonrpc: '2.0', method: 'x' })).toBe(false);
-    expect(isPrimingMessage(null)).toBe(false);
   });
 });
