@@ -8,9 +8,15 @@
 //   --partial  accept streams that do not start at seq 0 (an excerpt of a longer log).
 import { existsSync, readFileSync } from 'node:fs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { type ChainBreak, type ChainOk, type Entry, verifyChain, verifyEntries } from '../lib/audit/chain.ts';
-import { isAuditRecord } from '../lib/audit/record.ts';
-import { recordFromItem } from '../lib/audit/sinks.ts';
+import {
+  type ChainBreak,
+  type ChainOk,
+  type Entry,
+  isAuditRecord,
+  recordFromItem,
+  verifyChain,
+  verifyEntries,
+} from '../lib/audit/index.ts';
 import { loadConfig } from '../lib/config.ts';
 import { dynamoClient } from '../lib/store/index.ts';
 

@@ -4,6 +4,7 @@
 // records sit next to ordinary Powertools logs in CloudWatch Logs Insights. Absent optional fields are
 // omitted, never null. The README's "Audit log" section documents every field.
 
+/** The `schema` field of every record. */
 export const AUDIT_SCHEMA_VERSION = 1;
 /** Every audit line carries message === AUDIT_MESSAGE, so `filter message = "audit"` selects them. */
 export const AUDIT_MESSAGE = 'audit';

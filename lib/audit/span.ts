@@ -76,6 +76,7 @@ function xrayTraceId(): string | undefined {
   return raw ? (/Root=([^;]+)/.exec(raw)?.[1] ?? undefined) : undefined;
 }
 
+/** A span for one request; the auditor opens one per request (createAuditor().begin). */
 export function openSpan(deps: SpanDeps, request: Request, ctx: InvocationContext): AuditSpan {
   const started = deps.now();
   const path = new URL(request.url).pathname;

@@ -2,9 +2,7 @@
 // it): who called, which JSON-RPC method and tools, and how each call ended (from the tool itself and
 // from the answer the server sent).
 import type { AuthInfo } from '@modelcontextprotocol/server';
-import { auditSpanOf } from '../audit/auditor.ts';
-import { type CallFacts, errorClass } from '../audit/facts.ts';
-import type { Era } from '../audit/record.ts';
+import { auditSpanOf, type CallFacts, type Era, errorClass } from '../audit/index.ts';
 import { messagesOf, toolCallName } from './jsonrpc.ts';
 import { originalOf } from './sessions/detached.ts';
 

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServerEvent, ServerEventBus } from '@modelcontextprotocol/server';
 import { followChannel, type MessageStore } from '../store/index.ts';
 
+/** The message channel the bus shares events on. */
 export const BUS_CHANNEL = 'server-events';
 
 interface Envelope {
@@ -15,6 +16,7 @@ interface Envelope {
 const warn = (message: string, err: unknown) =>
   console.error(JSON.stringify({ level: 'WARN', message, error: String(err) }));
 
+/** The SDK's ServerEventBus, shared across instances through the message store. */
 export class StoreEventBus implements ServerEventBus {
   private readonly listeners = new Set<(event: ServerEvent) => void>();
   private readonly instance = randomUUID();

@@ -110,6 +110,7 @@ class AuditedMcpServer extends McpServer {
   }
 }
 
+/** A factory of fresh servers, one per request, with the tools the caller's scopes allow. */
 export function createServerFactory(tools: readonly ToolDefinition[], extras?: ServerExtras): McpServerFactory {
   return ({ authInfo, requestInfo }) => {
     const server = new AuditedMcpServer(requestInfo instanceof Request ? requestInfo : undefined);

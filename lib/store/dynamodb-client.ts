@@ -33,6 +33,7 @@ export function wantsDummyCredentials(endpoint: string | undefined, env: Record<
   return LOOPBACK.has(new URL(endpoint).hostname);
 }
 
+/** The DynamoDB client (document and raw) with the fail-fast settings above. */
 export function createDynamo(store: StoreConfig, options: DynamoClientOptions = {}): StoreDynamo {
   const attempt = options.attemptTimeoutMs ?? 1000;
   const credentials =
@@ -59,6 +60,7 @@ const PASS_THROUGH = new Set([
   'SerializationException',
 ]);
 
+/** The `name` of an error-like value, or ''. */
 export function errorName(err: unknown): string {
   return (err as { name?: unknown })?.name === undefined ? '' : String((err as { name: unknown }).name);
 }

@@ -38,6 +38,7 @@ interface LogItem {
 
 const MAX_HINTS = 10_000;
 
+/** An AppendLog on one DynamoDB table keyed (hashKey, seq). */
 export function createDynamoAppendLog(
   d: StoreDynamo,
   table: string,

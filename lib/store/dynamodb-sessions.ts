@@ -41,6 +41,7 @@ function patchAttributes(patch: SessionPatch): Record<string, unknown> {
   return out;
 }
 
+/** The SessionStore on the Sessions table. */
 export function createDynamoSessionStore(d: StoreDynamo, table: string, o: ResolvedStoreOptions): SessionStore {
   /** Extends a live record and applies `patch`: an expired one must stay dead even before the sweeper runs. */
   async function extend(id: string, patch: SessionPatch): Promise<SessionRecord | undefined> {

@@ -1,10 +1,6 @@
-// lib/store: session, event and message stores behind one interface (types.ts), in memory or in DynamoDB.
-//
-//   createStores(cfg, options?) -> { kind, sessions, events, messages }   by cfg.store.kind (STORE)
-//   ensureTables(cfg)            creates missing DynamoDB tables, waits for ACTIVE (local host, STORE=dynamodb)
-//   tableDefinitions(cfg)        the key schemas template.yaml must match
-//   newSessionId(), eventIdFor(), parseEventId()
-//   Errors: StoreUnavailableError (-> 503), StoreItemTooLarge, SessionExistsError, StoreContentionError
+// lib/store: the session, event and message stores behind one interface (types.ts), in memory or in
+// DynamoDB, and the DynamoDB client and table routine the other rooms share. Nothing here loads the AWS
+// SDK until a DynamoDB store, client or table is first used.
 
 import type { Config, StoreConfig } from '../config.ts';
 import type { DynamoStoreOptions } from './dynamodb.ts';
@@ -21,7 +17,20 @@ export { eventIdFor, newSessionId, type ParsedEventId, parseEventId } from './id
 export { DEFAULT_MAX_MESSAGE_BYTES } from './logs.ts';
 export { createMemoryStores, memoryStores } from './memory.ts';
 export type { StoreOptions } from './options.ts';
-export type * from './types.ts';
+export type {
+  ChannelMessage,
+  EventBatch,
+  EventLog,
+  MessageStore,
+  NewSession,
+  PollResult,
+  SessionPatch,
+  SessionRecord,
+  SessionStore,
+  StoredEvent,
+  Stores,
+  WaitOptions,
+} from './types.ts';
 
 let sharedDynamo: Stores | undefined;
 

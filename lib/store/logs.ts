@@ -20,6 +20,7 @@ function serialise(data: unknown, maxBytes: number): string {
   return body;
 }
 
+/** An EventLog (per-stream SSE events with resumable ids) over an AppendLog. */
 export function createEventLog(log: AppendLog, maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES): EventLog {
   const toBatch = (p: { sessionId: string; streamKey: string; seq: number }, read: LogRead): EventBatch => {
     const events = read.entries.map((e) => ({
@@ -55,6 +56,7 @@ export function createEventLog(log: AppendLog, maxMessageBytes = DEFAULT_MAX_MES
   };
 }
 
+/** A MessageStore (per-channel messages) over an AppendLog. */
 export function createMessageStore(log: AppendLog, maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES): MessageStore {
   const toResult = (read: LogRead): PollResult => ({
     messages: read.entries.map((e) => ({ seq: e.seq, data: JSON.parse(e.body) as unknown })),

@@ -19,6 +19,7 @@ export function nextPollDelay(previousMs: number | undefined, s: PollSchedule): 
   return Math.min(s.maxMs, Math.max(s.initialMs, Math.round(previousMs * s.factor)));
 }
 
+/** The idle poll backoff: from POLL_INTERVAL_MS up to the cap. */
 export function pollSchedule(pollIntervalMs: number, maxPollIntervalMs?: number): PollSchedule {
   return {
     initialMs: pollIntervalMs,

@@ -9,6 +9,7 @@ export interface Wakers {
   subscribe(key: string, wake: () => void): () => void;
 }
 
+/** A fresh set of wake-ups, one per log. */
 export function createWakers(): Wakers {
   const byKey = new Map<string, Set<() => void>>();
   return {

@@ -42,6 +42,7 @@ export function isRequest(m: JSONRPCMessage): m is JSONRPCMessage & { id: Reques
   return 'id' in m && 'method' in m;
 }
 
+/** The SDK Transport of one exchange: routes what the server sends to the request it belongs to. */
 export class ExchangeTransport implements Transport {
   sessionId?: string;
   onclose?: () => void;

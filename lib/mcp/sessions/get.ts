@@ -9,6 +9,7 @@ import { type Exchange, loadSession, type SessionfulDeps, STANDALONE_STREAM, sup
 import { SSE_HEADERS, sseBody, sseFrame } from './sse.ts';
 import { RETRY_MS, tailStream } from './tail.ts';
 
+/** Opens the session's SSE stream (or resumes one after Last-Event-ID). */
 export async function get(cfg: Config, deps: SessionfulDeps, ex: Exchange, ctx: InvocationContext): Promise<Response> {
   if (!(ex.request.headers.get('accept') ?? '').includes('text/event-stream')) {
     return rpcErrorResponse(406, INVALID_REQUEST, 'Not Acceptable: Client must accept text/event-stream');

@@ -39,6 +39,7 @@ function endpointFor(sessionId: string): string {
   return `/messages/?sessionId=${encodeURIComponent(sessionId)}`;
 }
 
+/** The handler of GET /sse and POST /messages/, after the gate. Store outages give 503. */
 export function createLegacySseHandler(cfg: Config, deps: SessionfulDeps) {
   const { sessions, events, messages } = deps.stores;
 

@@ -80,6 +80,7 @@ async function initialize(
   });
 }
 
+/** Serves a POST: initialize creates the session; other requests stream their answers (SSE). */
 export async function post(deps: SessionfulDeps, ex: Exchange, ctx: InvocationContext): Promise<Response> {
   const invalid = refuseInvalid(ex.parsedBody);
   if (invalid) return invalid;

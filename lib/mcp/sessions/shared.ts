@@ -46,10 +46,12 @@ export function supportsPriming(version: string): boolean {
   return version >= '2025-11-25';
 }
 
+/** The same 404 for an unknown, expired or someone else's session. */
 export function sessionNotFound(): Response {
   return rpcErrorResponse(404, -32001, 'Session not found');
 }
 
+/** 503 with Retry-After: the store cannot be reached. */
 export function unavailable(err: unknown): Response {
   console.error(JSON.stringify({ level: 'ERROR', message: 'session store unavailable', error: String(err) }));
   return rpcErrorResponse(503, SERVICE_UNAVAILABLE, 'Service Unavailable: the session store cannot be reached', {

@@ -19,10 +19,12 @@ export function sseFrame(e: SseEvent): string {
   return `${out}\n`;
 }
 
+/** An SSE comment line (keepalive); newlines become spaces. */
 export function sseComment(text: string): string {
   return `: ${text.replace(/\n/g, ' ')}\n\n`;
 }
 
+/** Headers of every SSE response. */
 export const SSE_HEADERS = {
   'content-type': 'text/event-stream',
   'cache-control': 'no-cache, no-transform',

@@ -5,6 +5,7 @@ import type { InvocationContext } from '../../http/context.ts';
 import type { EventLog } from '../../store/index.ts';
 import { type SseBody, sseComment, sseFrame } from './sse.ts';
 
+/** The `retry` hint a stream ends with, so the client reconnects with Last-Event-ID. */
 export const RETRY_MS = 1_000;
 /** Streams end this long before the invocation deadline, so they close cleanly with a retry hint. */
 export const DEADLINE_MARGIN_MS = 2_000;
