@@ -8,8 +8,8 @@
 //   BENCH_LAYER=sdk node bench/hot-path.ts      the SDK reference handler alone (bench/reference), same call
 import { createMcpApp } from '../lib/apps/mcp.ts';
 import { loadConfig } from '../lib/config.ts';
-import type { InvocationContext } from '../lib/http/context.ts';
-import { lambdaHandler } from '../lib/http/lambda.ts';
+import { lambdaHandler } from '../lib/http/index.ts';
+import type { InvocationContext } from '../lib/web-handler.ts';
 import { installAwsLambdaGlobal, RuntimeResponseStream } from '../local/runtime.ts';
 import { startTestIssuer } from '../tests/support/issuer.ts';
 import { mcpToolCall } from './load.ts';

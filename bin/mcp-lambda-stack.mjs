@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// The package bin: `mcp-lambda-stack doctor <MCP URL> [--token …] [--json]`.
+// The package bin: `mcp-lambda-stack doctor <MCP URL> [--token -] [--json]` (the token from stdin or MCP_TOKEN).
 //
-// The doctor's source is TypeScript (lib/doctor/cli.ts). Node runs it directly where type stripping is on
+// The doctor's source is TypeScript (doctor/cli.ts). Node runs it directly where type stripping is on
 // (Node 23.6+, 22.18+); Node 22.6–22.17 has it behind --experimental-strip-types, so the launcher re-runs
 // itself with that flag. Node refuses to strip types under node_modules, so an installed copy uses a
-// prebuilt dist/doctor/cli.mjs when one exists (esbuild: lib/doctor/cli.ts → dist/doctor/cli.mjs).
+// prebuilt dist/doctor/cli.mjs when one exists (esbuild: doctor/cli.ts → dist/doctor/cli.mjs).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -13,7 +13,8 @@ const COMMANDS = ['doctor'];
 const USAGE = `Usage: mcp-lambda-stack <command>
 
 Commands:
-  doctor <MCP URL> [--token <token>] [--json]   check an MCP endpoint's auth and streaming wiring
+  doctor <MCP URL> [--token -] [--json]   check an MCP endpoint's auth and streaming wiring
+                                          (the token from stdin with --token -, or from MCP_TOKEN)
 
 Run "mcp-lambda-stack doctor --help" for the doctor's options.
 `;
@@ -35,7 +36,7 @@ if (major < 22 || (major === 22 && minor < 6)) {
   process.exit(2);
 }
 
-const source = fileURLToPath(new URL('../lib/doctor/cli.ts', import.meta.url));
+const source = fileURLToPath(new URL('../doctor/cli.ts', import.meta.url));
 const built = fileURLToPath(new URL('../dist/doctor/cli.mjs', import.meta.url));
 const underNodeModules = /[\\/]node_modules[\\/]/.test(source);
 
@@ -43,7 +44,7 @@ let entry;
 if (existsSync(source) && !underNodeModules) entry = source;
 else if (existsSync(built)) entry = built;
 else {
-  process.stderr.write('mcp-lambda-stack: neither lib/doctor/cli.ts nor dist/doctor/cli.mjs is present.\n');
+  process.stderr.write('mcp-lambda-stack: neither doctor/cli.ts nor dist/doctor/cli.mjs is present.\n');
   process.exit(2);
 }
 

@@ -2,7 +2,7 @@
 
 import { createPrmApp } from '../lib/apps/prm.ts';
 import { loadConfig } from '../lib/config.ts';
-import { lambdaHandler } from '../lib/http/lambda.ts';
+import { lambdaHandler } from '../lib/http/index.ts';
 
 const config = loadConfig();
 export const handler = lambdaHandler(createPrmApp(config), config.responseMode);

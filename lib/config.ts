@@ -1,6 +1,7 @@
 // All environment configuration is parsed and validated here, once, and nowhere else.
 // A bad value stops start-up with a ConfigError that names the variable (Powertools style),
 // so a misconfigured function fails at init instead of on some later request.
+// Over 250 lines on purpose: every variable is parsed in this one module (DESIGN.md section 2).
 
 export class ConfigError extends Error {
   readonly variable: string;
@@ -65,6 +66,20 @@ export interface AuditConfig {
   argsAllowList: Record<string, string[]>;
 }
 
+/** Operational logs (Powertools Logger) and CloudWatch metrics (EMF, Powertools Metrics). */
+export interface OpsConfig {
+  /** LOG_LEVEL: the least severe operational line written. */
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** POWERTOOLS_SERVICE_NAME, else RESOURCE_NAME: `service` in every log line and the metrics' `service` dimension. */
+  serviceName: string;
+  /** POWERTOOLS_METRICS_NAMESPACE: the CloudWatch namespace of the EMF metrics. */
+  metricsNamespace: string;
+  /** false when POWERTOOLS_METRICS_DISABLED=true: no EMF lines are written. */
+  metricsEnabled: boolean;
+  /** POWERTOOLS_LOGGER_SAMPLE_RATE (0..1): share of invocations logged at DEBUG whatever LOG_LEVEL says. */
+  logSampleRate: number;
+}
+
 export interface Config {
   publicUrl: string;
   /** Origin of publicUrl, e.g. https://mcp.example.com */
@@ -83,6 +98,7 @@ export interface Config {
   auth: AuthConfig;
   store: StoreConfig;
   audit: AuditConfig;
+  ops: OpsConfig;
 }
 
 function str(env: Env, name: string, fallback?: string): string {
@@ -131,6 +147,14 @@ function list(env: Env, name: string, fallback: string[], sep: RegExp = /[\s,]+/
   return raw.split(sep).filter(Boolean);
 }
 
+function ratio(env: Env, name: string, fallback: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!/^\d*\.?\d+$/.test(raw) || n > 1) throw new ConfigError(name, `must be a number from 0 to 1, got "${raw}"`);
+  return n;
+}
+
 function url(env: Env, name: string, fallback?: string): string {
   const raw = str(env, name, fallback);
   let parsed: URL;
@@ -153,6 +177,33 @@ export function resourceMetadataUrlFor(resource: string): string {
   const u = new URL(resource);
   const path = u.pathname === '/' ? '' : u.pathname.replace(/\/$/, '');
   return `${u.origin}/.well-known/oauth-protected-resource${path}`;
+}
+
+// CloudWatch's rule for namespaces; "AWS/" is reserved for AWS's own.
+const NAMESPACE = /^(?!AWS\/)(?=.*\S)[\w.\-/#: ]{1,255}$/;
+
+/** The operational-logging and metrics settings alone (no other variable is read or required). */
+export function loadOpsConfig(env: Env = process.env): OpsConfig {
+  const metricsNamespace = str(env, 'POWERTOOLS_METRICS_NAMESPACE', 'McpLambdaStack');
+  if (!NAMESPACE.test(metricsNamespace)) {
+    throw new ConfigError(
+      'POWERTOOLS_METRICS_NAMESPACE',
+      `must be 1-255 of A-Z a-z 0-9 . - _ / # : and space, not starting with AWS/, got "${metricsNamespace}"`,
+    );
+  }
+  const serviceVar = optional(env, 'POWERTOOLS_SERVICE_NAME') ? 'POWERTOOLS_SERVICE_NAME' : 'RESOURCE_NAME';
+  const serviceName = str(env, serviceVar, 'mcp-lambda-stack');
+  // It is a metric dimension value: CloudWatch takes at most 255 characters here, no control characters.
+  if (!/^\P{Cc}{1,255}$/u.test(serviceName)) {
+    throw new ConfigError(serviceVar, 'must be at most 255 characters without control characters');
+  }
+  return {
+    logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+    serviceName,
+    metricsNamespace,
+    metricsEnabled: !bool(env, 'POWERTOOLS_METRICS_DISABLED', false),
+    logSampleRate: ratio(env, 'POWERTOOLS_LOGGER_SAMPLE_RATE', 0),
+  };
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -189,6 +240,7 @@ export function loadConfig(env: Env = process.env): Config {
   const publicHost = new URL(publicUrl).host;
   const allowedHosts = list(env, 'ALLOWED_HOSTS', [publicHost, 'localhost', '127.0.0.1', '[::1]']);
   const prefix = optional(env, 'TABLE_PREFIX') ?? 'mcp-lambda-stack';
+  const ops = loadOpsConfig(env);
   return {
     publicUrl,
     publicOrigin,
@@ -199,7 +251,7 @@ export function loadConfig(env: Env = process.env): Config {
     allowedHosts,
     maxBodyBytes: int(env, 'MAX_BODY_BYTES', 1024 * 1024, 1024, 6 * 1024 * 1024),
     responseMode: oneOf(env, 'RESPONSE_MODE', ['stream', 'buffered'] as const, 'stream'),
-    logLevel: oneOf(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+    logLevel: ops.logLevel,
     conformanceFixtures: bool(env, 'CONFORMANCE_FIXTURES', false),
     auth: {
       enabled: authEnabled,
@@ -234,5 +286,6 @@ export function loadConfig(env: Env = process.env): Config {
       ttlDays: int(env, 'AUDIT_TTL_DAYS', 90, 1, 3650),
       argsAllowList,
     },
+    ops,
   };
 }

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
-import { isTextualContentType } from '../lib/http/response.ts';
+import { isTextualContentType } from '../lib/http/index.ts';
 import { createPreludeParser, installAwsLambdaGlobal, isStreamingHandler, RuntimeResponseStream } from './runtime.ts';
 import { type FunctionSpec, loadTemplate, matchRoute } from './template.ts';
 
@@ -74,8 +74,11 @@ const PLAIN_PATH = /^\/[A-Za-z0-9\-_~!$&'()*+,;=:@/%.]*$/;
 const PLAIN_QUERY = /^[A-Za-z0-9\-._~!$&()*+,;=:@/?%]*$/;
 const DOT_SEGMENT = /\/\.|%2e/i;
 
-/** Path and query of a request target, as `new URL(target, base)` gives them, without a URL per request. */
-export function splitTarget(target: string | undefined): { path: string; query: string } {
+/**
+ * Path and query of a request target, as `new URL(target, base)` gives them, without a URL per request;
+ * undefined when the target is no URL at all (`//[`, `http://[x/mcp`): the caller answers 400.
+ */
+export function splitTarget(target: string | undefined): { path: string; query: string } | undefined {
   const t = target || '/';
   const q = t.indexOf('?');
   const path = q < 0 ? t : t.slice(0, q);
@@ -83,6 +86,7 @@ export function splitTarget(target: string | undefined): { path: string; query: 
   if (PLAIN_PATH.test(path) && !path.startsWith('//') && !DOT_SEGMENT.test(path) && PLAIN_QUERY.test(query)) {
     return { path, query };
   }
+  if (!URL.canParse(t, 'http://localhost')) return undefined;
   const u = new URL(t, 'http://localhost');
   return { path: u.pathname, query: u.search.slice(1) };
 }
@@ -92,7 +96,7 @@ export function toFunctionUrlEvent(
   body: Buffer,
   requestId: string,
   port: number,
-  target = splitTarget(req.url),
+  target: { path: string; query: string },
 ): LambdaFunctionURLEvent {
   const { path: rawPath, query } = target;
   // Header names lower-cased, repeated headers joined with commas, cookies split out: payload 2.0.
@@ -168,19 +172,28 @@ function sendError(res: http.ServerResponse, status: number, message: string): v
     res.end();
     return;
   }
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ message }));
+  const body = JSON.stringify({ message });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
 }
 
-async function readBody(req: http.IncomingMessage): Promise<Buffer | undefined> {
+type BodyRead = { ok: true; body: Buffer } | { ok: false; reason: 'too-large' | 'aborted' };
+
+/** The whole request body; a client that goes away mid-body is an outcome, never a rejection (it would kill the host). */
+async function readBody(req: http.IncomingMessage): Promise<BodyRead> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_REQUEST_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_REQUEST_BYTES) return { ok: false, reason: 'too-large' };
+      chunks.push(chunk as Buffer);
+    }
+  } catch {
+    // ECONNRESET / "aborted": the client left before the body was complete. Lambda never sees such a request.
+    return { ok: false, reason: 'aborted' };
   }
-  return Buffer.concat(chunks);
+  return { ok: true, body: Buffer.concat(chunks) };
 }
 
 async function invokeStreaming(
@@ -283,27 +296,41 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
   };
   let port = opts.port ?? 3000;
   let loaded: Promise<void> | undefined;
-  const server = http.createServer(async (req, res) => {
+  const serve = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const target = splitTarget(req.url);
+    if (!target) {
+      sendError(res, 400, 'Invalid request target');
+      return;
+    }
     await loaded;
     const fn = matchRoute(functions, req.method ?? 'GET', target.path);
     if (!fn) {
       sendError(res, 404, `No function serves ${req.method} ${target.path}`);
       return;
     }
-    const body = await readBody(req);
-    if (body === undefined) {
-      sendError(res, 413, `Request must be smaller than ${MAX_REQUEST_BYTES} bytes`);
+    const read = await readBody(req);
+    if (!read.ok) {
+      if (read.reason === 'too-large') sendError(res, 413, `Request must be smaller than ${MAX_REQUEST_BYTES} bytes`);
+      else res.destroy();
       return;
     }
     const requestId = randomUUID();
     const timeoutMs = fn.timeoutSec * 1000;
-    const event = toFunctionUrlEvent(req, body, requestId, port, target);
+    const event = toFunctionUrlEvent(req, read.body, requestId, port, target);
     const context = lambdaContext(fn, requestId, Date.now() + timeoutMs);
     const handler = handlers.get(fn.logicalId)!;
     opts.log?.(`${req.method} ${target.path} -> ${fn.logicalId} (${requestId})`);
     if (isStreamingHandler(handler)) await invokeStreaming(handler, event, context, res, timeoutMs);
     else await invokeBuffered(handler, event, context, res, timeoutMs);
+  };
+  // Like a Function URL, the host outlives any one request: whatever escapes serve() ends that request
+  // (502, as Lambda answers a failed invocation), never the process.
+  const server = http.createServer((req, res) => {
+    serve(req, res).catch((err: Error & { code?: string }) => {
+      process.stderr.write(`[host] request failed: ${err.code ?? err.name}\n`);
+      if (res.headersSent) res.destroy();
+      else sendError(res, 502, 'The local host failed to serve this request');
+    });
   });
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {

@@ -1,7 +1,7 @@
 // A scripted OAuth client that logs a user in with plain HTTP: no browser. Used by `npm run token` and the AS tests.
 // It works against both local authorization servers (Keycloak's login and consent pages, the dev AS's login form).
 //
-//   discoverAuthServer(issuer)        -> { metadata, url, tried }   RFC 8414 / OIDC paths in the MCP spec's order
+//   discoverAuthServer(issuer)        -> { metadata, url, tried }   lib/auth/discovery.ts's order (the MCP spec's)
 //   pkcePair()                        -> { verifier, challenge }    S256
 //   authorizationCodeLogin(opts)      -> TokenResponse              code flow + PKCE S256 + resource, form login
 //   passwordGrant(opts)               -> TokenResponse              RFC 6749 4.3 (Keycloak's direct access grants)
@@ -11,6 +11,7 @@
 // Tokens are returned to the caller and never logged here.
 
 import { createHash, randomBytes } from 'node:crypto';
+import { authorizationServerMetadataUrls } from '../lib/auth/discovery.ts';
 
 export interface AuthServerMetadata {
   issuer: string;
@@ -45,26 +46,12 @@ export class OAuthError extends Error {
   }
 }
 
-/** The discovery URLs for an issuer, in the order MCP clients try them (2025-11-25, "Authorization Server Metadata Discovery"). */
-export function discoveryUrls(issuer: string): string[] {
-  const u = new URL(issuer);
-  const path = u.pathname.replace(/\/$/, '');
-  if (!path) {
-    return [`${u.origin}/.well-known/oauth-authorization-server`, `${u.origin}/.well-known/openid-configuration`];
-  }
-  return [
-    `${u.origin}/.well-known/oauth-authorization-server${path}`,
-    `${u.origin}/.well-known/openid-configuration${path}`,
-    `${u.origin}${path}/.well-known/openid-configuration`,
-  ];
-}
-
 export async function discoverAuthServer(
   issuer: string,
   timeoutMs = 5_000,
 ): Promise<{ metadata: AuthServerMetadata; url: string; tried: Array<{ url: string; status: number | string }> }> {
   const tried: Array<{ url: string; status: number | string }> = [];
-  for (const url of discoveryUrls(issuer)) {
+  for (const url of authorizationServerMetadataUrls(issuer)) {
     let res: Response;
     try {
       res = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) });

@@ -1,10 +1,15 @@
 // `npm start`: the local stack. Builds the function bundles, starts an authorization server (Keycloak
 // when a Java 21+ is found, else the embedded dev AS; none when AUTH_ISSUER points at one already),
-// then the Function URL host on 127.0.0.1:$PORT, and Traefik in front with --traefik or TRAEFIK_BIN.
+// then the Function URL host on 127.0.0.1:$PORT, and Traefik in front only with --traefik or TRAEFIK=true.
+// Every host name it prints is checked with the resolver Node clients use; one that does not resolve to
+// loopback gets the /etc/hosts line that fixes it (local/host-names.ts).
 //
 // Local-stack variables (parsed here; the functions' own configuration is lib/config.ts):
 //   PORT (3000; 0 = any free port), HOST (127.0.0.1; 0.0.0.0 in a container), AS (auto|keycloak|embedded),
-//   AS_PORT (8080), TRAEFIK_BIN (path to a traefik binary; implies --traefik),
+//   AS_PORT (8080), TRAEFIK (true|false: Traefik in front, like --traefik), TRAEFIK_BIN (path to a Traefik v3
+//   binary; only where it is, never whether it runs), TRAEFIK_HOST (mcp.localhost|localhost|127.0.0.1: the name in
+//   the URLs behind Traefik; default the first that resolves to loopback here), TRAEFIK_HTTPS_PORT (8443),
+//   TRAEFIK_HTTP_PORT (8000), TRAEFIK_PING_PORT (8082),
 //   FUNCTIONS (comma list of template.yaml functions to serve, by logical id or bundle name, e.g.
 //   FUNCTIONS=McpFunction,PrmFunction; default all). Lambda runs one function per process: a subset
 //   gives a host process that looks like one (memory, what is loaded); the other routes answer 404.
@@ -13,6 +18,8 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../lib/config.ts';
 import { buildAll, ROOT } from '../scripts/build.ts';
 import { parseFunctionsVar, startHost } from './host.ts';
+import { checkHostNames, hostNameAdvice } from './host-names.ts';
+import { chooseMcpHost, startTraefik, traefikRequested, traefikUrls } from './traefik.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -54,12 +61,31 @@ function portVar(name: string, fallback: number): number {
 try {
   const port = portVar('PORT', 3000);
   const hostname = process.env.HOST || '127.0.0.1';
-  const withTraefik = args.traefik || Boolean(process.env.TRAEFIK_BIN);
-  const traefik = withTraefik ? await import('./traefik.ts') : undefined;
+  // The topology comes from --traefik or TRAEFIK only: a binary path in the environment never changes it.
+  const withTraefik = traefikRequested(args.traefik, process.env.TRAEFIK);
+  if (!withTraefik && process.env.TRAEFIK_BIN && process.env.TRAEFIK === undefined) {
+    say('TRAEFIK_BIN is set; Traefik runs in front only with --traefik or TRAEFIK=true');
+  }
+  if (withTraefik && !process.env.TRAEFIK_BIN) {
+    throw new Error('--traefik needs TRAEFIK_BIN=/path/to/traefik (a Traefik v3 binary; no package registry has one)');
+  }
+  const traefikPorts = withTraefik
+    ? {
+        httpsPort: portVar('TRAEFIK_HTTPS_PORT', 8443),
+        httpPort: portVar('TRAEFIK_HTTP_PORT', 8000),
+        pingPort: portVar('TRAEFIK_PING_PORT', 8082),
+      }
+    : {};
 
   // The public MCP URL must be known before the AS (token audience) and the bundles (PRM) start.
   const explicitPublicUrl = Boolean(process.env.MCP_PUBLIC_URL);
-  if (!explicitPublicUrl && traefik) process.env.MCP_PUBLIC_URL = traefik.traefikUrls().mcp;
+  let mcpHost: string | undefined;
+  if (withTraefik && !explicitPublicUrl) {
+    const choice = await chooseMcpHost(process.env.TRAEFIK_HOST || undefined);
+    for (const note of choice.notes) say(note);
+    mcpHost = choice.host;
+    process.env.MCP_PUBLIC_URL = traefikUrls({ ...traefikPorts, mcpHost }).mcp;
+  }
   const setPublicUrl = (p: number) => {
     if (!process.env.MCP_PUBLIC_URL) process.env.MCP_PUBLIC_URL = `http://127.0.0.1:${p}/mcp`;
     const publicOrigin = new URL(process.env.MCP_PUBLIC_URL).origin;
@@ -120,10 +146,13 @@ try {
   }
 
   let publicUrl = process.env.MCP_PUBLIC_URL!;
-  if (traefik) {
+  let caFile: string | undefined;
+  if (withTraefik) {
     const issuer = process.env.AUTH_ISSUER ? new URL(process.env.AUTH_ISSUER) : undefined;
-    const tr = await traefik.startTraefik({
+    const tr = await startTraefik({
       bin: process.env.TRAEFIK_BIN,
+      ...traefikPorts,
+      ...(mcpHost ? { mcpHost } : {}),
       hostPort: host.port,
       asPort:
         issuer?.hostname === '127.0.0.1' || issuer?.hostname === 'localhost' ? Number(issuer.port || 80) : undefined,
@@ -131,8 +160,16 @@ try {
     });
     stops.push(tr.stop);
     publicUrl = explicitPublicUrl ? publicUrl : tr.urls.mcp;
-    say(`Traefik is up; trust its dev CA with NODE_EXTRA_CA_CERTS=${tr.caFile}`);
+    caFile = tr.caFile;
+    say(`Traefik is up; trust its dev CA with NODE_EXTRA_CA_CERTS=${caFile}`);
   }
+
+  // Every name printed below must resolve for the clients that will use it (Node's resolver, not a browser's).
+  const printedHosts = [publicUrl, host.url, process.env.AUTH_ISSUER]
+    .filter((u): u is string => Boolean(u))
+    .map((u) => new URL(u).hostname);
+  const advice = hostNameAdvice(await checkHostNames(printedHosts));
+  for (const line of advice) say(line);
 
   const origin = new URL(publicUrl).origin;
   const lines = [
@@ -146,12 +183,16 @@ try {
     `  Function URL host   ${host.url}`,
     `  PRM                 ${origin}/.well-known/oauth-protected-resource${new URL(publicUrl).pathname}`,
     `  Legacy SSE          ${origin}/sse`,
+    ...(caFile
+      ? [`  Dev CA (Traefik)    NODE_EXTRA_CA_CERTS=${caFile} for Node clients, curl --cacert ${caFile}`]
+      : []),
     `  Authorization server ${process.env.AUTH_ISSUER ?? '(none)'} (${asKind})`,
     '  Dev users           dev / dev (mcp:tools mcp:admin), viewer / viewer (mcp:tools)',
     `  Access token        ${tokenCommand(publicUrl)}`,
     `  MCP Inspector       npx @modelcontextprotocol/inspector, transport "Streamable HTTP", URL ${publicUrl}`,
     '                      client id mcp-inspector (pre-registered) or let it register (DCR); log in as dev / dev',
     `  Functions from      ${path.relative(process.cwd(), path.join(ROOT, 'template.yaml')) || 'template.yaml'}; bundles in dist/`,
+    ...advice.map((line) => `  Host names          ${line}`),
     '',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -1,10 +1,13 @@
-// Starts Traefik in front of the local host and the authorization server.
+// Starts Traefik in front of the local host and the authorization server, when asked to (--traefik or
+// TRAEFIK=true; a TRAEFIK_BIN in the environment only says where the binary is).
 //
-//   traefikUrls({ httpsPort?, httpPort?, pingPort? }) -> TraefikUrls          (pure; know the URLs
+//   traefikRequested(flag, TRAEFIK) -> boolean                               (pure)
+//   chooseMcpHost(TRAEFIK_HOST?, lookup?) -> { host, notes }                 the public name clients reach
+//   traefikUrls({ httpsPort?, httpPort?, pingPort?, mcpHost? }) -> TraefikUrls (pure; know the URLs
 //                                                                               before starting, e.g.
 //                                                                               for MCP_PUBLIC_URL)
 //   renderTraefikConfig(options) -> RenderedConfig                           (pure)
-//   startTraefik({ bin, hostPort, asPort?, httpsPort?, httpPort?, pingPort?, onProgress? })
+//   startTraefik({ bin, hostPort, asPort?, httpsPort?, httpPort?, pingPort?, mcpHost?, onProgress? })
 //     -> Promise<{ urls, caFile, logFile, stop() }>
 //
 // The committed traefik/traefik.yml and traefik/dynamic/*.yml are the source of truth. This module
@@ -23,12 +26,20 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { yamlParse } from 'yaml-cfn';
 import { ensureDevCerts } from './certs.ts';
+import { checkHostName, firstReachableHost, hostNameAdvice, hostsLine, type Lookup } from './host-names.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const TRAEFIK_DIR = path.join(REPO_ROOT, 'traefik');
 
 export const MCP_HOST = 'mcp.localhost';
 export const AUTH_HOST = 'auth.localhost';
+/**
+ * The names traefik/dynamic/mcp.yml routes to the local host, in the order the launcher prefers them: the seed's
+ * `mcp.localhost` where it resolves to loopback (browsers and curl always; Node only with an /etc/hosts line or
+ * systemd-resolved), else `localhost`, else the address itself (no resolution at all). The dev certificate covers all
+ * three. tests/unit/traefik/routes.test.ts checks that the routers accept each.
+ */
+export const MCP_HOSTS = [MCP_HOST, 'localhost', '127.0.0.1'] as const;
 export const DEFAULT_HTTPS_PORT = 8443;
 export const DEFAULT_HTTP_PORT = 8000;
 export const DEFAULT_PING_PORT = 8082;
@@ -39,6 +50,51 @@ export interface TraefikPorts {
   httpsPort?: number;
   httpPort?: number;
   pingPort?: number;
+  /** The host name in the MCP URLs (one of MCP_HOSTS; default mcp.localhost). */
+  mcpHost?: string;
+}
+
+/**
+ * Pure: is Traefik wanted? Only `--traefik` or TRAEFIK=true|1 switch it on; TRAEFIK=false|0 or unset leave it off.
+ * A binary path (TRAEFIK_BIN) never changes the topology.
+ */
+export function traefikRequested(flag: boolean, raw: string | undefined): boolean {
+  const v = (raw ?? '').trim().toLowerCase();
+  if (v === '' || v === 'false' || v === '0') return flag;
+  if (v === 'true' || v === '1') return true;
+  throw new Error(`TRAEFIK must be true or false, got "${raw}"`);
+}
+
+/**
+ * The host name for the public URLs behind Traefik, checked with the resolver Node clients use. An explicit choice
+ * (TRAEFIK_HOST) is kept, with the /etc/hosts line when it does not resolve to loopback; otherwise the first of
+ * MCP_HOSTS that does, saying why a name was passed over and which line would make the seed's name work.
+ */
+export async function chooseMcpHost(
+  explicit: string | undefined,
+  lookup?: Lookup,
+): Promise<{ host: string; notes: string[] }> {
+  if (explicit) {
+    if (!(MCP_HOSTS as readonly string[]).includes(explicit)) {
+      throw new Error(
+        `TRAEFIK_HOST must be one of ${MCP_HOSTS.join(', ')} (the names the routers accept), got "${explicit}"`,
+      );
+    }
+    return { host: explicit, notes: hostNameAdvice([await checkHostName(explicit, lookup)]) };
+  }
+  const { host, passedOver } = await firstReachableHost(MCP_HOSTS, lookup);
+  const chosen = host ?? '127.0.0.1';
+  if (passedOver.length === 0) return { host: chosen, notes: [] };
+  const why = passedOver.map(
+    (c) => `${c.host} ${c.addresses.length ? 'is not on loopback' : `does not resolve (${c.error})`}`,
+  );
+  return {
+    host: chosen,
+    notes: [
+      `traefik: the URLs use ${chosen}: ${why.join(', ')} for Node clients on this machine. ` +
+        `For the seed's names add this line to /etc/hosts (then TRAEFIK_HOST=${MCP_HOST}): ${hostsLine([MCP_HOST, AUTH_HOST])}`,
+    ],
+  };
 }
 
 export interface TraefikUrls {
@@ -48,7 +104,7 @@ export interface TraefikUrls {
   prm: string;
   /** Legacy SSE endpoint. */
   sse: string;
-  /** Origin of the AS behind Traefik. */
+  /** Origin of the AS behind Traefik (auth.localhost; the MCP host itself when that is a fallback name). */
   auth: string;
   /** Issuer an AS behind Traefik should announce (Keycloak with proxy headers). */
   issuer: string;
@@ -66,15 +122,17 @@ function origin(scheme: 'https' | 'http', host: string, port: number): string {
 /** The URLs Traefik will serve for these ports (default ports are left out of the URL). */
 export function traefikUrls(ports: TraefikPorts = {}): TraefikUrls {
   const https = ports.httpsPort ?? DEFAULT_HTTPS_PORT;
-  const mcpOrigin = origin('https', MCP_HOST, https);
-  const authOrigin = origin('https', AUTH_HOST, https);
+  const mcpHost = ports.mcpHost ?? MCP_HOST;
+  const mcpOrigin = origin('https', mcpHost, https);
+  // With the seed's names the AS has its own (auth.localhost); on the fallback names it shares the host, on its paths.
+  const authOrigin = origin('https', mcpHost === MCP_HOST ? AUTH_HOST : mcpHost, https);
   return {
     mcp: `${mcpOrigin}/mcp`,
     prm: `${mcpOrigin}/.well-known/oauth-protected-resource/mcp`,
     sse: `${mcpOrigin}/sse`,
     auth: authOrigin,
     issuer: `${authOrigin}${REALM_PATH}`,
-    http: origin('http', MCP_HOST, ports.httpPort ?? DEFAULT_HTTP_PORT),
+    http: origin('http', mcpHost, ports.httpPort ?? DEFAULT_HTTP_PORT),
     ping: `http://127.0.0.1:${ports.pingPort ?? DEFAULT_PING_PORT}/ping`,
   };
 }
@@ -208,8 +266,11 @@ export async function startTraefik(options: StartTraefikOptions): Promise<Runnin
 
   const logFile = path.join(runDir, 'traefik.log');
   const log = createWriteStream(logFile);
+  // Traefik reads TRAEFIK_* variables as static configuration; ours (TRAEFIK_BIN, TRAEFIK_HOST...) are not for it.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^TRAEFIK_/i.test(k)));
   const child = spawn(bin, [`--configFile=${staticFile}`], {
     cwd: REPO_ROOT,
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.pipe(log, { end: false });

@@ -3,7 +3,7 @@
 // same lib/auth `authenticate()` (jose is itself loaded only when a token is present); no SDK.
 import { authenticate } from '../../lib/auth/index.ts';
 import { loadConfig } from '../../lib/config.ts';
-import { lambdaHandler } from '../../lib/http/lambda.ts';
+import { lambdaHandler } from '../../lib/http/index.ts';
 
 const config = loadConfig();
 export const handler = lambdaHandler(async (request) => {

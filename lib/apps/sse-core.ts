@@ -1,6 +1,6 @@
 // The part of the legacy SSE app that needs the MCP SDK, the tools and the stores (loaded lazily).
 import type { Config } from '../config.ts';
-import type { AuthenticatedHandler } from '../mcp/gate.ts';
+import type { AuthenticatedHandler } from '../gate/index.ts';
 import { createLegacySseHandler, createServerFactory } from '../mcp/index.ts';
 import { createStores } from '../store/index.ts';
 import { registerConformanceFixtures } from '../tools/conformance/index.ts';

@@ -1,10 +1,8 @@
-// Composes the legacy HTTP+SSE function's web app (/sse and /messages/): the same audit, gate
-// (guards, auth) and lazy core loading as /mcp, in front of the store-backed legacy transport.
+// The legacy HTTP+SSE function's web app (/sse and /messages/): the same audit, gate and lazy core
+// loading as /mcp, in front of the store-backed legacy transport.
 import type { Config } from '../config.ts';
-import type { WebHandler } from '../http/context.ts';
-import type { AuthenticatedHandler } from '../mcp/gate.ts';
-import { withGate } from '../mcp/gate.ts';
-import { audited, bearerAuth } from './mcp.ts';
+import { type AuthenticatedHandler, audited, bearerAuth, withGate } from '../gate/index.ts';
+import type { WebHandler } from '../web-handler.ts';
 
 export function createSseApp(cfg: Config): WebHandler {
   let core: Promise<AuthenticatedHandler> | undefined;

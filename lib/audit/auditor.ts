@@ -6,7 +6,7 @@
 // the handler set, which beats the outcome of the request's own JSON-RPC call (tool_error, rpc_error),
 // which beats the outcome implied by the HTTP status (outcomeForStatus).
 import type { Config } from '../config.ts';
-import type { InvocationContext, WebHandler } from '../http/context.ts';
+import type { InvocationContext, WebHandler } from '../web-handler.ts';
 import { type Chain, createChain, newStreamId } from './chain.ts';
 import { allowListMap, type EndFacts, errorText, interruptionOf } from './facts.ts';
 import type { AuditRecord, UnchainedRecord } from './record.ts';

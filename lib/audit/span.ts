@@ -3,7 +3,7 @@
 // 202 before its message is processed; a 2025 POST stream may lose its client before its calls end).
 // Held work that outlives the invocation deadline does not keep the record back: it is written just
 // before the deadline with outcome `timeout`.
-import type { InvocationContext } from '../http/context.ts';
+import type { InvocationContext } from '../web-handler.ts';
 import {
   argFacts,
   type CallFacts,

@@ -1,18 +1,14 @@
-// Bearer token extraction (RFC 6750), header only.
-//
-//   extractBearer(request, { maxTokenBytes }): Promise<BearerResult>
-//     { kind: 'none', reason }      no credentials for us: 401 challenge WITHOUT an error code (RFC 6750 3.1),
-//                                   also for another scheme (Basic, DPoP...), which is "no bearer token"
-//     { kind: 'token', token }      a syntactically valid b64token, not yet verified
-//     { kind: 'error', error }      AuthError: 400 invalid_request for `access_token` in the query string or a
-//                                   form body (refused, never read as a credential); 401 for a malformed or
-//                                   oversized Authorization header
-//
-// The size limit is checked on the raw header before any regex or base64 work. No error text ever
-// contains the token. Runtime-agnostic: only web Request.
+// Bearer token extraction (RFC 6750), from the Authorization header only. The size limit is checked on
+// the raw header before any regex or base64 work. No error text ever contains the token.
 
 import { AuthError } from './errors.ts';
 
+/**
+ * `none`: no credentials for us (no header, or another scheme such as Basic or DPoP): a 401 challenge
+ * without an error code (RFC 6750 3.1). `token`: a syntactically valid b64token, not yet verified.
+ * `error`: 400 invalid_request for `access_token` in the query string or a form body (refused, never
+ * read as a credential); 401 for a malformed or oversized Authorization header.
+ */
 export type BearerResult =
   | { kind: 'none'; reason: 'no_authorization' | 'unsupported_scheme' }
   | { kind: 'token'; token: string }
@@ -29,7 +25,7 @@ export function hasQueryToken(url: string): boolean {
   try {
     return new URL(url).searchParams.has('access_token');
   } catch {
-    return false;
+    return false; // not a URL, so no query string to carry a token
   }
 }
 
@@ -72,11 +68,11 @@ export async function hasFormBodyToken(request: Request): Promise<boolean> {
   try {
     return new URLSearchParams(await peekBody(request, FORM_SCAN_BYTES)).has('access_token');
   } catch {
-    return false;
+    return false; // an unreadable body carries no token; reading it downstream answers for it
   }
 }
 
-/** Pure parse of an Authorization header value. */
+/** Pure parse of an Authorization header value (see BearerResult). */
 export function parseAuthorization(header: string | null, maxTokenBytes: number): BearerResult {
   if (header === null) return { kind: 'none', reason: 'no_authorization' };
   // Header values are byte strings, so length is the byte count. Checked before any parsing.
@@ -100,6 +96,7 @@ export function parseAuthorization(header: string | null, maxTokenBytes: number)
   return { kind: 'token', token };
 }
 
+/** The request's bearer token, refusing tokens anywhere but the Authorization header (see BearerResult). */
 export async function extractBearer(request: Request, auth: { maxTokenBytes: number }): Promise<BearerResult> {
   if (hasQueryToken(request.url)) {
     return {

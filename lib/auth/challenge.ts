@@ -1,11 +1,5 @@
 // WWW-Authenticate challenges (RFC 6750 section 3, RFC 9728 section 5.1, MCP authorization).
 //
-//   unauthorized(cfg, err?): Response          401; with err: error="invalid_token"|"invalid_request" + description
-//   invalidRequest(cfg, err): Response         400 invalid_request (token in the query string or a form body)
-//   rejection(cfg, err?): Response             401 or 400, chosen by err.status
-//   insufficientScope(cfg, scopes): Response   403 error="insufficient_scope" (step-up)
-//   bearerChallenge(params): string            the header value (pure); quotedString(value): string
-//
 // Every challenge names the PRM URL (resource_metadata) so a client can discover the AS. Bodies are small
 // JSON that explain the problem and never echo the token (descriptions are fixed strings from AuthError).
 // `Access-Control-Expose-Headers: WWW-Authenticate` lets browser clients read the challenge; the route's
@@ -29,6 +23,7 @@ function safeDescription(text: string): string {
   return text.replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, '');
 }
 
+/** The WWW-Authenticate value for `params` (those with a value), e.g. `Bearer resource_metadata="..."`. Pure. */
 export function bearerChallenge(params: Array<[string, string | undefined]>): string {
   const parts = params
     .filter((p): p is [string, string] => p[1] !== undefined)
@@ -52,6 +47,7 @@ function scopeParam(scopes: string[]): string | undefined {
   return scopes.length ? scopes.join(' ') : undefined;
 }
 
+/** 401; with `err`, error="invalid_token" or "invalid_request" and its description. */
 export function unauthorized(cfg: ChallengeConfig, err?: AuthError): Response {
   const description = err ? safeDescription(err.description) : undefined;
   const challenge = bearerChallenge([
@@ -67,6 +63,7 @@ export function unauthorized(cfg: ChallengeConfig, err?: AuthError): Response {
   });
 }
 
+/** 400 invalid_request: a token in the query string or a form body. */
 export function invalidRequest(cfg: ChallengeConfig, err: AuthError): Response {
   const description = safeDescription(err.description);
   const challenge = bearerChallenge([
@@ -81,10 +78,12 @@ export function invalidRequest(cfg: ChallengeConfig, err: AuthError): Response {
   });
 }
 
+/** 401 or 400, as `err.status` says. */
 export function rejection(cfg: ChallengeConfig, err?: AuthError): Response {
   return err?.status === 400 ? invalidRequest(cfg, err) : unauthorized(cfg, err);
 }
 
+/** 403 error="insufficient_scope" naming the scopes needed (step-up). */
 export function insufficientScope(cfg: ChallengeConfig, scopes: string[]): Response {
   const description = 'The access token lacks a scope this request needs';
   const challenge = bearerChallenge([

@@ -27,6 +27,7 @@ import {
   type JWTVerifyGetKey,
 } from 'jose';
 import type { AuthConfig } from '../config.ts';
+import { authorizationServerMetadataUrls } from './discovery.ts';
 import { AuthError } from './errors.ts';
 import { clearVerifiedTokens } from './token-cache.ts';
 
@@ -38,14 +39,12 @@ const jwksUris = new Map<string, { promise: Promise<URL>; failedAt?: number }>()
 
 const keysUnavailable = () => new AuthError('invalid_token', 'The signing keys are unavailable');
 
-/** `<issuer>/.well-known/openid-configuration`, then RFC 8414 `/.well-known/oauth-authorization-server<path>`. */
+/**
+ * The discovery documents tried for jwks_uri: the MCP spec's order (./discovery.ts), the same documents
+ * clients read. The first one that names exactly our issuer and a jwks_uri wins.
+ */
 export function discoveryUrls(issuer: string): string[] {
-  const u = new URL(issuer);
-  const path = u.pathname.replace(/\/+$/, '');
-  return [
-    `${u.origin}${path}/.well-known/openid-configuration`,
-    `${u.origin}/.well-known/oauth-authorization-server${path}`,
-  ];
+  return authorizationServerMetadataUrls(issuer);
 }
 
 function httpUrl(value: unknown): URL | undefined {

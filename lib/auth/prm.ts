@@ -1,10 +1,4 @@
-// OAuth 2.0 Protected Resource Metadata (RFC 9728) document and its web handler.
-//
-//   prmDocument(cfg): ProtectedResourceMetadata   the JSON document (pure)
-//   prmPaths(cfg): string[]                      the paths it is served at: the root well-known path and the
-//                                                one suffixed with the public URL's path (RFC 9728 section 3.1)
-//   handlePrm(request, cfg): Response            GET/HEAD/OPTIONS on prmPaths; other paths 404, other methods 405
-//   prmHandler(cfg): WebHandler                  the same as a lib/http WebHandler
+// OAuth 2.0 Protected Resource Metadata (RFC 9728): the document and its web handler.
 //
 // Every URL comes from config (MCP_PUBLIC_URL, AUTH_ISSUER), never from Host or X-Forwarded-*: behind
 // Traefik or a Function URL the host the function sees is not the one the client used. The document is
@@ -12,7 +6,6 @@
 // jose import here: this module must cold-start in a few milliseconds.
 
 import type { Config } from '../config.ts';
-import type { WebHandler } from '../http/context.ts';
 
 export type PrmConfig = Pick<Config, 'publicUrl' | 'resourceMetadataUrl' | 'resourceName' | 'resourceDocumentation'> & {
   auth: Pick<Config['auth'], 'issuer' | 'scopesSupported'>;
@@ -32,6 +25,7 @@ const ALLOW = 'GET, HEAD, OPTIONS';
 const CACHE_CONTROL = 'public, max-age=300';
 const HEADER_LIST = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+(?:\s*,\s*[A-Za-z0-9!#$%&'*+.^_`|~-]+)*$/;
 
+/** The JSON document (pure). */
 export function prmDocument(cfg: PrmConfig): ProtectedResourceMetadata {
   const doc: ProtectedResourceMetadata = {
     resource: cfg.publicUrl,
@@ -44,6 +38,7 @@ export function prmDocument(cfg: PrmConfig): ProtectedResourceMetadata {
   return doc;
 }
 
+/** Where it is served: the root well-known path and the one suffixed with the public URL's path (RFC 9728 3.1). */
 export function prmPaths(cfg: Pick<Config, 'resourceMetadataUrl'>): string[] {
   const suffixed = new URL(cfg.resourceMetadataUrl).pathname;
   return suffixed === PRM_ROOT_PATH ? [PRM_ROOT_PATH] : [PRM_ROOT_PATH, suffixed];
@@ -51,17 +46,24 @@ export function prmPaths(cfg: Pick<Config, 'resourceMetadataUrl'>): string[] {
 
 const cors = { 'access-control-allow-origin': '*' };
 
-function json(status: number, body: unknown, extra: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
+/** An error answer in the PRM routes' own shape: `{error, error_description}`, readable cross-origin. */
+export function prmError(
+  status: number,
+  error: string,
+  description: string,
+  extra: Record<string, string> = {},
+): Response {
+  return new Response(JSON.stringify({ error, error_description: description }), {
     status,
-    headers: { 'content-type': 'application/json', ...cors, ...extra },
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...cors, ...extra },
   });
 }
 
+/** GET/HEAD/OPTIONS on prmPaths; other paths 404, other methods 405. */
 export function handlePrm(request: Request, cfg: PrmConfig): Response {
   const path = new URL(request.url).pathname;
   if (!prmPaths(cfg).includes(path)) {
-    return json(404, { error: 'not_found', error_description: 'No protected resource metadata at this path' });
+    return prmError(404, 'not_found', 'No protected resource metadata at this path');
   }
   switch (request.method) {
     case 'GET':
@@ -93,10 +95,6 @@ export function handlePrm(request: Request, cfg: PrmConfig): Response {
       });
     }
     default:
-      return json(405, { error: 'method_not_allowed', error_description: `Use ${ALLOW}` }, { allow: ALLOW });
+      return prmError(405, 'method_not_allowed', `Use ${ALLOW}`, { allow: ALLOW });
   }
-}
-
-export function prmHandler(cfg: PrmConfig): WebHandler {
-  return async (request) => handlePrm(request, cfg);
 }

@@ -1,17 +1,11 @@
-// Scope predicates (pure).
-//
-//   missingScopes(principal, needed): string[]   the needed scopes the principal lacks, in `needed` order
-//   hasScopes(principal, needed): boolean         true when none are missing (an empty `needed` is always met)
+// The one scope rule, for the route (AUTH_REQUIRED_SCOPES), per tool (403 step-up) and for tools/list.
 
-import type { Principal } from './principal.ts';
-
-type Scoped = Pick<Principal, 'scopes'>;
-
-export function missingScopes(principal: Scoped, needed: readonly string[]): string[] {
-  const held = new Set(principal.scopes);
-  return needed.filter((s, i) => !held.has(s) && needed.indexOf(s) === i);
+/** The needed scopes that `held` lacks, in `needed` order, each once. Pure. */
+export function missingScopes(held: readonly string[], needed: readonly string[]): string[] {
+  return needed.filter((s, i) => !held.includes(s) && needed.indexOf(s) === i);
 }
 
-export function hasScopes(principal: Scoped, needed: readonly string[]): boolean {
-  return missingScopes(principal, needed).length === 0;
+/** Pure predicate: `held` has every needed scope (an empty `needed` is always met). */
+export function hasScopes(held: readonly string[], needed: readonly string[]): boolean {
+  return needed.every((s) => held.includes(s));
 }

@@ -2,11 +2,6 @@
 // does not redo the signature check (an RSA/ECDSA job, the largest single cost of an authenticated
 // request) for a token it accepted seconds ago.
 //
-//   verifiedTokenKey(token): string                         SHA-256 hex of the token (the key; the token is not kept)
-//   cachedPrincipal(auth, key, nowMs, toleranceSec): Principal | undefined   a copy, or undefined (miss/expired)
-//   rememberPrincipal(auth, key, principal, nowMs): void
-//   clearVerifiedTokens(): void                             with resetJwksCaches (tests)
-//
 // Why a hit keeps every check's semantics:
 // - Only successes are stored. Any token that failed a check, or is not in the cache, runs the full
 //   verification (header rules, signature, iss, aud, exp, nbf, iat, ID-token rule, client allow-list).
@@ -18,18 +13,18 @@
 //   them still passes. `exp` is re-checked on every hit exactly as jose does it
 //   (exp <= now - clockTolerance is expired); an expired entry is dropped and the token takes the full
 //   path, which answers the same 401 as without the cache.
-// - Key removal: an entry lives at most AUTH_VERIFIED_TOKEN_CACHE_S (default TTL_MS; 0 turns the cache off). jose already keeps using a fetched JWKS for up to its
-//   cacheMaxAge (10 min, see jwks.ts), so a key the AS removed may verify for that long anyway; the cache
+// - Key removal: an entry lives at most AUTH_VERIFIED_TOKEN_CACHE_S (default TTL_MS; 0 turns the cache
+//   off). jose already keeps using a fetched JWKS for up to its cacheMaxAge (10 min, see jwks.ts), so a key the AS removed may verify for that long anyway; the cache
 //   adds at most TTL_MS to that window.
 // - Bounded: at most MAX_ENTRIES per config; the oldest entry goes first.
 import { createHash } from 'node:crypto';
-import type { Principal } from './principal.ts';
+import type { Identity } from './identity.ts';
 
 export const TTL_MS = 30_000;
 export const MAX_ENTRIES = 1000;
 
 interface Entry {
-  principal: Principal;
+  identity: Identity;
   /** The token's exp (seconds): re-checked on every hit. */
   exp: number;
   /** Wall-clock ms after which the entry is not used. */
@@ -38,15 +33,17 @@ interface Entry {
 
 let caches = new WeakMap<object, Map<string, Entry>>();
 
+/** The cache key: SHA-256 hex of the token (the token itself is not kept). */
 export function verifiedTokenKey(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-function copy(p: Principal): Principal {
+function copy(p: Identity): Identity {
   return { ...p, scopes: [...p.scopes] };
 }
 
-export function cachedPrincipal(auth: object, key: string, nowMs: number, toleranceSec: number): Principal | undefined {
+/** A copy of the identity remembered for `key` under this `auth` config; undefined on a miss or once expired. */
+export function cachedIdentity(auth: object, key: string, nowMs: number, toleranceSec: number): Identity | undefined {
   const cache = caches.get(auth);
   const entry = cache?.get(key);
   if (!entry) return undefined;
@@ -55,27 +52,29 @@ export function cachedPrincipal(auth: object, key: string, nowMs: number, tolera
     cache!.delete(key);
     return undefined;
   }
-  return copy(entry.principal);
+  return copy(entry.identity);
 }
 
-export function rememberPrincipal(
+/** Remembers a verified token's identity for at most `ttlMs` (and never past its exp). */
+export function rememberIdentity(
   auth: object,
   key: string,
-  principal: Principal,
+  identity: Identity,
   nowMs: number,
   ttlMs: number = TTL_MS,
 ): void {
-  if (!Number.isFinite(principal.expiresAt)) return;
+  if (!Number.isFinite(identity.expiresAt)) return;
   let cache = caches.get(auth);
   if (!cache) {
     cache = new Map();
     caches.set(auth, cache);
   }
   cache.delete(key);
-  cache.set(key, { principal: copy(principal), exp: principal.expiresAt, until: nowMs + ttlMs });
+  cache.set(key, { identity: copy(identity), exp: identity.expiresAt, until: nowMs + ttlMs });
   if (cache.size > MAX_ENTRIES) cache.delete(cache.keys().next().value!);
 }
 
+/** Forgets every remembered token (with resetJwksCaches, in tests). */
 export function clearVerifiedTokens(): void {
   caches = new WeakMap();
 }

@@ -1,10 +1,5 @@
 // Access token verification (RFC 9068 profile, RFC 8725 best practices), with jose only.
 //
-//   verifyAccessToken(token, auth): Promise<Principal>    rejects with AuthError('invalid_token', ...)
-//   tokenTypeAllowed(typ): boolean                        header typ rule (pure)
-//   looksLikeIdToken(payload): boolean                    ID-token rule (pure)
-//   scopesOf(payload): string[]                           `scope` (space separated) and/or `scp` (pure)
-//
 // Rules, in the order they run (cheap, offline checks first, so garbage never causes a key fetch):
 //   size <= auth.maxTokenBytes; header decodes; alg in auth.algorithms (config allows only asymmetric
 //   algorithms, so never `none` and never HS*: an HS256 token "signed" with the RSA public key fails here
@@ -26,9 +21,9 @@
 import { decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from 'jose';
 import type { AuthConfig } from '../config.ts';
 import { AuthError } from './errors.ts';
+import type { Identity } from './identity.ts';
 import { keyResolverFor } from './jwks.ts';
-import type { Principal } from './principal.ts';
-import { cachedPrincipal, rememberPrincipal, TTL_MS, verifiedTokenKey } from './token-cache.ts';
+import { cachedIdentity, rememberIdentity, TTL_MS, verifiedTokenKey } from './token-cache.ts';
 
 export type VerifyConfig = Pick<
   AuthConfig,
@@ -58,6 +53,7 @@ export function tokenTypeAllowed(typ: unknown): boolean {
   return ACCESS_TOKEN_TYPS.has(typ.toLowerCase().replace(/^application\//, ''));
 }
 
+/** The token's scopes: `scope` (space separated) and/or `scp` (a string or a list), each once. Pure. */
 export function scopesOf(payload: JWTPayload): string[] {
   const out = new Set<string>();
   const add = (v: unknown) => {
@@ -70,6 +66,7 @@ export function scopesOf(payload: JWTPayload): string[] {
   return [...out];
 }
 
+/** Pure predicate: the payload is an ID (or refresh) token rather than an access token (see the header). */
 export function looksLikeIdToken(payload: JWTPayload): boolean {
   const typ = payload.typ;
   if (typ !== undefined && (typeof typ !== 'string' || !ACCESS_TOKEN_TYP_CLAIMS.has(typ.toLowerCase()))) return true;
@@ -122,19 +119,19 @@ function checkHeader(token: string, auth: VerifyConfig): void {
   if (header.crit !== undefined) throw invalid('The token has critical header parameters we do not support');
 }
 
-function principalFrom(payload: JWTPayload, auth: VerifyConfig): Principal {
+function identityFrom(payload: JWTPayload, auth: VerifyConfig): Identity {
   const now = Math.floor(Date.now() / 1000);
   if (typeof payload.iat === 'number' && payload.iat > now + auth.clockToleranceSec) {
     throw invalid(`The access token's "iat" claim is invalid`);
   }
   if (looksLikeIdToken(payload)) throw invalid('ID tokens are not accepted; send an access token');
-  const clientId = str(payload.client_id) ?? str(payload.azp) ?? '';
-  if (auth.allowedClientIds.length > 0 && !auth.allowedClientIds.includes(clientId)) {
+  const clientId = str(payload.client_id) ?? str(payload.azp);
+  if (auth.allowedClientIds.length > 0 && !auth.allowedClientIds.includes(clientId ?? '')) {
     throw invalid('The token was issued to a client that is not allowed');
   }
-  const subject = str(payload.sub) ?? (clientId || undefined);
+  const subject = str(payload.sub) ?? clientId;
   if (!subject) throw invalid('The access token names no subject');
-  const principal: Principal = {
+  const identity: Identity = {
     subject,
     clientId,
     scopes: scopesOf(payload),
@@ -143,18 +140,19 @@ function principalFrom(payload: JWTPayload, auth: VerifyConfig): Principal {
   };
   const jti = str(payload.jti);
   const sid = str(payload.sid);
-  if (jti) principal.jti = jti;
-  if (sid) principal.sid = sid;
-  return principal;
+  if (jti) identity.jti = jti;
+  if (sid) identity.sid = sid;
+  return identity;
 }
 
-export async function verifyAccessToken(token: string, auth: VerifyConfig): Promise<Principal> {
+/** The caller's identity when `token` passes every rule above; rejects with AuthError('invalid_token', ...). */
+export async function verifyAccessToken(token: string, auth: VerifyConfig): Promise<Identity> {
   if (token.length > auth.maxTokenBytes) throw invalid('The access token is too large');
   // A token that passed everything below moments ago, with exp re-checked now (token-cache.ts says why
   // this is the same decision the full path would make).
   const cacheMs = auth.verifiedTokenCacheMs ?? TTL_MS;
   const cacheKey = cacheMs > 0 ? verifiedTokenKey(token) : undefined;
-  const cached = cacheKey ? cachedPrincipal(auth, cacheKey, Date.now(), auth.clockToleranceSec) : undefined;
+  const cached = cacheKey ? cachedIdentity(auth, cacheKey, Date.now(), auth.clockToleranceSec) : undefined;
   if (cached) return cached;
   checkHeader(token, auth);
   try {
@@ -166,9 +164,9 @@ export async function verifyAccessToken(token: string, auth: VerifyConfig): Prom
       clockTolerance: auth.clockToleranceSec,
       requiredClaims: ['exp'],
     });
-    const principal = principalFrom(payload, auth);
-    if (cacheKey) rememberPrincipal(auth, cacheKey, principal, Date.now(), cacheMs);
-    return principal;
+    const identity = identityFrom(payload, auth);
+    if (cacheKey) rememberIdentity(auth, cacheKey, identity, Date.now(), cacheMs);
+    return identity;
   } catch (err) {
     throw fromJose(err);
   }

@@ -1,25 +1,45 @@
-// The Lambda face of a web handler: `lambdaHandler(app)` returns what functions/* export as `handler`.
-// This folder is the only code that knows Lambda event and context shapes.
+// The Lambda face of a web handler: `lambdaHandler(app, mode)` is what functions/* export as `handler`.
+// It picks the event's processor once, builds the Request and the InvocationContext, runs the app and
+// writes its Response: streamed (the Function URL / REST response stream) or as a buffered result.
 import type { Writable } from 'node:stream';
 import type { Context } from 'aws-lambda';
-import type { InvocationContext, WebHandler } from './context.ts';
-import { eventToRequest, type HttpEvent, isRestEvent, requestFacts } from './event.ts';
-import { pipeResponse, toBufferedResult } from './response.ts';
+import { log, withInvocation } from '../telemetry/index.ts';
+import type { InvocationContext, WebHandler } from '../web-handler.ts';
+import { albProcessor } from './alb.ts';
+import type { EventProcessor, HttpEvent } from './processor.ts';
+import { defectOf } from './request.ts';
+import { pipeResponse } from './stream.ts';
+import { v1Processor } from './v1.ts';
+import { v2Processor } from './v2.ts';
 
 /** Abort this long before the platform deadline so streams can close cleanly with a retry hint. */
 const DEADLINE_MARGIN_MS = 1_000;
 
+// biome-ignore lint/suspicious/noExplicitAny: one processor per event shape; each is typed on its own.
+type AnyProcessor = EventProcessor<any, unknown>;
+
+/** The processor for the event's shape: ALB, then payload 1.0 (httpMethod at the top), else payload 2.0. */
+export function processorFor(event: HttpEvent): AnyProcessor {
+  if (albProcessor.accepts(event)) return albProcessor;
+  if (v1Processor.accepts(event)) return v1Processor;
+  return v2Processor;
+}
+
+interface Pending {
+  now: Array<Promise<unknown>>;
+  after: Array<() => Promise<unknown>>;
+}
+
 function invocationContext(
-  event: HttpEvent,
+  facts: ReturnType<AnyProcessor['facts']>,
   context: Context,
   signal: AbortSignal,
   pending: Pending,
 ): InvocationContext {
-  const facts = requestFacts(event, context.awsRequestId);
   const remaining =
     typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : 900_000;
   return {
-    requestId: context.awsRequestId || facts.requestId,
+    requestId: context.awsRequestId || facts.requestId || crypto.randomUUID(),
     functionName: context.functionName,
     functionVersion: context.functionVersion,
     sourceIp: facts.sourceIp,
@@ -28,24 +48,21 @@ function invocationContext(
     deadline: Date.now() + remaining,
     waitUntil: (work) => {
       if (typeof work === 'function') pending.after.push(work);
+      // Background work reports its own failures; here it only has to settle before the invocation ends.
       else pending.now.push(work.catch(() => {}));
     },
   };
 }
 
-interface Pending {
-  now: Array<Promise<unknown>>;
-  after: Array<() => Promise<unknown>>;
-}
-
 /** Waits for work registered with waitUntil (including work registered while waiting), then runs the deferred work. */
 async function settle(pending: Pending): Promise<void> {
   for (let done = 0; done < pending.now.length; done = pending.now.length) await Promise.all(pending.now.slice(done));
+  // Deferred work (the audit flush) reports its own failures; one failing must not skip the next.
   for (const run of pending.after.splice(0)) await run().catch(() => {});
 }
 
 function internalError(err: unknown): Response {
-  console.error(JSON.stringify({ level: 'ERROR', message: 'unhandled error in web handler', error: String(err) }));
+  log.error('unhandled error in web handler', { error: err });
   return Response.json(
     { jsonrpc: '2.0', id: null, error: { code: -32603, message: 'Internal error' } },
     { status: 500, headers: { 'cache-control': 'no-store' } },
@@ -84,50 +101,65 @@ function lifetimeSignal(responseStream: Writable | undefined, context: Context) 
   };
 }
 
+/** One invocation: the event as a Request and its context, then `body` with the invocation's log keys. */
+function invoke<T>(
+  event: HttpEvent,
+  context: Context,
+  signal: AbortSignal,
+  pending: Pending,
+  body: (processor: AnyProcessor, request: Request, ctx: InvocationContext) => Promise<T>,
+): Promise<T> {
+  const processor = processorFor(event);
+  const request = processor.toRequest(event, signal);
+  const ctx = invocationContext(processor.facts(event), context, signal, pending);
+  const malformed = defectOf(request);
+  if (malformed) ctx.malformed = malformed;
+  return withInvocation(ctx, () => body(processor, request, ctx));
+}
+
+/** The app's Response; an app that throws answers 500. */
+async function respond(app: WebHandler, request: Request, ctx: InvocationContext): Promise<Response> {
+  try {
+    return await app(request, ctx);
+  } catch (err) {
+    return internalError(err);
+  }
+}
+
+/** The response-streaming handler (Function URL with RESPONSE_STREAM, API Gateway REST with STREAM). */
 export function streamHandle(app: WebHandler) {
   return awslambda.streamifyResponse(async (event: HttpEvent, responseStream: Writable, context: Context) => {
     const life = lifetimeSignal(responseStream, context);
     const pending: Pending = { now: [], after: [] };
-    const ctx = invocationContext(event, context, life.signal, pending);
-    let response: Response;
     try {
-      response = await app(eventToRequest(event, life.signal), ctx);
-    } catch (err) {
-      response = internalError(err);
-    }
-    try {
-      await pipeResponse(response, responseStream, life.signal);
-      await settle(pending);
+      await invoke(event, context, life.signal, pending, async (_processor, request, ctx) => {
+        await pipeResponse(await respond(app, request, ctx), responseStream, life.signal);
+        await settle(pending);
+      });
     } finally {
       life.finish();
     }
   });
 }
 
-/** For fronts that cannot stream (API Gateway REST without streaming, `sam local start-api`). */
+/** For fronts that cannot stream (ALB, API Gateway REST without streaming, `sam local start-api`). */
 export function bufferedHandle(app: WebHandler) {
-  return async (event: HttpEvent, context: Context) => {
+  return async (event: HttpEvent, context: Context): Promise<unknown> => {
     const life = lifetimeSignal(undefined, context);
     const pending: Pending = { now: [], after: [] };
-    const ctx = invocationContext(event, context, life.signal, pending);
     try {
-      let response: Response;
-      try {
-        response = await app(eventToRequest(event, life.signal), ctx);
-      } catch (err) {
-        response = internalError(err);
-      }
-      const result = isRestEvent(event)
-        ? await toBufferedResult(response, true)
-        : await toBufferedResult(response, false);
-      await settle(pending);
-      return result;
+      return await invoke(event, context, life.signal, pending, async (processor, request, ctx) => {
+        const result = await processor.toResult(await respond(app, request, ctx), event);
+        await settle(pending);
+        return result;
+      });
     } finally {
       life.finish();
     }
   };
 }
 
+/** What functions/* export as `handler`: streamed, or buffered for fronts that cannot stream. */
 export function lambdaHandler(app: WebHandler, mode: 'stream' | 'buffered') {
   return mode === 'buffered' ? bufferedHandle(app) : streamHandle(app);
 }

@@ -1,20 +1,9 @@
 // What the MCP layer tells the audit span of the HTTP request it serves (lib/audit's withAudit opened
-// it): who called, which JSON-RPC method and tools, and how each call ended (from the tool itself and
-// from the answer the server sent).
-import type { AuthInfo } from '@modelcontextprotocol/server';
+// it; lib/gate named the caller): which JSON-RPC method and tools, and how each call ended (from the
+// tool itself and from the answer the server sent).
 import { auditSpanOf, type CallFacts, type Era, errorClass } from '../audit/index.ts';
 import { messagesOf, toolCallName } from './jsonrpc.ts';
 import { originalOf } from './sessions/detached.ts';
-
-export function auditPrincipal(request: Request, authInfo: AuthInfo): void {
-  const extra = authInfo.extra ?? {};
-  auditSpanOf(request)?.setPrincipal({
-    subject: typeof extra.subject === 'string' ? extra.subject : 'anonymous',
-    clientId: authInfo.clientId || undefined,
-    scopes: authInfo.scopes,
-    jti: typeof extra.jti === 'string' ? extra.jti : undefined,
-  });
-}
 
 /** Records the request's era, its first JSON-RPC message (method, id, tool, argument digest) and every tools/call. */
 export function auditRpc(request: Request, era: Era, body: unknown): void {

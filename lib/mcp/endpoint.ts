@@ -4,17 +4,17 @@
 // else the SDK's stateless fallback.
 import type { AuthInfo, LegacyHttpHandler, McpServerFactory, ServerEventBus } from '@modelcontextprotocol/server';
 import { createMcpHandler, isLegacyRequest, legacyStatelessFallback } from '@modelcontextprotocol/server';
+import { missingScopes } from '../auth/index.ts';
 import type { Config } from '../config.ts';
-import type { InvocationContext } from '../http/context.ts';
+import { type AuthOutcome, readJsonBody } from '../gate/index.ts';
+import type { InvocationContext } from '../web-handler.ts';
 
-export type { AuthOutcome } from './gate.ts';
+export type { AuthOutcome } from '../gate/index.ts';
 
 import { findTool, type ToolDefinition } from '../tools/index.ts';
 import { auditRpc } from './audit-hooks.ts';
-import type { AuthOutcome } from './gate.ts';
-import { readJsonBody } from './guards.ts';
 import { messagesOf, toolCallName } from './jsonrpc.ts';
-import { createServerFactory, type ServerExtras, toolAllowed } from './server.ts';
+import { createServerFactory, type ServerExtras } from './server.ts';
 
 export type McpCore = (request: Request, authInfo: AuthInfo, ctx: InvocationContext) => Promise<Response>;
 
@@ -47,15 +47,14 @@ export function missingToolScopes(
   const missing = new Set<string>();
   for (const message of messagesOf(body)) {
     const tool = findTool(tools, toolCallName(message));
-    if (tool && !toolAllowed(tool, scopes))
-      for (const s of tool.requiredScopes) if (!scopes.includes(s)) missing.add(s);
+    if (tool) for (const s of missingScopes(scopes, tool.requiredScopes)) missing.add(s);
   }
   return [...missing];
 }
 
 /**
  * Everything /mcp does after the gate: body limits and parsing, per-tool scope step-up (403), and era
- * routing. It loads the MCP SDK; the gate (lib/mcp/gate.ts) does not.
+ * routing. It loads the MCP SDK; the gate (lib/gate) does not.
  */
 export function createMcpCore(cfg: Config, deps: Omit<McpEndpointDeps, 'authenticate'>): McpCore {
   const factory = deps.factory ?? createServerFactory(deps.tools, deps.extras);

@@ -8,23 +8,20 @@ import type {
   Transport,
 } from '@modelcontextprotocol/server';
 import { McpServer } from '@modelcontextprotocol/server';
+import { hasScopes, identityOf } from '../auth/index.ts';
 import type { ToolContext, ToolDefinition, ToolPrincipal } from '../tools/index.ts';
 import { auditReply, auditToolOutcome } from './audit-hooks.ts';
 
 const SERVER_INFO = { name: 'mcp-lambda-stack', version: '0.1.0' };
 
-const ANONYMOUS: ToolPrincipal = { subject: 'anonymous', clientId: undefined, scopes: [] };
-
-/** The principal the auth layer put into the SDK's AuthInfo (`extra.subject`); the token itself is never there. */
+/** The caller's identity as lib/auth put it into the SDK's AuthInfo; the token itself is never there. */
 export function principalOf(authInfo: AuthInfo | undefined): ToolPrincipal {
-  if (!authInfo) return ANONYMOUS;
-  const subject = typeof authInfo.extra?.subject === 'string' ? authInfo.extra.subject : 'anonymous';
-  return { subject, clientId: authInfo.clientId || undefined, scopes: authInfo.scopes };
+  return identityOf(authInfo);
 }
 
-/** Pure predicate: the caller holds every scope the tool needs. */
+/** Pure predicate: the caller holds every scope the tool needs (lib/auth's one scope rule). */
 export function toolAllowed(tool: ToolDefinition, scopes: readonly string[]): boolean {
-  return tool.requiredScopes.every((s) => scopes.includes(s));
+  return hasScopes(scopes, tool.requiredScopes);
 }
 
 function toolContext(principal: ToolPrincipal, ctx: ServerContext, server: McpServer): ToolContext {

@@ -1,5 +1,7 @@
 // Starts the local Function URL host as a separate process (one "Lambda instance"), on an ephemeral
 // port, and returns its URLs. Two of these sharing one DynamoDB endpoint behave like two instances.
+// The topology is pinned: no Traefik in front (TRAEFIK=false), whatever the runner's shell exports
+// (TRAEFIK, TRAEFIK_BIN); a suite that wants Traefik starts it itself or passes TRAEFIK in `env`.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -22,7 +24,7 @@ export interface HostProcess {
 export async function startHostProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<HostProcess> {
   const child = spawn(process.execPath, [path.join(ROOT, 'local/start.ts'), '--no-build'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', ...env },
+    env: { ...process.env, PORT: '0', TRAEFIK: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

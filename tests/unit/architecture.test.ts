@@ -1,13 +1,17 @@
-// The layout rules of DESIGN.md section 2, checked on the real import graph (esbuild's metafile):
-// no import cycles; lib/ never imports functions/ or local/; only lib/http knows Lambda event types;
-// the PRM function and the 401 path load no MCP SDK.
-import { readdirSync, statSync } from 'node:fs';
+// The layout rules of DESIGN.md section 2 and the rooms of lib/, checked on the real code:
+// - the bundle graph (esbuild's metafile, what SAM deploys) for what a function loads, statically at
+//   init or lazily;
+// - the source text for what the bundle graph cannot see: type-only imports (erased by esbuild) and
+//   which files know Lambda event shapes.
+// Every rule also checks that it finds the files it is about, so a rule cannot pass by matching nothing.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
-let graph: Record<string, string[]>;
+type Edge = { path: string; lazy: boolean };
+let graph: Record<string, Edge[]>;
 
 function sources(dir: string): string[] {
   const out: string[] = [];
@@ -18,6 +22,37 @@ function sources(dir: string): string[] {
   }
   return out;
 }
+
+const LIB = sources('lib');
+const inRoom = (room: string) => (f: string) => f.startsWith(`${room}/`);
+
+/** Relative import specifiers of a source file (type-only ones included), resolved to repo paths. */
+function importsOf(file: string): string[] {
+  const text = readFileSync(path.join(ROOT, file), 'utf8');
+  const specs = [...text.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|^\s*import\s+)'([^']+)'/gm)].map((m) => m[1]!);
+  return specs.map((s) => (s.startsWith('.') ? path.posix.join(path.posix.dirname(file), s) : s));
+}
+
+/** Source text without comments (a `//` after a colon is a URL, not a comment). */
+function code(file: string): string {
+  return readFileSync(path.join(ROOT, file), 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/(^|[^:])\/\/.*$/gm, '$1');
+}
+
+/** Everything `entry` reaches in the bundle graph; with lazy=false only what loads at init (static imports). */
+function reach(entry: string, lazy = true): Set<string> {
+  const seen = new Set<string>();
+  const walk = (n: string) => {
+    if (seen.has(n)) return;
+    seen.add(n);
+    for (const e of graph[n] ?? []) if (lazy || !e.lazy) walk(e.path);
+  };
+  walk(entry);
+  return seen;
+}
+
+const isSdk = (d: string) => d.startsWith('@modelcontextprotocol');
 
 beforeAll(async () => {
   const entryPoints = ['lib', 'local', 'functions', 'scripts'].flatMap(sources).map((f) => path.join(ROOT, f));
@@ -35,7 +70,9 @@ beforeAll(async () => {
     logLevel: 'silent',
   });
   graph = {};
-  for (const [file, input] of Object.entries(r.metafile.inputs)) graph[file] = input.imports.map((i) => i.path);
+  for (const [file, input] of Object.entries(r.metafile.inputs)) {
+    graph[file] = input.imports.map((i) => ({ path: i.path, lazy: i.kind === 'dynamic-import' }));
+  }
 });
 
 describe('architecture', () => {
@@ -48,31 +85,85 @@ describe('architecture', () => {
       if (at >= 0) return void cycles.push([...onPath.slice(at), n].join(' -> '));
       if (done.has(n)) return;
       onPath.push(n);
-      for (const m of graph[n] ?? []) if (m in graph) visit(m);
+      for (const m of graph[n] ?? []) if (m.path in graph) visit(m.path);
       onPath.pop();
       done.add(n);
     };
     for (const n of Object.keys(graph)) visit(n);
+    expect(Object.keys(graph).filter(inRoom('lib')).length).toBeGreaterThan(50);
     expect(cycles).toEqual([]);
   });
 
-  it('lib/ never imports functions/ or local/', () => {
-    const bad = Object.entries(graph).flatMap(([f, deps]) =>
-      f.startsWith('lib/')
-        ? deps.filter((d) => d.startsWith('functions/') || d.startsWith('local/')).map((d) => `${f} -> ${d}`)
-        : [],
+  it('lib/ never imports functions/, local/ or tests/ (type-only imports included)', () => {
+    const bad = LIB.flatMap((f) =>
+      importsOf(f)
+        .filter((d) => /^(functions|local|tests)\//.test(d))
+        .map((d) => `${f} -> ${d}`),
     );
+    expect(importsOf('local/host.ts').some((d) => d.startsWith('lib/'))).toBe(true); // the scanner sees imports
     expect(bad).toEqual([]);
   });
 
+  it('only lib/http knows Lambda: aws-lambda types and event fields appear nowhere else in lib/', () => {
+    const LAMBDA = new RegExp(
+      [
+        "from 'aws-lambda'",
+        '\\bawslambda\\.',
+        '\\b(requestContext|rawPath|rawQueryString|isBase64Encoded|multiValueHeaders|QueryStringParameters)\\b',
+        '\\b(awsRequestId|getRemainingTimeInMillis)\\b',
+      ].join('|'),
+    );
+    const knowing = LIB.filter((f) => LAMBDA.test(code(f)));
+    expect(knowing.filter(inRoom('lib/http')).length).toBeGreaterThanOrEqual(4); // v1, v2, alb, processor...
+    expect(knowing.filter((f) => !inRoom('lib/http')(f))).toEqual([]);
+  });
+
+  it('nothing in lib/ outside lib/http imports lib/http (handler types live in lib/web-handler.ts)', () => {
+    const bad = LIB.filter((f) => !inRoom('lib/http')(f)).flatMap((f) =>
+      importsOf(f)
+        .filter(inRoom('lib/http'))
+        .map((d) => `${f} -> ${d}`),
+    );
+    for (const room of ['lib/mcp', 'lib/auth', 'lib/audit', 'lib/gate']) {
+      // the scanner sees this room's imports of other lib/ modules (lib/auth: lib/config.ts)
+      expect(
+        LIB.filter(inRoom(room)).some((f) => importsOf(f).some(inRoom('lib'))),
+        room,
+      ).toBe(true);
+    }
+    expect(importsOf('lib/gate/gate.ts')).toContain('lib/web-handler.ts');
+    expect(importsOf('functions/mcp.ts')).toContain('lib/http/index.ts');
+    expect(bad).toEqual([]);
+  });
+
+  it('lib/gate reaches no MCP SDK, and of lib/mcp imports only the SDK-free JSON-RPC helpers', () => {
+    const gate = LIB.filter(inRoom('lib/gate'));
+    expect(gate.length).toBeGreaterThanOrEqual(5);
+    expect([...reach('lib/mcp/endpoint.ts')].some(isSdk)).toBe(true); // the walk finds the SDK where it is
+    for (const f of gate) expect([...reach(f)].filter(isSdk), f).toEqual([]);
+    const intoMcp = gate.flatMap((f) => importsOf(f).filter(inRoom('lib/mcp')));
+    expect(intoMcp.length).toBeGreaterThan(0);
+    expect(new Set(intoMcp)).toEqual(new Set(['lib/mcp/jsonrpc.ts']));
+  });
+
+  it('the 401 path loads neither the MCP SDK nor jose: both only lazily, after authentication', () => {
+    for (const fn of ['functions/mcp.ts', 'functions/sse.ts']) {
+      const all = [...reach(fn)];
+      expect(all.some(isSdk), fn).toBe(true);
+      expect(all, fn).toContain('jose');
+      const atInit = [...reach(fn, false)];
+      expect(atInit, fn).toContain('lib/gate/gate.ts');
+      expect(atInit, fn).toContain('lib/auth/bearer.ts');
+      expect(
+        atInit.filter((d) => isSdk(d) || d === 'jose'),
+        fn,
+      ).toEqual([]);
+    }
+  });
+
   it('the PRM function reaches neither the MCP SDK nor jose', () => {
-    const reach = new Set<string>();
-    const walk = (n: string) => {
-      if (reach.has(n)) return;
-      reach.add(n);
-      for (const m of graph[n] ?? []) walk(m);
-    };
-    walk('functions/prm.ts');
-    expect([...reach].filter((d) => d.startsWith('@modelcontextprotocol') || d === 'jose')).toEqual([]);
+    const all = [...reach('functions/prm.ts')];
+    expect(all).toContain('lib/auth/prm.ts');
+    expect(all.filter((d) => isSdk(d) || d === 'jose')).toEqual([]);
   });
 });

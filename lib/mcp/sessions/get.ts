@@ -2,8 +2,8 @@
 // session after Last-Event-ID, from the shared event log (any instance can serve it).
 
 import type { Config } from '../../config.ts';
-import type { InvocationContext } from '../../http/context.ts';
 import { parseEventId } from '../../store/index.ts';
+import type { InvocationContext } from '../../web-handler.ts';
 import { INVALID_REQUEST, rpcErrorResponse } from '../jsonrpc.ts';
 import { type Exchange, loadSession, type SessionfulDeps, STANDALONE_STREAM, supportsPriming } from './shared.ts';
 import { SSE_HEADERS, sseBody, sseFrame } from './sse.ts';

@@ -4,7 +4,7 @@
 // unknown id, so session ids leak nothing.
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { Config } from '../../config.ts';
-import type { InvocationContext } from '../../http/context.ts';
+import type { InvocationContext } from '../../web-handler.ts';
 import { del } from './delete.ts';
 import { get } from './get.ts';
 import { post } from './post.ts';

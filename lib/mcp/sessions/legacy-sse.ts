@@ -8,10 +8,10 @@
 // in the session record, so any instance can replay it.
 import type { AuthInfo, JSONRPCMessage, RequestId } from '@modelcontextprotocol/server';
 import type { Config } from '../../config.ts';
-import type { InvocationContext } from '../../http/context.ts';
+import { readJsonBody } from '../../gate/index.ts';
 import { eventIdFor, newSessionId, parseEventId, type SessionRecord } from '../../store/index.ts';
+import type { InvocationContext } from '../../web-handler.ts';
 import { auditRpc } from '../audit-hooks.ts';
-import { readJsonBody } from '../guards.ts';
 import { INVALID_REQUEST, messagesOf, rpcErrorResponse } from '../jsonrpc.ts';
 import { principalOf } from '../server.ts';
 import { detachedRequest } from './detached.ts';

@@ -2,8 +2,8 @@
 // replies as SSE, each event also appended to the session's event log (resumable with Last-Event-ID
 // on any instance); notifications that belong to no request go to the session's standalone stream.
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/server';
-import type { InvocationContext } from '../../http/context.ts';
 import { eventIdFor, newSessionId, type SessionRecord } from '../../store/index.ts';
+import type { InvocationContext } from '../../web-handler.ts';
 import { INVALID_REQUEST, messagesOf, rpcErrorResponse } from '../jsonrpc.ts';
 import { principalOf } from '../server.ts';
 import { detachedRequest } from './detached.ts';

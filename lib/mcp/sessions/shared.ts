@@ -3,7 +3,6 @@
 // POST body, and the bound of the work that runs after (or beyond) the response.
 import type { AuthInfo, McpServerFactory } from '@modelcontextprotocol/server';
 import { parseJSONRPCMessage, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
-import type { InvocationContext } from '../../http/context.ts';
 import {
   type SessionRecord,
   type SessionStore,
@@ -11,6 +10,7 @@ import {
   type Stores,
   StoreUnavailableError,
 } from '../../store/index.ts';
+import type { InvocationContext } from '../../web-handler.ts';
 import { INVALID_REQUEST, rpcErrorResponse, SERVICE_UNAVAILABLE } from '../jsonrpc.ts';
 import { principalOf } from '../server.ts';
 import type { Handshake } from './exchange.ts';

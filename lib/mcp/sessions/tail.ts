@@ -1,8 +1,8 @@
 // Tailing a stored event stream onto an SSE response: the building block of GET /mcp (2025 era) and
 // GET /sse. Resumable anywhere, because event ids name their stream and position.
 import type { Config } from '../../config.ts';
-import type { InvocationContext } from '../../http/context.ts';
 import type { EventLog } from '../../store/index.ts';
+import type { InvocationContext } from '../../web-handler.ts';
 import { type SseBody, sseComment, sseFrame } from './sse.ts';
 
 /** The `retry` hint a stream ends with, so the client reconnects with Last-Event-ID. */

@@ -27,12 +27,12 @@ import {
 } from '@modelcontextprotocol/client';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { authorizationServerMetadataUrls as discoveryUrls } from '../../../lib/auth/discovery.ts';
 import {
   type AuthServerMetadata,
   authorizationCodeLogin,
   decodeJwtPayload,
   discoverAuthServer,
-  discoveryUrls,
   driveAuthorization,
   refreshGrant,
   type TokenResponse,

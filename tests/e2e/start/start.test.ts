@@ -19,8 +19,10 @@ const run = promisify(execFile);
 /** The environment of a user's shell: no stack settings inherited from the test runner. */
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  for (const k of ['AUTH_ISSUER', 'MCP_PUBLIC_URL', 'TRAEFIK_BIN', 'AUTH_DISABLED', 'AS', 'AS_PORT', 'PORT', 'HOST'])
+  for (const k of ['AUTH_ISSUER', 'MCP_PUBLIC_URL', 'AUTH_DISABLED', 'AS', 'AS_PORT', 'PORT', 'HOST', 'MCP_TOKEN'])
     delete env[k];
+  // The topology is pinned: no Traefik (a runner with TRAEFIK_BIN exported gets the same stack as one without).
+  for (const k of Object.keys(env)) if (k.startsWith('TRAEFIK')) delete env[k];
   return { ...env, ...extra };
 }
 
@@ -203,5 +205,61 @@ describe('npm start (AS=embedded, PORT and AS_PORT set)', () => {
       );
       expect(err).toBe('ECONNREFUSED');
     }
+  });
+});
+
+describe('npm start: only --traefik or TRAEFIK switches Traefik on (#22)', () => {
+  /** Runs `node local/start.ts` until its banner (or its exit), then stops it. */
+  async function startOnce(args: string[], env: Record<string, string>) {
+    const p = spawn(process.execPath, [path.join(ROOT, 'local/start.ts'), '--no-build', ...args], {
+      cwd: ROOT,
+      env: cleanEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    p.stdout!.on('data', (d) => {
+      out += d;
+    });
+    p.stderr!.on('data', (d) => {
+      err += d;
+    });
+    const code = await new Promise<number | null | 'up'>((resolve) => {
+      p.stdout!.on('data', () => {
+        if (/Functions from .*\n/.test(out)) resolve('up');
+      });
+      p.once('exit', (c) => resolve(c));
+    });
+    return { p, code, out: () => out, err: () => err };
+  }
+
+  it('TRAEFIK_BIN alone leaves the plain host topology: 127.0.0.1 URLs that answer, and a note on stderr', async () => {
+    const issuerUrl = `http://127.0.0.1:${asPort}/realms/mcp`; // not contacted: the host only needs the URL
+    const hostPort = await freePort();
+    const s = await startOnce([], {
+      PORT: String(hostPort),
+      AUTH_ISSUER: issuerUrl,
+      TRAEFIK_BIN: '/nonexistent/traefik',
+    });
+    try {
+      expect(s.code, s.err()).toBe('up');
+      expect(s.out()).toContain(`MCP endpoint        http://127.0.0.1:${hostPort}/mcp`);
+      expect(s.out()).not.toContain('localhost');
+      expect(s.err()).toContain('TRAEFIK_BIN is set; Traefik runs in front only with --traefik or TRAEFIK=true');
+      const res = await fetch(`http://127.0.0.1:${hostPort}/.well-known/oauth-protected-resource/mcp`);
+      expect(((await res.json()) as { resource: string }).resource).toBe(`http://127.0.0.1:${hostPort}/mcp`);
+    } finally {
+      s.p.kill('SIGTERM');
+      await exited(s.p);
+    }
+  });
+
+  it('--traefik without TRAEFIK_BIN, or a TRAEFIK that is not a boolean, stops at once with the variable named', async () => {
+    const noBin = await startOnce(['--traefik'], { PORT: '0', AUTH_ISSUER: 'http://127.0.0.1:1/realms/mcp' });
+    expect(noBin.code).toBe(1);
+    expect(noBin.err()).toContain('--traefik needs TRAEFIK_BIN=');
+    const bad = await startOnce([], { PORT: '0', AUTH_ISSUER: 'http://127.0.0.1:1/realms/mcp', TRAEFIK: 'yes' });
+    expect(bad.code).toBe(1);
+    expect(bad.err()).toContain('TRAEFIK must be true or false, got "yes"');
   });
 });

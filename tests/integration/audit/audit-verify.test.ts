@@ -9,7 +9,7 @@ import { createAuditor, withAudit } from '../../../lib/audit/auditor.ts';
 import { hashRecord } from '../../../lib/audit/chain.ts';
 import { stdoutSink } from '../../../lib/audit/sinks.ts';
 import { loadConfig } from '../../../lib/config.ts';
-import { testContext } from '../../../lib/http/context.ts';
+import { testContext } from '../../support/context.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const dir = mkdtempSync(path.join(tmpdir(), 'audit-verify-'));

@@ -8,8 +8,8 @@ import { dynamoDbSink, ensureAuditTable, queryAuditByPrincipal } from '../../../
 import type { AuditRecord } from '../../../lib/audit/record.ts';
 import { BY_DAY_INDEX, principalKey, recordFromItem, sinksFor, stdoutSink } from '../../../lib/audit/sinks.ts';
 import { type Config, loadConfig } from '../../../lib/config.ts';
-import { testContext } from '../../../lib/http/context.ts';
 import { dynamoClient, type StoreDynamo } from '../../../lib/store/index.ts';
+import { testContext } from '../../support/context.ts';
 import { startDynalite } from '../../support/dynalite.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');

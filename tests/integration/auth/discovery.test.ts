@@ -1,4 +1,5 @@
-// jwks_uri from the issuer's discovery document (OIDC first, then RFC 8414), cached at module scope.
+// jwks_uri from the issuer's discovery document (the MCP spec's order: RFC 8414 insertion, OIDC insertion, OIDC
+// appending), cached at module scope.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticate } from '../../../lib/auth/index.ts';
@@ -34,9 +35,12 @@ describe('discovery', () => {
     }
     expect(srv.count('/realms/mcp/.well-known/openid-configuration')).toBe(1);
     expect(srv.count('/realms/mcp/protocol/certs')).toBe(1);
+    // The third form in the spec's order: the two before it were tried once each (404), then never again.
+    expect(srv.count('/.well-known/oauth-authorization-server/realms/mcp')).toBe(1);
+    expect(srv.count('/.well-known/openid-configuration/realms/mcp')).toBe(1);
   });
 
-  it('falls back to RFC 8414 /.well-known/oauth-authorization-server<issuer-path>', async () => {
+  it('finds RFC 8414 /.well-known/oauth-authorization-server<issuer-path> first', async () => {
     const issuer = `${srv.origin}/realms/other`;
     srv.serve('/.well-known/oauth-authorization-server/realms/other', {
       issuer,
@@ -45,8 +49,8 @@ describe('discovery', () => {
     srv.serve('/other-certs', jwksOf(key));
     const r = await authenticate(bearer(await sign(key, goodClaims(issuer, PUBLIC_URL))), cfgFor(issuer));
     expect(r.ok).toBe(true);
-    expect(srv.count('/realms/other/.well-known/openid-configuration')).toBe(1); // tried first, 404
     expect(srv.count('/.well-known/oauth-authorization-server/realms/other')).toBe(1);
+    expect(srv.count('/realms/other/.well-known/openid-configuration')).toBe(0); // never needed
   });
 
   it('AUTH_JWKS_URL wins over discovery', async () => {

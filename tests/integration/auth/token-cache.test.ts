@@ -3,7 +3,7 @@
 // are never remembered, and callers get copies. Real tokens against a real loopback JWKS.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cachedPrincipal, rememberPrincipal, TTL_MS, verifiedTokenKey } from '../../../lib/auth/token-cache.ts';
+import { cachedIdentity, rememberIdentity, TTL_MS, verifiedTokenKey } from '../../../lib/auth/token-cache.ts';
 import { verifyAccessToken } from '../../../lib/auth/verify.ts';
 import { type Config, loadConfig } from '../../../lib/config.ts';
 import { goodClaims, jwksOf, type KeyServer, makeKey, sign, startKeyServer, type TestKey } from './key-server.ts';
@@ -37,10 +37,10 @@ describe('verified-token cache', () => {
     const strict = loadConfig(env({ AUTH_VERIFIED_TOKEN_CACHE_S: '0' }));
     const token = await sign(key, goodClaims(issuer, PUBLIC_URL));
     expect((await verifyAccessToken(token, strict.auth)).subject).toBe('user-123');
-    expect(cachedPrincipal(strict.auth, verifiedTokenKey(token), Date.now(), 0)).toBeUndefined();
+    expect(cachedIdentity(strict.auth, verifiedTokenKey(token), Date.now(), 0)).toBeUndefined();
     // With the default, the same token is remembered.
     await verifyAccessToken(token, cfg.auth);
-    expect(cachedPrincipal(cfg.auth, verifiedTokenKey(token), Date.now(), 0)?.subject).toBe('user-123');
+    expect(cachedIdentity(cfg.auth, verifiedTokenKey(token), Date.now(), 0)?.subject).toBe('user-123');
   });
 
   it('a cached token is refused once its exp has passed (checked on every use, not at caching time)', async () => {
@@ -75,11 +75,11 @@ describe('verified-token cache', () => {
   it('a failing token is never remembered: it fails again with the full check', async () => {
     const token = await sign(key, goodClaims(issuer, 'https://wrong.example.com/mcp'));
     await expect(verifyAccessToken(token, cfg.auth)).rejects.toMatchObject({ code: 'invalid_token' });
-    expect(cachedPrincipal(cfg.auth, verifiedTokenKey(token), Date.now(), 0)).toBeUndefined();
+    expect(cachedIdentity(cfg.auth, verifiedTokenKey(token), Date.now(), 0)).toBeUndefined();
     await expect(verifyAccessToken(token, cfg.auth)).rejects.toMatchObject({ code: 'invalid_token' });
   });
 
-  it('hits return copies: a caller mutating its principal does not change the next answer', async () => {
+  it('hits return copies: a caller mutating its identity does not change the next answer', async () => {
     const token = await sign(key, goodClaims(issuer, PUBLIC_URL, { scope: 'mcp:tools' }));
     const a = await verifyAccessToken(token, cfg.auth);
     a.scopes.push('mcp:admin');
@@ -92,14 +92,14 @@ describe('verified-token cache', () => {
   it('an entry is not used after TTL_MS, even when the token is still valid', () => {
     const auth = {};
     const now = Date.now();
-    const principal = { subject: 's', clientId: 'c', scopes: [], expiresAt: Math.floor(now / 1000) + 3600, issuer };
-    rememberPrincipal(auth, 'k', principal, now);
-    expect(cachedPrincipal(auth, 'k', now + TTL_MS - 1, 0)?.subject).toBe('s');
-    expect(cachedPrincipal(auth, 'k', now + TTL_MS + 1, 0)).toBeUndefined();
+    const identity = { subject: 's', clientId: 'c', scopes: [], expiresAt: Math.floor(now / 1000) + 3600, issuer };
+    rememberIdentity(auth, 'k', identity, now);
+    expect(cachedIdentity(auth, 'k', now + TTL_MS - 1, 0)?.subject).toBe('s');
+    expect(cachedIdentity(auth, 'k', now + TTL_MS + 1, 0)).toBeUndefined();
     // exp with tolerance, as jose: exp <= now - tolerance is expired.
-    rememberPrincipal(auth, 'e', { ...principal, expiresAt: Math.floor(now / 1000) + 1 }, now);
-    expect(cachedPrincipal(auth, 'e', now + 1000, 0)).toBeUndefined();
-    rememberPrincipal(auth, 'e', { ...principal, expiresAt: Math.floor(now / 1000) + 1 }, now);
-    expect(cachedPrincipal(auth, 'e', now + 1000, 5)?.subject).toBe('s');
+    rememberIdentity(auth, 'e', { ...identity, expiresAt: Math.floor(now / 1000) + 1 }, now);
+    expect(cachedIdentity(auth, 'e', now + 1000, 0)).toBeUndefined();
+    rememberIdentity(auth, 'e', { ...identity, expiresAt: Math.floor(now / 1000) + 1 }, now);
+    expect(cachedIdentity(auth, 'e', now + 1000, 5)?.subject).toBe('s');
   });
 });

@@ -1,8 +1,8 @@
 // Tokens that must pass: RS256, ES256 and PS256 from a real loopback JWKS, the scope claim forms,
-// Keycloak's shape, and what authenticate() hands on (principal, SDK AuthInfo without the token).
+// Keycloak's shape, and what authenticate() hands on (the Identity, SDK AuthInfo without the token).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authenticate, toSdkAuthInfo } from '../../../lib/auth/index.ts';
+import { authenticate, identityOf, toAuthInfo } from '../../../lib/auth/index.ts';
 import { verifyAccessToken } from '../../../lib/auth/verify.ts';
 import { type Config, loadConfig } from '../../../lib/config.ts';
 import { goodClaims, jwksOf, type KeyServer, makeKey, sign, startKeyServer, type TestKey } from './key-server.ts';
@@ -37,7 +37,7 @@ describe('valid access tokens', () => {
       const result = await authenticate(bearer(await sign(keys[alg], claims)), cfg);
       expect(result.ok).toBe(true);
       if (!result.ok) return;
-      expect(result.principal).toEqual({
+      expect(result.identity).toEqual({
         subject: 'user-123',
         clientId: 'client-abc',
         scopes: ['mcp:tools', 'mcp:admin'],
@@ -128,29 +128,54 @@ describe('policy around valid signatures', () => {
     expect(await result.response.text()).not.toContain(token);
   });
 
-  it('toSdkAuthInfo never carries the token', async () => {
+  it('toAuthInfo never carries the token, and identityOf reads back the same identity', async () => {
     const token = await sign(keys.RS256, goodClaims(issuer, PUBLIC_URL, { sid: 's-9' }));
     const result = await authenticate(bearer(token), cfg);
     if (!result.ok) throw new Error(result.reason);
-    const info = toSdkAuthInfo(result.principal, cfg);
+    const info = toAuthInfo(result.identity, {
+      audience: cfg.auth.audience,
+      resourceMetadataUrl: cfg.resourceMetadataUrl,
+    });
     expect(info.token).toBe('');
     expect(JSON.stringify(info)).not.toContain(token.split('.')[2]);
     expect(info).toMatchObject({
       clientId: 'client-abc',
       scopes: ['mcp:tools'],
-      expiresAt: result.principal.expiresAt,
+      expiresAt: result.identity.expiresAt,
       resourceMetadataUrl: 'https://mcp.example.com/.well-known/oauth-protected-resource/mcp',
-      extra: { subject: 'user-123', jti: result.principal.jti, sid: 's-9' },
     });
     expect(info.resource?.href).toBe(PUBLIC_URL);
+    expect(identityOf(info)).toEqual({
+      subject: 'user-123',
+      clientId: 'client-abc',
+      scopes: ['mcp:tools'],
+      expiresAt: result.identity.expiresAt,
+      issuer,
+      jti: result.identity.jti,
+      sid: 's-9',
+    });
   });
 
-  it('AUTH_DISABLED=true yields the anonymous principal with every supported scope', async () => {
+  it('identityOf without our AuthInfo is anonymous with no scopes (never a foreign extra.subject)', () => {
+    const anonymous = { subject: 'anonymous', clientId: undefined, scopes: [], expiresAt: 0, issuer: '' };
+    expect(identityOf(undefined)).toEqual(anonymous);
+    expect(identityOf({ token: '', clientId: 'x', scopes: ['mcp:admin'], extra: { subject: 'root' } })).toEqual(
+      anonymous,
+    );
+  });
+
+  it('AUTH_DISABLED=true yields the anonymous identity with every supported scope', async () => {
     const open = loadConfig({ MCP_PUBLIC_URL: PUBLIC_URL, AUTH_DISABLED: 'true' });
     const result = await authenticate(new Request(PUBLIC_URL), open);
     expect(result).toEqual({
       ok: true,
-      principal: { subject: 'anonymous', clientId: '', scopes: ['mcp:tools', 'mcp:admin'], expiresAt: 0, issuer: '' },
+      identity: {
+        subject: 'anonymous',
+        clientId: undefined,
+        scopes: ['mcp:tools', 'mcp:admin'],
+        expiresAt: 0,
+        issuer: '',
+      },
     });
   });
 });

@@ -5,8 +5,8 @@
 // The session handlers run in-process with the real SDK server, the demo tools and the memory stores.
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import { describe, expect, it } from 'vitest';
+import { toAuthInfo } from '../../../lib/auth/index.ts';
 import { loadConfig } from '../../../lib/config.ts';
-import { testContext } from '../../../lib/http/context.ts';
 import { createServerFactory } from '../../../lib/mcp/server.ts';
 import { createSessionfulHandler } from '../../../lib/mcp/sessions/handler.ts';
 import { createLegacySseHandler } from '../../../lib/mcp/sessions/legacy-sse.ts';
@@ -18,9 +18,16 @@ import {
   StoreUnavailableError,
 } from '../../../lib/store/index.ts';
 import { tools } from '../../../lib/tools/index.ts';
+import { testContext } from '../../support/context.ts';
 
 const cfg = loadConfig({ AUTH_DISABLED: 'true' });
-const authInfo: AuthInfo = { token: 'opaque', clientId: 'c', scopes: ['mcp:tools'], extra: { subject: 'alice' } };
+const authInfo: AuthInfo = toAuthInfo({
+  subject: 'alice',
+  clientId: 'c',
+  scopes: ['mcp:tools'],
+  expiresAt: 0,
+  issuer: '',
+});
 const factory = createServerFactory(tools, (server) => {
   // A tool that never returns and never looks at its signal.
   server.registerTool('hang', { description: 'never returns' }, () => new Promise(() => {}));

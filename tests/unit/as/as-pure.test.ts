@@ -1,12 +1,12 @@
-// Pure pieces of the auth-server tooling: Java version parsing, the AS choice, the realm template, discovery order,
-// HTML form parsing.
+// Pure pieces of the auth-server tooling: Java version parsing, the AS choice, the realm template, HTML form
+// parsing (the discovery order is tests/unit/auth/discovery.test.ts).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { chooseAuthServerKind, parseAuthServerChoice } from '../../../local/as.ts';
 import { loginForm } from '../../../local/dev-as.ts';
 import { parseJavaMajor } from '../../../local/java.ts';
 import { REALM_TEMPLATE, renderRealm } from '../../../local/keycloak.ts';
-import { discoveryUrls, parseForms } from '../../../local/oauth-login.ts';
+import { parseForms } from '../../../local/oauth-login.ts';
 
 describe('parseJavaMajor', () => {
   it('reads modern and legacy version strings', () => {
@@ -91,20 +91,6 @@ describe('realm template', () => {
     expect(inspector.publicClient).toBe(true);
     expect(inspector.attributes['pkce.code.challenge.method']).toBe('S256');
     expect(template).not.toMatch(/PRIVATE KEY|"privateKey"|"keys"\s*:/);
-  });
-});
-
-describe('discoveryUrls', () => {
-  it('follows the MCP spec order for an issuer with a path', () => {
-    expect(discoveryUrls('http://127.0.0.1:8080/realms/mcp')).toEqual([
-      'http://127.0.0.1:8080/.well-known/oauth-authorization-server/realms/mcp',
-      'http://127.0.0.1:8080/.well-known/openid-configuration/realms/mcp',
-      'http://127.0.0.1:8080/realms/mcp/.well-known/openid-configuration',
-    ]);
-    expect(discoveryUrls('https://as.example.com')).toEqual([
-      'https://as.example.com/.well-known/oauth-authorization-server',
-      'https://as.example.com/.well-known/openid-configuration',
-    ]);
   });
 });
 

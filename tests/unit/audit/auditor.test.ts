@@ -6,7 +6,8 @@ import { traceIdOf } from '../../../lib/audit/facts.ts';
 import type { AuditRecord } from '../../../lib/audit/record.ts';
 import { type AuditSink, stdoutSink } from '../../../lib/audit/sinks.ts';
 import { loadConfig } from '../../../lib/config.ts';
-import { testContext, type WebHandler } from '../../../lib/http/context.ts';
+import type { WebHandler } from '../../../lib/web-handler.ts';
+import { testContext } from '../../support/context.ts';
 
 const cfg = loadConfig({ AUTH_DISABLED: 'true', AUDIT_ARGS_ALLOWLIST: 'echo:text' });
 const b64u = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');

@@ -8,7 +8,7 @@ import type { AuditRecord } from '../../../lib/audit/record.ts';
 import { redactValue } from '../../../lib/audit/redact.ts';
 import { HOLD_MARGIN_MS, mergeResults } from '../../../lib/audit/span.ts';
 import { loadConfig } from '../../../lib/config.ts';
-import { testContext } from '../../../lib/http/context.ts';
+import { testContext } from '../../support/context.ts';
 
 const PROTO_KEYS = ['constructor', 'hasOwnProperty', 'isPrototypeOf', '__lookupGetter__', '__proto__', 'toString'];
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { handlePrm, prmDocument, prmHandler, prmPaths } from '../../../lib/auth/prm.ts';
+import { createPrmApp } from '../../../lib/apps/prm.ts';
+import { handlePrm, prmDocument, prmPaths } from '../../../lib/auth/prm.ts';
 import { loadConfig } from '../../../lib/config.ts';
-import { testContext } from '../../../lib/http/context.ts';
+import { testContext } from '../../support/context.ts';
 
 const env = { MCP_PUBLIC_URL: 'https://mcp.example.com/mcp', AUTH_ISSUER: 'https://as.example.com/realms/mcp' };
 const cfg = loadConfig(env);
@@ -121,8 +122,25 @@ describe('PRM document', () => {
     expect(handlePrm(new Request(`${HOST}/.well-known/oauth-protected-resource/mcp`), deep).status).toBe(404);
   });
 
-  it('prmHandler is a WebHandler', async () => {
-    const res = await prmHandler(cfg)(new Request(`${HOST}/.well-known/oauth-protected-resource`), testContext());
-    expect(res.status).toBe(200);
+  it('the PRM app serves the document, and answers a malformed Host or X-Forwarded-Proto with 400', async () => {
+    const app = createPrmApp(cfg);
+    const url = `${HOST}/.well-known/oauth-protected-resource`;
+    expect((await app(new Request(url), testContext())).status).toBe(200);
+    const hostile: Array<Record<string, string>> = [
+      { host: 'a b' },
+      { host: 'a@127.0.0.1' },
+      { 'x-forwarded-proto': 'a b' },
+    ];
+    for (const headers of hostile) {
+      const res = await app(new Request(url, { headers }), testContext());
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({
+        error: 'invalid_request',
+        error_description: `The ${'host' in headers ? 'Host' : 'X-Forwarded-Proto'} header is malformed`,
+      });
+    }
+    // What lib/http could not carry over from the event counts the same.
+    const res = await app(new Request(url), testContext({ malformed: 'user-agent header' }));
+    expect(res.status).toBe(400);
   });
 });

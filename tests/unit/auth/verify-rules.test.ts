@@ -42,14 +42,15 @@ describe('scopesOf', () => {
 });
 
 describe('discoveryUrls', () => {
-  it('tries OIDC under the issuer, then RFC 8414 with the issuer path appended', () => {
+  it("tries the MCP spec's order (lib/auth/discovery.ts): RFC 8414 insertion, OIDC insertion, OIDC appending", () => {
     expect(discoveryUrls('https://as.example.com/realms/mcp')).toEqual([
-      'https://as.example.com/realms/mcp/.well-known/openid-configuration',
       'https://as.example.com/.well-known/oauth-authorization-server/realms/mcp',
+      'https://as.example.com/.well-known/openid-configuration/realms/mcp',
+      'https://as.example.com/realms/mcp/.well-known/openid-configuration',
     ]);
     expect(discoveryUrls('https://as.example.com/')).toEqual([
-      'https://as.example.com/.well-known/openid-configuration',
       'https://as.example.com/.well-known/oauth-authorization-server',
+      'https://as.example.com/.well-known/openid-configuration',
     ]);
   });
 });

@@ -11,13 +11,13 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMcpApp } from '../../../lib/apps/mcp.ts';
 import { loadConfig } from '../../../lib/config.ts';
-import { testContext } from '../../../lib/http/context.ts';
 import {
   CONFORMANCE_PROMPT_NAMES,
   CONFORMANCE_RESOURCE_TEMPLATES,
   CONFORMANCE_RESOURCE_URIS,
   CONFORMANCE_TOOL_NAMES,
 } from '../../../lib/tools/conformance/index.ts';
+import { testContext } from '../../support/context.ts';
 
 const URL_ = 'http://127.0.0.1:3000/mcp';
 const clients: Client[] = [];

@@ -1,17 +1,13 @@
-// The doctor's pure rules: challenge parsing, resource differences, discovery order, unverified token
+// The doctor's pure rules: challenge parsing, resource differences, PRM discovery order, unverified token
 // decoding, arrival classification, and the claim checks built on them.
 import { describe, expect, it } from 'vitest';
-import { bearerOf, findChallenge, parseChallenges } from '../../../lib/doctor/challenge.ts';
-import { exitCodeOf, renderText, reportOk } from '../../../lib/doctor/report.ts';
-import { tokenClaimChecks } from '../../../lib/doctor/step-token.ts';
-import { classifyArrivals } from '../../../lib/doctor/stream.ts';
-import { audiences, decodeUnverified, tokenScopes } from '../../../lib/doctor/token.ts';
-import {
-  asMetadataCandidates,
-  describeDifferences,
-  prmCandidates,
-  resourceDifferences,
-} from '../../../lib/doctor/urls.ts';
+import { bearerOf, findChallenge, parseChallenges } from '../../../doctor/challenge.ts';
+import { describeError, resolutionFix, unresolvedHost } from '../../../doctor/probe.ts';
+import { exitCodeOf, renderText, reportOk } from '../../../doctor/report.ts';
+import { tokenClaimChecks } from '../../../doctor/step-token.ts';
+import { classifyArrivals } from '../../../doctor/stream.ts';
+import { audiences, decodeUnverified, tokenScopes } from '../../../doctor/token.ts';
+import { describeDifferences, prmCandidates, resourceDifferences } from '../../../doctor/urls.ts';
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
 const jwt = (payload: unknown, header: unknown = { alg: 'RS256', typ: 'at+jwt' }) =>
@@ -79,24 +75,6 @@ describe('resourceDifferences', () => {
 });
 
 describe('discovery URLs', () => {
-  it('AS metadata for a path issuer: RFC 8414 insertion, OIDC insertion, OIDC appending, in that order', () => {
-    expect(asMetadataCandidates('https://auth.example.com/realms/mcp')).toEqual([
-      'https://auth.example.com/.well-known/oauth-authorization-server/realms/mcp',
-      'https://auth.example.com/.well-known/openid-configuration/realms/mcp',
-      'https://auth.example.com/realms/mcp/.well-known/openid-configuration',
-    ]);
-  });
-
-  it('a trailing slash on the issuer does not change the paths; a root issuer has two', () => {
-    expect(asMetadataCandidates('https://auth.example.com/realms/mcp/')).toEqual(
-      asMetadataCandidates('https://auth.example.com/realms/mcp'),
-    );
-    expect(asMetadataCandidates('https://auth.example.com')).toEqual([
-      'https://auth.example.com/.well-known/oauth-authorization-server',
-      'https://auth.example.com/.well-known/openid-configuration',
-    ]);
-  });
-
   it('PRM: the challenge URL first, then path-suffixed and root well-known, without duplicates', () => {
     expect(
       prmCandidates('https://x.example/mcp', 'https://x.example/.well-known/oauth-protected-resource/mcp'),
@@ -238,5 +216,36 @@ describe('report', () => {
     expect(text).toContain('1 check(s) failed');
     expect(text).not.toContain('\x1b[');
     expect(renderText(report(['fail']), true)).toContain('\x1b[31m✗\x1b[0m');
+  });
+});
+
+describe('network errors in words', () => {
+  // What undici's fetch rejects with when getaddrinfo cannot resolve the URL's host.
+  const enotfound = (hostname: string, code = 'ENOTFOUND') =>
+    Object.assign(new TypeError('fetch failed'), {
+      cause: Object.assign(new Error(`getaddrinfo ${code} ${hostname}`), { code, syscall: 'getaddrinfo', hostname }),
+    });
+
+  it('an unresolvable host is named as such, not as a bare ENOTFOUND', () => {
+    const err = enotfound('mcp.localhost');
+    expect(unresolvedHost(err)).toBe('mcp.localhost');
+    expect(describeError(err)).toBe('the host name mcp.localhost does not resolve on this machine (ENOTFOUND)');
+    expect(describeError(enotfound('mcp.example.com', 'EAI_AGAIN'))).toBe(
+      'the host name mcp.example.com does not resolve on this machine (EAI_AGAIN)',
+    );
+  });
+
+  it('other failures keep their code', () => {
+    const refused = Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
+    expect(unresolvedHost(refused)).toBeUndefined();
+    expect(describeError(refused)).toBe('ECONNREFUSED');
+    expect(describeError(Object.assign(new Error('x'), { name: 'TimeoutError' }))).toBe('timed out');
+  });
+
+  it('the fix for a localhost name is the /etc/hosts line; for others, the DNS', () => {
+    expect(resolutionFix('mcp.localhost')).toContain('Add "127.0.0.1 mcp.localhost" to /etc/hosts');
+    expect(resolutionFix('mcp.example.com')).toBe(
+      'Check the host name in the URL and its DNS record (mcp.example.com)',
+    );
   });
 });

@@ -11,8 +11,9 @@ import * as esbuild from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { yamlParse } from 'yaml-cfn';
 import { BY_DAY_INDEX, ITEM_KEY_ATTRIBUTES } from '../../../lib/audit/sinks.ts';
-import { loadConfig } from '../../../lib/config.ts';
+import { loadConfig, loadOpsConfig } from '../../../lib/config.ts';
 import { tableDefinitions } from '../../../lib/store/dynamodb-tables.ts';
+import { METRIC } from '../../../lib/telemetry/index.ts';
 import { type FunctionSpec, loadTemplate, matchRoute } from '../../../local/template.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
@@ -440,6 +441,108 @@ describe('template.yaml: bundles built with the template’s esbuild settings', 
 
   it('SseFunction bundle loads and exports a handler', async () => {
     expect(typeof (await load('SseFunction'))).toBe('function');
+  });
+});
+
+describe('template.yaml: operational logs and metrics', () => {
+  const env = doc.Globals.Function.Environment.Variables;
+  const params = doc.Parameters;
+  const alarms = Object.fromEntries(ofType('AWS::CloudWatch::Alarm').map(([id, r]) => [id, r.Properties]));
+  const serviceDimension = [{ Name: 'service', Value: { Ref: 'ResourceName' } }];
+
+  it('wires LOG_LEVEL, the sample rate, the service name and the metrics namespace from parameters', () => {
+    expect(env).toMatchObject({
+      LOG_LEVEL: { Ref: 'LogLevel' },
+      POWERTOOLS_LOGGER_SAMPLE_RATE: { Ref: 'LogSampleRate' },
+      RESOURCE_NAME: { Ref: 'ResourceName' },
+      POWERTOOLS_SERVICE_NAME: { Ref: 'ResourceName' }, // one name: audit `service`, log `service`, metric dimension
+      POWERTOOLS_METRICS_NAMESPACE: { Ref: 'MetricsNamespace' },
+    });
+    expect(params.LogLevel.AllowedValues).toEqual(['debug', 'info', 'warn', 'error']);
+  });
+
+  it('the parameters’ defaults are what lib/config defaults to, and values their patterns allow pass loadOpsConfig', () => {
+    const defaults = loadOpsConfig({
+      LOG_LEVEL: params.LogLevel.Default,
+      POWERTOOLS_LOGGER_SAMPLE_RATE: params.LogSampleRate.Default,
+      POWERTOOLS_SERVICE_NAME: params.ResourceName.Default,
+      POWERTOOLS_METRICS_NAMESPACE: params.MetricsNamespace.Default,
+    });
+    expect(defaults).toEqual(loadOpsConfig({}));
+    const allowed = (param: string, value: string) => new RegExp(params[param].AllowedPattern).test(value);
+    for (const rate of ['0', '0.05', '1', '1.0']) {
+      expect(allowed('LogSampleRate', rate), rate).toBe(true);
+      expect(loadOpsConfig({ POWERTOOLS_LOGGER_SAMPLE_RATE: rate }).logSampleRate).toBe(Number(rate));
+    }
+    for (const rate of ['1.5', '-1', 'half', '']) expect(allowed('LogSampleRate', rate), rate).toBe(false);
+    for (const ns of ['McpLambdaStack', 'Acme/MCP prod', 'a.b-c_d#e:f']) {
+      expect(allowed('MetricsNamespace', ns), ns).toBe(true);
+      expect(loadOpsConfig({ POWERTOOLS_METRICS_NAMESPACE: ns }).metricsNamespace).toBe(ns);
+    }
+    // A quote would break the dashboard's SEARCH expressions, so neither parameter admits one.
+    for (const p of ['MetricsNamespace', 'ResourceName']) expect(allowed(p, 'a"b'), p).toBe(false);
+    expect(allowed('ResourceName', 'Acme MCP server')).toBe(true);
+  });
+
+  it('alarms on the per-service ToolErrors, Unauthorized and Forbidden sums, with parameter thresholds', () => {
+    const expected: Record<string, [string, string]> = {
+      ToolErrorsAlarm: [METRIC.toolErrors, 'ToolErrorsAlarmThreshold'],
+      UnauthorizedSpikeAlarm: [METRIC.unauthorized, 'UnauthorizedAlarmThreshold'],
+      ForbiddenSpikeAlarm: [METRIC.forbidden, 'ForbiddenAlarmThreshold'],
+    };
+    for (const [id, [metric, threshold]] of Object.entries(expected)) {
+      expect(alarms[id], id).toMatchObject({
+        Namespace: { Ref: 'MetricsNamespace' },
+        MetricName: metric,
+        Dimensions: serviceDimension,
+        Statistic: 'Sum',
+        Threshold: { Ref: threshold },
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+      expect(params[threshold].Type).toBe('Number');
+      expect(alarms[id].AlarmActions['Fn::If'][0]).toBe('HasAlarmTopic');
+    }
+  });
+
+  it('the dashboard body is valid JSON for any allowed names and charts every metric (ToolDuration at p99)', () => {
+    const dash = resources.OperationsDashboard;
+    expect(dash.Type).toBe('AWS::CloudWatch::Dashboard');
+    const body: string = dash.Properties.DashboardBody['Fn::Sub'];
+    const refs = [...body.matchAll(/\$\{([^}]+)\}/g)].map((m) => m[1]!);
+    for (const ref of new Set(refs)) {
+      const [name, attr] = ref.split('.');
+      const known =
+        ref.startsWith('AWS::') ||
+        name! in params ||
+        (attr === 'Arn' && resources[name!]?.Type === 'AWS::CloudWatch::Alarm');
+      expect(known, ref).toBe(true);
+    }
+    const substituted = body.replace(/\$\{([^}]+)\}/g, (_, ref: string) =>
+      ref === 'MetricsNamespace' ? 'Acme/MCP prod' : ref === 'ResourceName' ? 'Acme MCP' : `sub-${ref}`,
+    );
+    const widgets: any[] = JSON.parse(substituted).widgets;
+    const charted = new Map<string, Set<string>>();
+    const note = (metric: string, stat: string) => charted.set(metric, (charted.get(metric) ?? new Set()).add(stat));
+    for (const w of widgets.filter((x) => x.type === 'metric')) {
+      for (const row of w.properties.metrics) {
+        const expr = row[0]?.expression as string | undefined;
+        if (expr) {
+          const m =
+            /^SEARCH\('\{"Acme\/MCP prod",service,tool\} MetricName="(\w+)" service="Acme MCP"', '(\w+)', 300\)$/.exec(
+              expr,
+            );
+          expect(m, expr).not.toBeNull();
+          note(m![1]!, m![2]!);
+        } else {
+          expect(row.slice(0, 4)).toEqual(['Acme/MCP prod', row[1], 'service', 'Acme MCP']);
+          note(row[1], w.properties.stat);
+        }
+      }
+    }
+    expect([...charted.keys()].sort()).toEqual(Object.values(METRIC).sort());
+    expect([...charted.get(METRIC.toolDuration)!]).toEqual(['p99']);
+    expect(widgets.find((w) => w.type === 'alarm').properties.alarms).toHaveLength(3);
   });
 });
 

@@ -7,6 +7,13 @@ import { pickRouter } from './rule-matcher.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..', '..');
 const compose = yamlParse(readFileSync(path.join(repoRoot, 'local', 'compose.yaml'), 'utf8')) as any;
+// The compose stack's file provider: the fallback routers on localhost / 127.0.0.1.
+const fallback = yamlParse(readFileSync(path.join(repoRoot, 'traefik', 'compose', 'localhost.yml'), 'utf8')) as any;
+
+/** Compose's `${VAR:-default}` interpolation, with `vars` as the shell's environment. */
+function interpolate(value: string, vars: Record<string, string> = {}): string {
+  return value.replace(/\$\{(\w+):-([^}]*)\}/g, (_, name: string, dflt: string) => vars[name] || dflt);
+}
 
 /** Docker labels as a map: "a.b=c" -> { "a.b": "c" } (the first "=" splits). */
 function labels(service: string): Record<string, string> {
@@ -114,9 +121,63 @@ describe('local/compose.yaml (the Docker-provider equivalent)', () => {
 
   it('points the app at the public URLs behind Traefik and at LocalStack', () => {
     const env = compose.services.mcp.environment;
-    expect(env.MCP_PUBLIC_URL).toBe('https://mcp.localhost:8443/mcp');
-    expect(env.AUTH_ISSUER).toBe('https://auth.localhost:8443/realms/mcp');
+    expect(interpolate(env.MCP_PUBLIC_URL)).toBe('https://mcp.localhost:8443/mcp');
+    expect(interpolate(env.AUTH_ISSUER)).toBe('https://auth.localhost:8443/realms/mcp');
     expect(env.STORE).toBe('dynamodb');
     expect(env.DYNAMODB_ENDPOINT).toBe('http://localstack:4566');
+  });
+
+  it('MCP_HOST=localhost AUTH_HOST=localhost moves every public URL to names Node resolves, in step', () => {
+    const vars = { MCP_HOST: 'localhost', AUTH_HOST: 'localhost' };
+    const env = compose.services.mcp.environment;
+    expect(interpolate(env.MCP_PUBLIC_URL, vars)).toBe('https://localhost:8443/mcp');
+    expect(interpolate(env.AUTH_ISSUER, vars)).toBe('https://localhost:8443/realms/mcp');
+    // Keycloak announces that issuer and puts that MCP URL in the token audience (its realm import placeholder).
+    const kc = compose.services.keycloak;
+    expect(kc.command.map((c: string) => interpolate(c, vars))).toContain('--hostname=https://localhost:8443');
+    expect(interpolate(kc.environment.MCP_PUBLIC_URL, vars)).toBe(interpolate(env.MCP_PUBLIC_URL, vars));
+    expect(interpolate(kc.environment.MCP_PUBLIC_URL)).toBe('https://mcp.localhost:8443/mcp');
+  });
+
+  it('the fallback routers give localhost and 127.0.0.1 the same policy as the labels give mcp.localhost', () => {
+    expect(compose.services.traefik.volumes).toContain('../traefik/compose:/etc/traefik/dynamic:ro');
+    const labelled = routers('mcp');
+    const l = labels('mcp');
+    const kindOf = (m: string) =>
+      Object.keys(l)
+        .find((k) => k.startsWith(`traefik.http.middlewares.${m.replace(/@docker$/, '')}.`))
+        ?.split('.')[4];
+    const files: Record<string, any> = fallback.http.routers;
+    for (const router of Object.values(files)) {
+      expect(router.entryPoints).toEqual(['websecure']);
+      expect(router.tls).toEqual({});
+      expect(router.service).toMatch(/^(mcp|auth)@docker$/);
+      for (const m of router.middlewares ?? []) expect(m).toMatch(/@docker$/);
+    }
+    for (const [method, p] of [
+      ['GET', '/.well-known/oauth-protected-resource/mcp'],
+      ['GET', '/sse'],
+      ['GET', '/mcp'],
+      ['POST', '/mcp'],
+      ['DELETE', '/mcp'],
+      ['POST', '/messages/'],
+    ] as const) {
+      const seed = pickRouter(labelled, { host: 'mcp.localhost', method, path: p })![1];
+      for (const host of ['localhost:8443', '127.0.0.1:8443']) {
+        const hit = pickRouter(files, { host, method, path: p });
+        expect(hit?.[1].service, `${method} ${host}${p}`).toBe('mcp@docker');
+        const kinds = (hit![1].middlewares ?? []).map(kindOf);
+        const seedKinds = (seed.middlewares ?? '').split(',').filter(Boolean).map(kindOf);
+        expect(kinds, `${method} ${host}${p}`).toEqual(seedKinds);
+      }
+    }
+    for (const p of [
+      '/realms/mcp/.well-known/openid-configuration',
+      '/resources/x.css',
+      '/.well-known/oauth-authorization-server/realms/mcp',
+    ]) {
+      expect(pickRouter(files, { host: 'localhost', method: 'GET', path: p })?.[1].service, p).toBe('auth@docker');
+    }
+    expect(pickRouter(files, { host: 'evil.example', method: 'POST', path: '/mcp' })).toBeUndefined();
   });
 });

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { yamlParse } from 'yaml-cfn';
-import { loadTraefikConfig, renderTraefikConfig } from '../../../local/traefik.ts';
+import { loadTraefikConfig, MCP_HOSTS, renderTraefikConfig } from '../../../local/traefik.ts';
 import { pickRouter } from './rule-matcher.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..', '..');
@@ -26,14 +26,17 @@ for (const [fn, res] of Object.entries<any>(template.Resources)) {
     routes.push({ fn, method: method!, path: p! });
   }
 }
-// ANY stands for the methods the transports use; a trailing * becomes a concrete sub-path.
+// ANY stands for the methods the transports use; a trailing * becomes a concrete sub-path. Every route on every
+// name the launcher may print (the seed's mcp.localhost, and localhost / 127.0.0.1 where *.localhost does not resolve).
 const samples = routes.flatMap((r) =>
-  (r.method === 'ANY' ? ['GET', 'POST', 'DELETE', 'OPTIONS'] : [r.method]).map((method) => ({
-    ...r,
-    method,
-    path: r.path.endsWith('*') ? `${r.path.slice(0, -1)}mcp` : r.path,
-    host: 'mcp.localhost:8443',
-  })),
+  (r.method === 'ANY' ? ['GET', 'POST', 'DELETE', 'OPTIONS'] : [r.method]).flatMap((method) =>
+    MCP_HOSTS.map((name) => ({
+      ...r,
+      method,
+      path: r.path.endsWith('*') ? `${r.path.slice(0, -1)}mcp` : r.path,
+      host: `${name}:8443`,
+    })),
+  ),
 );
 
 const kinds = (router: any) => (router.middlewares ?? []).map((m: string) => Object.keys(http.middlewares[m] ?? {})[0]);
@@ -52,7 +55,7 @@ describe('the Traefik routers cover the local host', () => {
     );
   });
 
-  it.each(samples)('$method $path ($fn) has a TLS router on websecure to the local host', (s) => {
+  it.each(samples)('$method $host$path ($fn) has a TLS router on websecure to the local host', (s) => {
     const hit = pickRouter(http.routers, s);
     expect(hit, `no router for ${s.method} ${s.path}`).toBeDefined();
     const [, router] = hit!;
@@ -62,7 +65,7 @@ describe('the Traefik routers cover the local host', () => {
     expect(http.services[router.service].loadBalancer.servers[0].url).toBe('http://127.0.0.1:3000');
   });
 
-  it.each(samples)('$method $path gets the right limit', (s) => {
+  it.each(samples)('$method $host$path gets the right limit', (s) => {
     const [name, router] = pickRouter(http.routers, s)!;
     const k = kinds(router);
     if (s.path.startsWith('/.well-known/')) {
@@ -75,10 +78,10 @@ describe('the Traefik routers cover the local host', () => {
     }
   });
 
-  it('no router on mcp.localhost carries buffering (or compress, retry, errors) middleware', () => {
+  it('no MCP router carries buffering (or compress, retry, errors) middleware', () => {
     const banned = ['buffering', 'compress', 'retry', 'errors'];
     for (const [name, router] of Object.entries<any>(http.routers)) {
-      if (!router.rule.includes('mcp.localhost')) continue;
+      if (router.service !== 'mcp-host') continue;
       for (const kind of kinds(router)) expect(banned, `${name} uses ${kind}`).not.toContain(kind);
     }
     // chains could hide one: there are none
@@ -117,14 +120,30 @@ describe('the Traefik routers cover the local host', () => {
   });
 
   it('auth.localhost goes to the AS on 127.0.0.1:8080 over TLS, with every path passed through', () => {
-    const hit = pickRouter(http.routers, {
-      host: 'auth.localhost',
-      method: 'GET',
-      path: '/.well-known/oauth-authorization-server/realms/mcp',
-    });
-    expect(hit?.[0]).toBe('auth');
-    expect(hit?.[1].tls).toBeDefined();
+    for (const path of ['/.well-known/oauth-authorization-server/realms/mcp', '/admin/', '/mcp']) {
+      const hit = pickRouter(http.routers, { host: 'auth.localhost', method: 'GET', path });
+      expect(hit?.[0], path).toBe('auth');
+      expect(hit?.[1].tls).toBeDefined();
+    }
     expect(http.services.auth.loadBalancer.servers[0].url).toBe('http://127.0.0.1:8080');
+  });
+
+  it('on localhost and 127.0.0.1 the AS answers under its own paths, and the MCP paths stay with the host', () => {
+    for (const host of ['localhost:8443', '127.0.0.1:8443']) {
+      for (const path of [
+        '/realms/mcp/.well-known/openid-configuration',
+        '/realms/mcp/protocol/openid-connect/auth',
+        '/resources/x/login.css',
+        '/.well-known/oauth-authorization-server/realms/mcp',
+      ]) {
+        expect(pickRouter(http.routers, { host, method: 'GET', path })?.[0], `${host}${path}`).toBe('auth');
+      }
+      expect(pickRouter(http.routers, { host, method: 'POST', path: '/mcp' })?.[0]).toBe('mcp');
+      expect(
+        pickRouter(http.routers, { host, method: 'GET', path: '/.well-known/oauth-protected-resource/mcp' })?.[0],
+      ).toBe('mcp-well-known');
+      expect(pickRouter(http.routers, { host, method: 'GET', path: '/admin' })).toBeUndefined();
+    }
   });
 
   it('the static config: web redirects to websecure, X-Forwarded-* trusted from nobody, Authorization dropped', () => {

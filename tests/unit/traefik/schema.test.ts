@@ -6,7 +6,8 @@ import { yamlParse } from 'yaml-cfn';
 import { loadTraefikConfig, renderTraefikConfig } from '../../../local/traefik.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..', '..');
-const schemaDir = path.resolve(repoRoot, '..', 'shared', 'schemas');
+// SchemaStore's Traefik schemas, carried in the repo (traefik/schemas/README.md): the tests need nothing outside it.
+const schemaDir = path.join(repoRoot, 'traefik', 'schemas');
 const traefikDir = path.join(repoRoot, 'traefik');
 
 // ajv's main entry (Ajv, also its default export) is the draft-07 validator, which is what the SchemaStore schemas use.
@@ -24,6 +25,14 @@ function problems(validate: ValidateFunction, doc: unknown): string[] {
 const dynamicFiles = readdirSync(path.join(traefikDir, 'dynamic')).filter((f) => /\.ya?ml$/.test(f));
 
 describe('traefik config validates against the SchemaStore schemas', () => {
+  it('uses the schemas the repo carries, with their source and licence noted', () => {
+    expect(path.relative(repoRoot, schemaDir)).toBe(path.join('traefik', 'schemas'));
+    const readme = readFileSync(path.join(schemaDir, 'README.md'), 'utf8');
+    expect(readme).toContain('SchemaStore');
+    expect(readme).toContain('Apache License 2.0');
+    expect(readFileSync(path.join(schemaDir, 'LICENSE'), 'utf8')).toContain('Apache License');
+  });
+
   it('has dynamic files to check', () => {
     expect(dynamicFiles).toEqual(expect.arrayContaining(['mcp.yml', 'auth.yml', 'tls.yml']));
   });
@@ -38,10 +47,18 @@ describe('traefik config validates against the SchemaStore schemas', () => {
     expect(problems(validateDynamic, doc)).toEqual([]);
   });
 
-  it("traefik/compose/tls.yml (the compose stack's file provider) is a valid file-provider config", () => {
-    const doc = yamlParse(readFileSync(path.join(traefikDir, 'compose', 'tls.yml'), 'utf8'));
-    expect(problems(validateDynamic, doc)).toEqual([]);
+  const composeFiles = readdirSync(path.join(traefikDir, 'compose')).filter((f) => /\.ya?ml$/.test(f));
+  it('has compose file-provider files to check', () => {
+    expect(composeFiles).toEqual(expect.arrayContaining(['tls.yml', 'localhost.yml']));
   });
+
+  it.each(composeFiles)(
+    "traefik/compose/%s (the compose stack's file provider) is a valid file-provider config",
+    (file) => {
+      const doc = yamlParse(readFileSync(path.join(traefikDir, 'compose', file), 'utf8'));
+      expect(problems(validateDynamic, doc)).toEqual([]);
+    },
+  );
 
   it('the validators can fail: a misspelt option is reported with its schema path', () => {
     const bad = { http: { middlewares: { x: { rateLimit: { averge: 50 } } } } };

@@ -1,0 +1,89 @@
+// Payload 2.0: Lambda Function URLs and API Gateway HTTP APIs. Header names arrive lower-cased with
+// repeats comma-joined; cookies travel apart from the headers, in `cookies`, both ways.
+import type { APIGatewayProxyEventV2, LambdaFunctionURLEvent } from 'aws-lambda';
+import { decodeBody, encodeBody } from './body.ts';
+import { BODYLESS, type EventProcessor, type HttpEvent } from './processor.ts';
+import { buildRequest } from './request.ts';
+import { preludeOf } from './stream.ts';
+
+export type V2Event = LambdaFunctionURLEvent | APIGatewayProxyEventV2;
+
+export interface V2Result {
+  statusCode: number;
+  headers: Record<string, string>;
+  cookies: string[];
+  body: string;
+  isBase64Encoded: boolean;
+}
+
+const UPPER = /[A-Z]/;
+
+/**
+ * The headers as given when every name is lower-case (always, from AWS): Request then builds its
+ * Headers once. Otherwise a Headers object, which merges names that differ only in case.
+ */
+function headersOf(event: V2Event): {
+  headers: Record<string, string> | Headers;
+  get(name: string): string | undefined;
+} {
+  const src = event.headers ?? {};
+  // No prototype: a header named `__proto__` or `constructor` is just a header.
+  const plain: Record<string, string> = Object.create(null);
+  for (const k in src) {
+    const v = src[k];
+    if (v === undefined) continue;
+    if (UPPER.test(k)) {
+      const h = new Headers();
+      for (const [name, value] of Object.entries(src)) if (value !== undefined) h.set(name, value);
+      if (event.cookies?.length) h.set('cookie', event.cookies.join('; '));
+      return { headers: h, get: (name) => h.get(name) ?? undefined };
+    }
+    plain[k] = v;
+  }
+  if (event.cookies?.length) plain.cookie = event.cookies.join('; ');
+  return { headers: plain, get: (name) => plain[name] };
+}
+
+export const v2Processor: EventProcessor<V2Event, V2Result> = {
+  accepts(event: HttpEvent): event is V2Event {
+    return typeof (event as V2Event).rawPath === 'string';
+  },
+
+  toRequest(event, signal) {
+    const { headers, get } = headersOf(event);
+    const method = event.requestContext.http.method.toUpperCase();
+    let body: string | Uint8Array<ArrayBuffer> | undefined;
+    if (!BODYLESS.has(method)) {
+      // A text body goes to Request as the string (encoded to UTF-8 once, as Buffer.from would) rather
+      // than as bytes Request would copy again; only when a content type is named, since a string body
+      // without one would get text/plain added.
+      body =
+        !event.isBase64Encoded && event.body && get('content-type') !== undefined
+          ? event.body
+          : decodeBody(event.body, event.isBase64Encoded);
+    }
+    return buildRequest({
+      method,
+      proto: get('x-forwarded-proto'),
+      host: get('host') ?? event.requestContext.domainName,
+      path: event.rawPath,
+      query: event.rawQueryString,
+      headers,
+      body,
+      signal,
+    });
+  },
+
+  async toResult(response) {
+    const { statusCode, headers, cookies } = preludeOf(response);
+    return { statusCode, headers, cookies, ...(await encodeBody(response)) };
+  },
+
+  facts(event) {
+    return {
+      requestId: event.requestContext.requestId,
+      sourceIp: event.requestContext.http.sourceIp,
+      userAgent: event.requestContext.http.userAgent,
+    };
+  },
+};

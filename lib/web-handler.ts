@@ -1,0 +1,34 @@
+// The runtime-neutral contract between a front adapter (lib/http for Lambda; the tests) and the apps:
+// a web-standard handler and the per-invocation context it gets. No Lambda types here, so lib/gate,
+// lib/auth, lib/audit and lib/mcp can be driven with plain Requests.
+
+/** What one invocation of a web handler knows beyond its Request. */
+export interface InvocationContext {
+  /** The platform's request id (locally: a generated UUID). */
+  requestId: string;
+  functionName: string;
+  functionVersion: string;
+  /** The client IP as the front door reports it (Function URL: requestContext.http.sourceIp). */
+  sourceIp: string;
+  userAgent: string | undefined;
+  /** Aborts when the client goes away or the invocation is about to hit its timeout. */
+  signal: AbortSignal;
+  /** Epoch milliseconds at which the platform will cut the invocation. */
+  deadline: number;
+  /**
+   * Set by the front adapter when the event could not be carried over to the Request faithfully: the
+   * name of the header it had to leave out or replace (e.g. a Host that forms no URL). The gate answers
+   * 400 naming it, behind the audit wrapper, so such a request still gets its one audit record.
+   */
+  malformed?: string;
+  /**
+   * Keeps the invocation alive until `work` settles, after the response has been sent (e.g. a 202 whose
+   * message is processed afterwards). Lambda freezes an instance once the handler returns, so work that
+   * outlives the response must be registered here. A function is called once the response has been
+   * written completely (e.g. flushing audit records written at the end of the body).
+   */
+  waitUntil(work: Promise<unknown> | (() => Promise<unknown>)): void;
+}
+
+/** A web app: Request in, Response out, for one invocation. */
+export type WebHandler = (request: Request, ctx: InvocationContext) => Promise<Response>;
