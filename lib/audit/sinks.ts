@@ -2,7 +2,9 @@
 // DynamoDB table (item shape in item.ts) with AUDIT_SINK=dynamodb. A failing sink never fails or delays
 // the request: the failure becomes ONE line on stderr and the other sinks (stdout first) still get the
 // record.
+
 import type { Config } from '../config.ts';
+import { isDeclaredTool, metricsSink } from '../telemetry/index.ts';
 import type { AuditRecord, AuditSink } from './record.ts';
 import { redactString } from './redact.ts';
 
@@ -24,6 +26,10 @@ export function sinksFor(cfg: Config): AuditSink[] {
   if (cfg.audit.sink === 'off') return [];
   const sinks = [stdoutSink()];
   if (cfg.audit.sink === 'dynamodb') sinks.push(lazyDynamoDbSink(cfg));
+  if (cfg.ops.metricsEnabled)
+    sinks.push(
+      metricsSink({ namespace: cfg.ops.metricsNamespace, service: cfg.ops.serviceName, tools: isDeclaredTool }),
+    );
   return sinks;
 }
 

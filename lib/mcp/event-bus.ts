@@ -1,9 +1,11 @@
 // A ServerEventBus over the shared message store, so that a change published on one instance reaches
 // `subscriptions/listen` streams (2026-07-28) open on any other. Local listeners get events at once;
 // remote ones through the store, followed only while this instance has a listener.
+
 import { randomUUID } from 'node:crypto';
 import type { ServerEvent, ServerEventBus } from '@modelcontextprotocol/server';
 import { followChannel, type MessageStore } from '../store/index.ts';
+import { log } from '../telemetry/index.ts';
 
 /** The message channel the bus shares events on. */
 export const BUS_CHANNEL = 'server-events';
@@ -13,8 +15,7 @@ interface Envelope {
   event: ServerEvent;
 }
 
-const warn = (message: string, err: unknown) =>
-  console.error(JSON.stringify({ level: 'WARN', message, error: String(err) }));
+const warn = (message: string, err: unknown) => log.warn(message, { error: err });
 
 /** The SDK's ServerEventBus, shared across instances through the message store. */
 export class StoreEventBus implements ServerEventBus {

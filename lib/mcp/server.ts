@@ -1,5 +1,6 @@
 // The McpServer factory: a fresh server per request (reusing a stateless transport or server is
 // CVE-2026-25536), registering only the tools the caller's scopes allow, so tools/list matches access.
+
 import type {
   AuthInfo,
   CallToolResult,
@@ -9,6 +10,7 @@ import type {
 } from '@modelcontextprotocol/server';
 import { McpServer } from '@modelcontextprotocol/server';
 import { hasScopes, identityOf } from '../auth/index.ts';
+import { declareTools } from '../telemetry/index.ts';
 import type { ToolContext, ToolDefinition, ToolPrincipal } from '../tools/index.ts';
 import { auditReply, auditToolOutcome } from './audit-hooks.ts';
 
@@ -109,6 +111,7 @@ class AuditedMcpServer extends McpServer {
 
 /** A factory of fresh servers, one per request, with the tools the caller's scopes allow. */
 export function createServerFactory(tools: readonly ToolDefinition[], extras?: ServerExtras): McpServerFactory {
+  declareTools(tools.map((t) => t.name));
   return ({ authInfo, requestInfo }) => {
     const server = new AuditedMcpServer(requestInfo instanceof Request ? requestInfo : undefined);
     const principal = principalOf(authInfo);

@@ -18,6 +18,7 @@ import type {
   TransportSendOptions,
 } from '@modelcontextprotocol/server';
 import { type Following, followChannel, type MessageStore } from '../../store/index.ts';
+import { log } from '../../telemetry/index.ts';
 import { auditExpired } from '../audit-hooks.ts';
 import { INTERNAL_ERROR } from '../jsonrpc.ts';
 
@@ -165,8 +166,7 @@ export async function openSessionServer(opts: {
     transport.beforeServerRequest = async () => {
       pump ??= followChannel(replies.messages, replies.channel, (m) => transport.deliver(m as JSONRPCMessage, extra), {
         signal: stop.signal,
-        onError: (err) =>
-          console.error(JSON.stringify({ level: 'WARN', message: 'reply channel read failed', error: String(err) })),
+        onError: (err) => log.warn('reply channel read failed', { error: err }),
       });
       await pump.ready;
     };

@@ -6,10 +6,12 @@
 // the instance holding the stream. The SDK's frozen SSE transport cannot do this: it needs the POST
 // and the stream in one process, which Lambda never guarantees. The client's initialize is recorded
 // in the session record, so any instance can replay it.
+
 import type { AuthInfo, JSONRPCMessage, RequestId } from '@modelcontextprotocol/server';
 import type { Config } from '../../config.ts';
 import { readJsonBody } from '../../gate/index.ts';
 import { eventIdFor, newSessionId, parseEventId, type SessionRecord } from '../../store/index.ts';
+import { log } from '../../telemetry/index.ts';
 import type { InvocationContext } from '../../web-handler.ts';
 import { auditRpc } from '../audit-hooks.ts';
 import { INVALID_REQUEST, messagesOf, rpcErrorResponse } from '../jsonrpc.ts';
@@ -136,9 +138,7 @@ export function createLegacySseHandler(cfg: Config, deps: SessionfulDeps) {
     const bound = workBound(ctx);
     ctx.waitUntil(
       process(session, list, authInfo, bound, request)
-        .catch((err) =>
-          console.error(JSON.stringify({ level: 'ERROR', message: 'legacy SSE message failed', error: String(err) })),
-        )
+        .catch((err) => log.error('legacy SSE message failed', { error: err }))
         .finally(bound.release),
     );
     return new Response('Accepted', { status: 202, headers: { 'content-type': 'text/plain' } });

@@ -1,8 +1,10 @@
 // POST /mcp in a 2025-era session: `initialize` creates the session record; other requests stream their
 // replies as SSE, each event also appended to the session's event log (resumable with Last-Event-ID
 // on any instance); notifications that belong to no request go to the session's standalone stream.
+
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/server';
 import { eventIdFor, newSessionId, type SessionRecord } from '../../store/index.ts';
+import { log } from '../../telemetry/index.ts';
 import type { InvocationContext } from '../../web-handler.ts';
 import { INVALID_REQUEST, messagesOf, rpcErrorResponse } from '../jsonrpc.ts';
 import { principalOf } from '../server.ts';
@@ -29,7 +31,7 @@ async function record(deps: SessionfulDeps, sessionId: string, stream: string, m
     return await deps.stores.events.append(sessionId, stream, message);
   } catch (err) {
     // The reply still reaches the client on this stream; it just cannot be replayed.
-    console.error(JSON.stringify({ level: 'WARN', message: 'event not stored', error: String(err) }));
+    log.warn('event not stored', { error: err });
     return undefined;
   }
 }

@@ -1,6 +1,7 @@
 // What the 2025 sessionful handler (post, get, delete) and the legacy SSE bridge share: finding the
 // caller's own session, the answers for missing sessions and store failures, the JSON-RPC check of a
 // POST body, and the bound of the work that runs after (or beyond) the response.
+
 import type { AuthInfo, McpServerFactory } from '@modelcontextprotocol/server';
 import { parseJSONRPCMessage, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
 import {
@@ -10,6 +11,7 @@ import {
   type Stores,
   StoreUnavailableError,
 } from '../../store/index.ts';
+import { log, rateLimited } from '../../telemetry/index.ts';
 import type { InvocationContext } from '../../web-handler.ts';
 import { INVALID_REQUEST, rpcErrorResponse, SERVICE_UNAVAILABLE } from '../jsonrpc.ts';
 import { principalOf } from '../server.ts';
@@ -51,9 +53,12 @@ export function sessionNotFound(): Response {
   return rpcErrorResponse(404, -32001, 'Session not found');
 }
 
+/** One line per minute for a store outage, however many requests it fails. */
+const storeDown = rateLimited(log, { intervalMs: 60_000 });
+
 /** 503 with Retry-After: the store cannot be reached. */
 export function unavailable(err: unknown): Response {
-  console.error(JSON.stringify({ level: 'ERROR', message: 'session store unavailable', error: String(err) }));
+  storeDown.error('sessions', 'session store unavailable', { error: err });
   return rpcErrorResponse(503, SERVICE_UNAVAILABLE, 'Service Unavailable: the session store cannot be reached', {
     headers: { 'retry-after': '1' },
   });

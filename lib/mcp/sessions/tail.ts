@@ -1,7 +1,9 @@
 // Tailing a stored event stream onto an SSE response: the building block of GET /mcp (2025 era) and
 // GET /sse. Resumable anywhere, because event ids name their stream and position.
+
 import type { Config } from '../../config.ts';
 import type { EventLog } from '../../store/index.ts';
+import { log } from '../../telemetry/index.ts';
 import type { InvocationContext } from '../../web-handler.ts';
 import { type SseBody, sseComment, sseFrame } from './sse.ts';
 
@@ -71,7 +73,7 @@ export function tailStream(opts: {
       try {
         batch = await events.waitAfter(position, { signal: stop.signal, timeoutMs: waitMs });
       } catch (err) {
-        console.error(JSON.stringify({ level: 'WARN', message: 'stream read failed', error: String(err) }));
+        log.warn('stream read failed', { error: err });
         break;
       }
       if (!batch) break;

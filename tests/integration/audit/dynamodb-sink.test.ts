@@ -52,7 +52,12 @@ function verify(target: string): Promise<{ code: number | null; out: string }> {
 
 describe('DynamoDB audit sink (dynalite)', () => {
   it('AUDIT_SINK=dynamodb writes to stdout and DynamoDB', () => {
-    expect(sinksFor(cfg).map((s) => s.name)).toEqual(['stdout', 'dynamodb']);
+    // Metrics (EMF) derive from the same records unless POWERTOOLS_METRICS_DISABLED=true.
+    expect(sinksFor(cfg).map((s) => s.name)).toEqual(['stdout', 'dynamodb', 'metrics']);
+    expect(sinksFor({ ...cfg, ops: { ...cfg.ops, metricsEnabled: false } }).map((s) => s.name)).toEqual([
+      'stdout',
+      'dynamodb',
+    ]);
     expect(sinksFor(loadConfig({ AUTH_DISABLED: 'true' })).map((s) => s.name)).toEqual(['stdout']);
     expect(sinksFor(loadConfig({ AUTH_DISABLED: 'true', AUDIT_SINK: 'off' }))).toEqual([]);
   });
