@@ -58,7 +58,7 @@ describe('DynamoDB audit sink (dynalite)', () => {
       'stdout',
       'dynamodb',
     ]);
-    expect(sinksFor(loadConfig({ AUTH_DISABLED: 'true' })).map((s) => s.name)).toEqual(['stdout']);
+    expect(sinksFor(loadConfig({ AUTH_DISABLED: 'true' })).map((s) => s.name)).toEqual(['stdout', 'metrics']);
     expect(sinksFor(loadConfig({ AUTH_DISABLED: 'true', AUDIT_SINK: 'off' }))).toEqual([]);
   });
 
