@@ -140,9 +140,17 @@ export function withAudit(handler: WebHandler, auditor: Auditor): WebHandler {
       span.end({ status: response.status, bytesOut: 0, chunksOut: 0, interrupted: interruptionOf(ctx.signal) });
       return response;
     }
+    const status = response.status;
+    if (outer.onDelivered) {
+      // lib/http writes the body and counts it; no second stream is needed to see bytes and the end.
+      outer.onDelivered(({ bytes, chunks, error }) => {
+        const interrupted = interruptionOf(ctx.signal, error);
+        span.end({ status, bytesOut: bytes, chunksOut: chunks, interrupted, error: interrupted ? undefined : error });
+      });
+      return response;
+    }
     let bytesOut = 0;
     let chunksOut = 0;
-    const status = response.status;
     const finish = (extra: Pick<EndFacts, 'interrupted' | 'error'> = {}) => {
       ctx.signal.removeEventListener('abort', onAbort);
       span.end({ status, bytesOut, chunksOut, ...extra });

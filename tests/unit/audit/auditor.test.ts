@@ -248,6 +248,41 @@ describe('withAudit: one record per request, with the right outcome', () => {
     expect(m.records[0]).toMatchObject({ outcome: 'ok', bytesOut: 66_544, chunksOut: 4, httpStatus: 200 });
   });
 
+  it('takes the counts from the front adapter when it reports delivery (ctx.onDelivered): the body is not re-wrapped', async () => {
+    const m = memory();
+    const original = new Response(chunks([3, 4], { close: true }));
+    const handler = withAudit(async () => original, createAuditor(cfg, { sinks: m.sinks }));
+    let deliver: ((d: { bytes: number; chunks: number; error?: unknown }) => void) | undefined;
+    const res = await handler(
+      new Request('http://127.0.0.1/mcp'),
+      testContext({
+        onDelivered: (listener) => {
+          deliver = listener;
+        },
+      }),
+    );
+    expect(res).toBe(original); // the same Response: no second pass-through stream
+    expect(m.records).toHaveLength(0);
+    deliver!({ bytes: 7, chunks: 2 });
+    expect(m.records[0]).toMatchObject({ outcome: 'ok', bytesOut: 7, chunksOut: 2, httpStatus: 200 });
+  });
+
+  it('a delivery that failed after the response started is recorded as an error, with what went out', async () => {
+    const m = memory();
+    const handler = withAudit(async () => new Response('x'), createAuditor(cfg, { sinks: m.sinks }));
+    let deliver: ((d: { bytes: number; chunks: number; error?: unknown }) => void) | undefined;
+    await handler(
+      new Request('http://127.0.0.1/mcp'),
+      testContext({
+        onDelivered: (l) => {
+          deliver = l;
+        },
+      }),
+    );
+    deliver!({ bytes: 1, chunks: 1, error: new Error('body failed') });
+    expect(m.records[0]).toMatchObject({ outcome: 'error', bytesOut: 1, chunksOut: 1 });
+  });
+
   it('does not buffer: the consumer gets the first chunk while the source is still open', async () => {
     const m = memory();
     const handler = withAudit(async () => new Response(chunks([5])), createAuditor(cfg, { sinks: m.sinks }));
