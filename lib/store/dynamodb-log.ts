@@ -17,6 +17,10 @@ import { StoreContentionError } from './errors.ts';
 import { epochSec, isLive, type ResolvedStoreOptions } from './options.ts';
 import type { AppendLog, LogEntry, LogRead } from './types.ts';
 import { pollSchedule, waitLoop } from './wait.ts';
+
+/** A DynamoDB LastEvaluatedKey: where the next page of a query starts. */
+type Page = Record<string, unknown>;
+
 import { createWakers } from './wakers.ts';
 
 export interface DynamoLogOptions {
@@ -60,22 +64,29 @@ export function createDynamoAppendLog(
     if (seq > (hints.get(key) ?? 0)) hints.set(key, seq);
   };
 
-  const head = async (key: string): Promise<number> => {
-    const out = await storeCall(d, `read head of ${table}`, (abortSignal) =>
+  /** One page of the items under `key` (after `seq` when given). */
+  const query = (
+    what: string,
+    key: string,
+    opts: { seq?: number; consistent: boolean; start?: Page; newest?: boolean },
+  ) =>
+    storeCall(d, what, (abortSignal) =>
       d.doc.send(
         new QueryCommand({
           TableName: table,
-          KeyConditionExpression: '#k = :k',
+          KeyConditionExpression: opts.seq === undefined ? '#k = :k' : '#k = :k AND seq > :s',
           ExpressionAttributeNames: { '#k': hashKey },
-          ExpressionAttributeValues: { ':k': key },
-          ProjectionExpression: 'seq',
-          ScanIndexForward: false,
-          Limit: 1,
-          ConsistentRead: true,
+          ExpressionAttributeValues: opts.seq === undefined ? { ':k': key } : { ':k': key, ':s': opts.seq },
+          ConsistentRead: opts.consistent,
+          ExclusiveStartKey: opts.start,
+          ...(opts.newest ? { ProjectionExpression: 'seq', ScanIndexForward: false, Limit: 1 } : {}),
         }),
         { abortSignal },
       ),
     );
+
+  const head = async (key: string): Promise<number> => {
+    const out = await query(`read head of ${table}`, key, { consistent: true, newest: true });
     const seq = Number(out.Items?.[0]?.seq ?? 0);
     hint(key, seq);
     return seq;
@@ -104,21 +115,9 @@ export function createDynamoAppendLog(
 
   const readChunks = async (blob: string): Promise<string> => {
     const parts: Uint8Array[] = [];
-    let start: Record<string, unknown> | undefined;
+    let start: Page | undefined;
     do {
-      const out = await storeCall(d, `read chunks from ${table}`, (abortSignal) =>
-        d.doc.send(
-          new QueryCommand({
-            TableName: table,
-            KeyConditionExpression: '#k = :k',
-            ExpressionAttributeNames: { '#k': hashKey },
-            ExpressionAttributeValues: { ':k': blob },
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-          { abortSignal },
-        ),
-      );
+      const out = await query(`read chunks from ${table}`, blob, { consistent: true, start });
       for (const item of out.Items ?? []) parts.push(item.data as Uint8Array);
       start = out.LastEvaluatedKey;
     } while (start);
@@ -127,21 +126,9 @@ export function createDynamoAppendLog(
 
   const read = async (key: string, seq: number, consistent: boolean): Promise<LogRead> => {
     const items: LogItem[] = [];
-    let start: Record<string, unknown> | undefined;
+    let start: Page | undefined;
     do {
-      const out = await storeCall(d, `read ${table}`, (abortSignal) =>
-        d.doc.send(
-          new QueryCommand({
-            TableName: table,
-            KeyConditionExpression: '#k = :k AND seq > :s',
-            ExpressionAttributeNames: { '#k': hashKey },
-            ExpressionAttributeValues: { ':k': key, ':s': seq },
-            ConsistentRead: consistent,
-            ExclusiveStartKey: start,
-          }),
-          { abortSignal },
-        ),
-      );
+      const out = await query(`read ${table}`, key, { seq, consistent, start });
       items.push(...((out.Items ?? []) as LogItem[]));
       start = out.LastEvaluatedKey;
     } while (start);
