@@ -1,6 +1,6 @@
 // Serving one HTTP exchange of a stored session with a fresh SDK server.
 //
-// Design choice (DESIGN.md section 3, "sessions across instances"): we do NOT restore private state
+// Design choice (see the README, "Sessions across Lambda instances"): we do NOT restore private state
 // of the SDK's WebStandardStreamableHTTPServerTransport. Instead each request gets a fresh McpServer
 // connected to ExchangeTransport, a small transport of our own on the SDK's public `Transport`
 // interface, and the server is brought to the session's state by replaying the recorded `initialize`
