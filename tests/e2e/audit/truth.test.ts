@@ -113,6 +113,30 @@ describe('legacy SSE: the record waits for the message to be processed', () => {
     s.reader.close();
   });
 
+  it('the 202 is complete before the message is processed (as on Lambda), and the record still waits for it', async () => {
+    const s = await legacySession();
+    // stream_demo takes 6 x 250 ms; the 202's whole body must arrive before its result reaches the stream.
+    const posted = await postMessage(
+      c.a.origin,
+      s.endpoint,
+      token,
+      call(9, 'stream_demo', { chunks: 6, interval_ms: 250 }),
+    );
+    const answered = performance.now();
+    expect(posted.status).toBe(202);
+    const result = await s.reader.next((e) => e.event === 'message' && JSON.parse(e.data).id === 9, 15_000);
+    expect(result.at).toBeGreaterThan(answered);
+    await expect
+      .poll(() => requestRecords((r) => r.sessionId === s.sessionId && r.rpcId === 9), { timeout: 5_000 })
+      .toHaveLength(1);
+    expect(requestRecords((r) => r.sessionId === s.sessionId && r.rpcId === 9)[0]).toMatchObject({
+      tool: 'stream_demo',
+      outcome: 'ok',
+      httpStatus: 202,
+    });
+    s.reader.close();
+  });
+
   it('a batch of 3 calls over /messages/ gives 3 tool_call records with their own outcomes', async () => {
     const s = await legacySession();
     const posted = await postMessage(c.a.origin, s.endpoint, token, [
