@@ -1,7 +1,7 @@
 // All environment configuration is parsed and validated here, once, and nowhere else.
 // A bad value stops start-up with a ConfigError that names the variable (Powertools style),
 // so a misconfigured function fails at init instead of on some later request.
-// Over 250 lines on purpose: every variable is parsed in this one module (DESIGN.md section 2).
+// Over 250 lines on purpose: every variable is parsed in this one module, so none is read anywhere else.
 // The scopes follow from the tools: loadConfig gets the catalogue's manifest (plain data, no tool is loaded) and
 // advertises AUTH_REQUIRED_SCOPES plus every scope a served tool declares; an AUTH_SCOPES_SUPPORTED that leaves
 // one out is refused, naming the tool.

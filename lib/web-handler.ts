@@ -28,6 +28,21 @@ export interface InvocationContext {
    * written completely (e.g. flushing audit records written at the end of the body).
    */
   waitUntil(work: Promise<unknown> | (() => Promise<unknown>)): void;
+  /**
+   * Present when the front adapter writes the response body out itself (lib/http's response stream):
+   * `listener` is called once, when the body has been written completely, cut by the client or the
+   * deadline, or failed, with what actually went out. Lets the audit count bytes without wrapping the
+   * body in a second stream; without it, a consumer that needs the counts wraps the body itself.
+   */
+  onDelivered?(listener: (delivery: Delivery) => void): void;
+}
+
+/** What a front adapter actually delivered of a response body. */
+export interface Delivery {
+  bytes: number;
+  chunks: number;
+  /** The body failed after the response had started. */
+  error?: unknown;
 }
 
 /** A web app: Request in, Response out, for one invocation. */

@@ -223,6 +223,11 @@ async function invokeStreaming(
     stream.once('finish', resolve);
     stream.once('close', resolve);
   });
+  // As on Lambda, the client's response is complete when the function ends its response stream; work the
+  // function does after that (waitUntil: a legacy message, the audit flush) runs on without holding it.
+  stream.once('finish', () => {
+    if (preludeSeen && !res.writableEnded) res.end();
+  });
   // The client went away: the runtime's stream closes, which the adapter turns into an abort.
   res.once('close', () => {
     if (!stream.writableFinished) stream.destroy();
@@ -237,7 +242,7 @@ async function invokeStreaming(
     await finished;
     if (!preludeSeen && !res.headersSent) {
       sendError(res, 502, 'The function ended its response stream without writing (Lambda sends a broken response)');
-    } else res.end();
+    } else if (!res.writableEnded) res.end();
   } catch (err) {
     sendError(res, 502, `Function error: ${(err as Error).message}`);
   } finally {

@@ -186,8 +186,8 @@ try {
     await ensureTables(probe);
   }
   if (probe.audit.sink === 'dynamodb') {
-    const { documentClientFor, ensureAuditTable } = await import('../lib/audit/dynamodb.ts');
-    await ensureAuditTable(documentClientFor(probe.store).client, probe.audit.table);
+    const { ensureAuditTable } = await import('../lib/audit/dynamodb.ts');
+    await ensureAuditTable(probe);
   }
 
   const host = await startHost({

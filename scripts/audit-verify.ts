@@ -8,16 +8,22 @@
 //   --partial  accept streams that do not start at seq 0 (an excerpt of a longer log).
 import { existsSync, readFileSync } from 'node:fs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { type ChainBreak, type ChainOk, type Entry, verifyChain, verifyEntries } from '../lib/audit/chain.ts';
-import { documentClientFor } from '../lib/audit/dynamodb.ts';
-import { isAuditRecord } from '../lib/audit/record.ts';
-import { recordFromItem } from '../lib/audit/sinks.ts';
+import {
+  type ChainBreak,
+  type ChainOk,
+  type Entry,
+  isAuditRecord,
+  recordFromItem,
+  verifyChain,
+  verifyEntries,
+} from '../lib/audit/index.ts';
 import { loadConfig } from '../lib/config.ts';
+import { dynamoClient } from '../lib/store/index.ts';
 
 async function fromTable(table: string, partial: boolean): Promise<ChainOk | ChainBreak> {
   // The verifier needs only the store settings; auth settings are irrelevant here.
   const cfg = loadConfig({ AUTH_DISABLED: 'true', ...process.env });
-  const { doc, client } = documentClientFor(cfg.store);
+  const { doc, raw } = await dynamoClient(cfg.store);
   try {
     const records = [];
     let start: Record<string, unknown> | undefined;
@@ -34,7 +40,7 @@ async function fromTable(table: string, partial: boolean): Promise<ChainOk | Cha
     const entries: Entry[] = records.map((record) => ({ line: `${record.stream}#${record.seq}`, record }));
     return verifyEntries(entries, { partial });
   } finally {
-    client.destroy();
+    raw.destroy();
   }
 }
 

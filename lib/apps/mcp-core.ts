@@ -1,10 +1,14 @@
 // The part of the /mcp app that needs the MCP SDK, the tools (zod) and the stores. lib/apps/mcp.ts
 // imports it on the first authenticated request, so cold start and refusals stay light.
 import type { Config } from '../config.ts';
-import { createMcpCore, type McpCore, type McpEndpointDeps } from '../mcp/endpoint.ts';
-import { StoreEventBus } from '../mcp/event-bus.ts';
-import { createServerFactory } from '../mcp/server.ts';
-import { createSessionfulHandler } from '../mcp/sessions.ts';
+import {
+  createMcpCore,
+  createServerFactory,
+  createSessionfulHandler,
+  type McpCore,
+  type McpEndpointDeps,
+  StoreEventBus,
+} from '../mcp/index.ts';
 import { createStores } from '../store/index.ts';
 import { registerConformanceFixtures } from '../tools/conformance/index.ts';
 import { servedTools, type ToolCatalogue } from '../tools/index.ts';

@@ -1,8 +1,7 @@
 // The part of the legacy SSE app that needs the MCP SDK, the tools and the stores (loaded lazily).
 import type { Config } from '../config.ts';
 import type { AuthenticatedHandler } from '../gate/index.ts';
-import { createLegacySseHandler } from '../mcp/legacy-sse.ts';
-import { createServerFactory } from '../mcp/server.ts';
+import { createLegacySseHandler, createServerFactory } from '../mcp/index.ts';
 import { createStores } from '../store/index.ts';
 import { registerConformanceFixtures } from '../tools/conformance/index.ts';
 import { servedTools, type ToolCatalogue } from '../tools/index.ts';

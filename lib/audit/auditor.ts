@@ -1,89 +1,26 @@
-// The per-request audit API the functions use.
+// The per-request audit API the functions use: an auditor per process (redaction, hash chain, sinks),
+// and withAudit, which gives every HTTP request exactly one `request` record (plus one `tool_call`
+// record per call of a batch).
 //
-//   createAuditor(cfg, opts?) -> Auditor { stream, begin(request, ctx): AuditSpan, flush(opts?): Promise<void> }
-//   withAudit(handler, auditor): WebHandler   wraps a web handler: one record per HTTP request, always
-//   auditSpanOf(request): AuditSpan | undefined   the span withAudit opened for this exact Request object
-//
-//   AuditSpan
-//     setPrincipal(principal | undefined)   after auth; identifiers only, the token never reaches the record
-//     setRpc({ era, protocolVersion, method, rpcId, tool, args, sessionId, meta })
-//                                           args -> argsDigest/argsBytes (+ allow-listed fields); meta.traceparent
-//     setOutcome(outcome, { rpcErrorCode?, error? })   what the handler knows (tool_error, denied, timeout...)
-//     addToolCall({ tool, rpcId, args, outcome, rpcErrorCode?, error?, durationMs?, method? })
-//                                           batches: one extra `tool_call` record per call
-//     end(response | { status, bytesOut, chunksOut, interrupted, error })   writes the records; later calls are no-ops
-//
-// Outcome precedence: a transport interruption (client gone -> aborted, deadline -> timeout) beats
-// what the handler set, which beats the outcome implied by the HTTP status (outcomeForStatus).
-// Records are redacted, hash-chained (per auditor = per process) and handed to the sinks without
-// waiting; call auditor.flush() before the invocation returns so DynamoDB writes complete.
+// Outcome precedence: a transport interruption (client gone -> aborted, deadline -> timeout) beats what
+// the handler set, which beats the outcome of the request's own JSON-RPC call (tool_error, rpc_error),
+// which beats the outcome implied by the HTTP status (outcomeForStatus).
 import type { Config } from '../config.ts';
 import type { InvocationContext, WebHandler } from '../web-handler.ts';
-import { digestOf } from './canonical.ts';
 import { type Chain, createChain, newStreamId } from './chain.ts';
-import {
-  AUDIT_MESSAGE,
-  AUDIT_SCHEMA_VERSION,
-  type AuditPrincipal,
-  type AuditRecord,
-  type Era,
-  levelForOutcome,
-  type Outcome,
-  outcomeForStatus,
-  type RecordPrincipal,
-  type UnchainedRecord,
-} from './record.ts';
-import { redactString, redactValue } from './redact.ts';
+import { allowListMap, type EndFacts, errorText, interruptionOf } from './facts.ts';
+import type { AuditRecord, UnchainedRecord } from './record.ts';
+import { redactValue } from './redact.ts';
 import { type AuditSink, createDispatcher, sinksFor } from './sinks.ts';
+import { type AuditSpan, openSpan } from './span.ts';
 
-export interface RpcFacts {
-  era?: Era;
-  protocolVersion?: string;
-  method?: string;
-  rpcId?: string | number | null;
-  tool?: string;
-  /** Tool arguments: only their digest and size are recorded, plus allow-listed fields. */
-  args?: unknown;
-  sessionId?: string;
-  /** `params._meta`: its `traceparent` is used when the request had no traceparent header. */
-  meta?: unknown;
-}
-
-export interface ToolCallFacts {
-  tool: string;
-  rpcId?: string | number | null;
-  args?: unknown;
-  outcome: Outcome;
-  rpcErrorCode?: number;
-  error?: unknown;
-  durationMs?: number;
-  /** Defaults to tools/call. */
-  method?: string;
-}
-
-export type Interruption = 'aborted' | 'timeout';
-
-export interface EndFacts {
-  status?: number;
-  bytesOut?: number;
-  chunksOut?: number;
-  interrupted?: Interruption;
-  error?: unknown;
-}
-
-export interface AuditSpan {
-  readonly requestId: string;
-  readonly ended: boolean;
-  setPrincipal(principal: AuditPrincipal | undefined): void;
-  setRpc(facts: RpcFacts): void;
-  setOutcome(outcome: Outcome, detail?: { rpcErrorCode?: number; error?: unknown }): void;
-  addToolCall(call: ToolCallFacts): void;
-  end(response?: Response | EndFacts): void;
-}
+export type { AuditSpan } from './span.ts';
 
 export interface Auditor {
+  /** The hash chain's stream id. */
   readonly stream: string;
   begin(request: Request, ctx: InvocationContext): AuditSpan;
+  /** Waits for pending sink writes (at most timeoutMs, default 2000). Never throws. */
   flush(opts?: { timeoutMs?: number }): Promise<void>;
 }
 
@@ -96,70 +33,6 @@ export interface AuditorOptions {
   stderr?: (line: string) => void;
 }
 
-const TRACEPARENT = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/;
-
-/** The W3C trace id of a traceparent value, or undefined when it is not one. Pure. */
-export function traceIdOf(traceparent: unknown): string | undefined {
-  if (typeof traceparent !== 'string') return undefined;
-  const m = TRACEPARENT.exec(traceparent.trim().toLowerCase());
-  return m && !/^0+$/.test(m[1]!) ? m[1] : undefined;
-}
-
-/** Allow-listed top-level argument fields for a tool; undefined when none apply. Pure. */
-export function allowListedArgs(
-  allowList: Record<string, string[]>,
-  tool: string | undefined,
-  args: unknown,
-): Record<string, unknown> | undefined {
-  const fields = tool ? allowList[tool] : undefined;
-  if (!fields?.length || typeof args !== 'object' || args === null || Array.isArray(args)) return undefined;
-  const out: Record<string, unknown> = {};
-  for (const f of fields) if (Object.hasOwn(args, f)) out[f] = (args as Record<string, unknown>)[f];
-  return Object.keys(out).length ? out : undefined;
-}
-
-/** Which interruption a signal (or an error) stands for, if any. Pure. */
-export function interruptionOf(signal: AbortSignal | undefined, err?: unknown): Interruption | undefined {
-  if (signal?.aborted) return (signal.reason as Error | undefined)?.name === 'TimeoutError' ? 'timeout' : 'aborted';
-  if ((err as Error | undefined)?.name === 'TimeoutError') return 'timeout';
-  return undefined;
-}
-
-function errorText(err: unknown): string | undefined {
-  if (err === undefined) return undefined;
-  const text = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  return redactString(text).slice(0, 500);
-}
-
-function argFacts(allowList: Record<string, string[]>, tool: string | undefined, args: unknown) {
-  if (args === undefined) return {};
-  let digest: { digest: string; bytes: number } | undefined;
-  try {
-    digest = digestOf(args);
-  } catch {
-    digest = undefined; // no JSON form (cannot happen for parsed JSON-RPC)
-  }
-  return { argsDigest: digest?.digest, argsBytes: digest?.bytes, args: allowListedArgs(allowList, tool, args) };
-}
-
-function xrayTraceId(): string | undefined {
-  // Set by the Lambda runtime per invocation (not configuration); Powertools logs its Root part.
-  const raw = process.env._X_AMZN_TRACE_ID;
-  return raw ? (/Root=([^;]+)/.exec(raw)?.[1] ?? undefined) : undefined;
-}
-
-type EnvelopeKey =
-  | 'level'
-  | 'message'
-  | 'timestamp'
-  | 'service'
-  | 'cold_start'
-  | 'function_name'
-  | 'function_version'
-  | 'function_request_id'
-  | 'xray_trace_id'
-  | 'schema';
-
 let coldStart = true;
 
 /**
@@ -167,8 +40,6 @@ let coldStart = true;
  * ISO time, ids from the Lambda context and environment): no caller input can reach them, so running
  * the redactor over them could never change them. Every other field (principal, path, user agent,
  * method, tool, rpc id, session id, protocol version, allow-listed args, error text...) is redacted.
- * Skipping the redactor for these halves its cost per record (it tests two patterns on every key and
- * string of the record).
  */
 const PRODUCED_FIELDS = new Set([
   'level',
@@ -203,21 +74,21 @@ function redactRecord(record: UnchainedRecord): UnchainedRecord {
   return out as unknown as UnchainedRecord;
 }
 
+/** Records are redacted, hash-chained (one chain per auditor, i.e. per process) and handed to the sinks. */
 export function createAuditor(cfg: Config, opts: AuditorOptions = {}): Auditor {
   const now = opts.now ?? Date.now;
   const chain: Chain = createChain(opts.stream ?? newStreamId(process.env.AWS_LAMBDA_LOG_STREAM_NAME));
   const dispatcher = createDispatcher(opts.sinks ?? sinksFor(cfg), opts.stderr ? { stderr: opts.stderr } : {});
-  const allowList = cfg.audit.argsAllowList;
+  const allowList = allowListMap(cfg.audit.argsAllowList);
+  const stderr = opts.stderr ?? ((l: string) => void process.stderr.write(l));
 
   const write = (record: UnchainedRecord) => {
     let linked: AuditRecord;
     try {
       linked = chain.link(redactRecord(record)) as AuditRecord;
     } catch (err) {
-      // Never let auditing break a request; say so once on stderr.
-      (opts.stderr ?? ((l: string) => void process.stderr.write(l)))(
-        `${JSON.stringify({ level: 'ERROR', message: `audit record could not be built: ${errorText(err)}` })}\n`,
-      );
+      // Never let auditing break a request; say so on stderr.
+      stderr(`${JSON.stringify({ level: 'ERROR', message: `audit record could not be built: ${errorText(err)}` })}\n`);
       return;
     }
     dispatcher.emit(linked);
@@ -227,112 +98,9 @@ export function createAuditor(cfg: Config, opts: AuditorOptions = {}): Auditor {
     stream: chain.stream,
     flush: (o) => dispatcher.flush(o),
     begin(request, ctx) {
-      const started = now();
       const cold = coldStart;
       coldStart = false;
-      const url = new URL(request.url);
-      let traceId = traceIdOf(request.headers.get('traceparent'));
-      let principal: RecordPrincipal | undefined;
-      let rpc: Omit<RpcFacts, 'args' | 'meta'> & ReturnType<typeof argFacts> = {};
-      let outcome: Outcome | undefined;
-      let rpcErrorCode: number | undefined;
-      let error: string | undefined;
-      const toolCalls: ToolCallFacts[] = [];
-      let ended = false;
-
-      const envelope = (level: AuditRecord['level']): Pick<UnchainedRecord, EnvelopeKey> => ({
-        level,
-        message: AUDIT_MESSAGE,
-        timestamp: new Date(started).toISOString(),
-        service: cfg.resourceName,
-        cold_start: cold,
-        function_name: ctx.functionName,
-        function_version: ctx.functionVersion,
-        function_request_id: ctx.requestId,
-        xray_trace_id: xrayTraceId(),
-        schema: AUDIT_SCHEMA_VERSION,
-      });
-      const shared = () => ({
-        traceId,
-        principal,
-        sessionId: rpc.sessionId,
-        era: rpc.era,
-        protocolVersion: rpc.protocolVersion,
-        httpMethod: request.method,
-        path: url.pathname,
-        sourceIp: ctx.sourceIp || undefined,
-        userAgent: (ctx.userAgent ?? request.headers.get('user-agent') ?? undefined)?.slice(0, 256),
-      });
-
-      return {
-        requestId: ctx.requestId,
-        get ended() {
-          return ended;
-        },
-        setPrincipal(p) {
-          principal = p
-            ? { sub: p.subject, clientId: p.clientId || undefined, scopes: [...p.scopes], jti: p.jti || undefined }
-            : undefined;
-        },
-        setRpc(facts) {
-          const { args, meta, ...rest } = facts;
-          rpc = { ...rpc, ...rest, ...(args !== undefined ? argFacts(allowList, facts.tool ?? rpc.tool, args) : {}) };
-          traceId ??= traceIdOf((meta as { traceparent?: unknown } | undefined)?.traceparent);
-        },
-        setOutcome(o, detail = {}) {
-          outcome = o;
-          if (detail.rpcErrorCode !== undefined) rpcErrorCode = detail.rpcErrorCode;
-          if (detail.error !== undefined) error = errorText(detail.error);
-        },
-        addToolCall(call) {
-          toolCalls.push(call);
-        },
-        end(response) {
-          if (ended) return;
-          ended = true;
-          const fin: EndFacts = response instanceof Response ? { status: response.status } : (response ?? {});
-          const durationMs = Math.max(0, Math.round(now() - started));
-          const final: Outcome =
-            fin.interrupted ??
-            (fin.error !== undefined ? 'error' : undefined) ??
-            outcome ??
-            (fin.status !== undefined ? outcomeForStatus(fin.status) : 'ok');
-          for (const call of toolCalls) {
-            write({
-              ...envelope(levelForOutcome(call.outcome)),
-              kind: 'tool_call',
-              ...shared(),
-              method: call.method ?? 'tools/call',
-              rpcId: call.rpcId,
-              tool: call.tool,
-              ...argFacts(allowList, call.tool, call.args),
-              outcome: call.outcome,
-              httpStatus: fin.status,
-              rpcErrorCode: call.rpcErrorCode,
-              error: errorText(call.error),
-              durationMs: call.durationMs ?? durationMs,
-            });
-          }
-          write({
-            ...envelope(levelForOutcome(final)),
-            kind: 'request',
-            ...shared(),
-            method: rpc.method,
-            rpcId: rpc.rpcId,
-            tool: rpc.tool,
-            argsDigest: rpc.argsDigest,
-            argsBytes: rpc.argsBytes,
-            args: rpc.args,
-            outcome: final,
-            httpStatus: fin.status,
-            rpcErrorCode,
-            error: errorText(fin.error) ?? error,
-            durationMs,
-            bytesOut: fin.bytesOut,
-            chunksOut: fin.chunksOut,
-          });
-        },
-      };
+      return openSpan({ service: cfg.resourceName, allowList, now, coldStart: cold, write }, request, ctx);
     },
   };
 }
@@ -345,16 +113,21 @@ export function auditSpanOf(request: Request): AuditSpan | undefined {
 }
 
 /**
- * Wraps a web handler so every HTTP request yields exactly one `request` record, written when the
- * response body finishes, is cancelled by the consumer (client gone: `aborted`, bytes so far), or
- * when ctx.signal aborts (`aborted`, or `timeout` for a TimeoutError reason). The body is passed
- * through chunk by chunk (highWaterMark 0), never buffered. A handler that throws gets a record with
- * outcome `error` and httpStatus 500 (what lib/http answers), and the error is re-thrown.
+ * Wraps a web handler so every HTTP request yields exactly one `request` record. The response ends when
+ * its body finishes, is cancelled by the consumer (client gone: `aborted`, bytes so far), or when
+ * ctx.signal aborts (`aborted`, or `timeout` for a TimeoutError reason); work the handler registers with
+ * ctx.waitUntil is held on the span, so the record also waits for it. The body is passed through chunk
+ * by chunk (highWaterMark 0), never buffered. A handler that throws gets a record with outcome `error`
+ * and httpStatus 500 (what lib/http answers), and the error is re-thrown.
  */
 export function withAudit(handler: WebHandler, auditor: Auditor): WebHandler {
-  return async (request, ctx) => {
-    const span = auditor.begin(request, ctx);
+  return async (request, outer) => {
+    const span = auditor.begin(request, outer);
     spans.set(request, span);
+    const ctx: InvocationContext = {
+      ...outer,
+      waitUntil: (work) => outer.waitUntil(typeof work === 'function' ? work : span.hold(work)),
+    };
     let response: Response;
     try {
       response = await handler(request, ctx);
@@ -367,14 +140,22 @@ export function withAudit(handler: WebHandler, auditor: Auditor): WebHandler {
       span.end({ status: response.status, bytesOut: 0, chunksOut: 0, interrupted: interruptionOf(ctx.signal) });
       return response;
     }
+    const status = response.status;
+    if (outer.onDelivered) {
+      // lib/http writes the body and counts it; no second stream is needed to see bytes and the end.
+      outer.onDelivered(({ bytes, chunks, error }) => {
+        const interrupted = interruptionOf(ctx.signal, error);
+        span.end({ status, bytesOut: bytes, chunksOut: chunks, interrupted, error: interrupted ? undefined : error });
+      });
+      return response;
+    }
     let bytesOut = 0;
     let chunksOut = 0;
-    const status = response.status;
     const finish = (extra: Pick<EndFacts, 'interrupted' | 'error'> = {}) => {
       ctx.signal.removeEventListener('abort', onAbort);
       span.end({ status, bytesOut, chunksOut, ...extra });
     };
-    // Client gone or deadline: record now with the bytes so far; lib/http cancels the body itself.
+    // Client gone or deadline: the response ends now with the bytes so far; lib/http cancels the body itself.
     const onAbort = () => finish({ interrupted: interruptionOf(ctx.signal) ?? 'aborted' });
     if (ctx.signal.aborted) onAbort();
     else ctx.signal.addEventListener('abort', onAbort, { once: true });

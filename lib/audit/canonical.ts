@@ -1,14 +1,11 @@
 // Canonical JSON (RFC 8785 style) and the SHA-256 digest over it.
 //
-//   canonicalJson(value): string  keys sorted by UTF-16 code units, no whitespace, ES number form
-//   sha256Hex(text): string        lower-case hex
-//   digestOf(value): { digest, bytes }  digest of the canonical form and its UTF-8 length
-//
 // The same arguments in any key order give the same digest, so the audit log can prove which
 // arguments were used without storing them. Undefined members are dropped (as JSON.stringify does);
 // non-finite numbers, bigints and functions are refused because they have no JSON form.
 import { createHash } from 'node:crypto';
 
+/** Keys sorted by UTF-16 code units, no whitespace, ES number form; throws for values with no JSON form. */
 export function canonicalJson(value: unknown): string {
   return write(value, []);
 }
@@ -73,10 +70,12 @@ function write(value: unknown, stack: object[]): string {
   }
 }
 
+/** SHA-256 of the UTF-8 text, lower-case hex. */
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
+/** The digest of the canonical form and its UTF-8 length. */
 export function digestOf(value: unknown): { digest: string; bytes: number } {
   const text = canonicalJson(value);
   return { digest: sha256Hex(text), bytes: Buffer.byteLength(text, 'utf8') };

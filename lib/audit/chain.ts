@@ -1,18 +1,12 @@
 // The hash chain that makes a removed, edited or reordered audit record detectable.
 //
-//   GENESIS                         prev of the first record of every stream (64 zeros)
-//   newStreamId(hint?): string      a log stream id: one per process (Lambda execution environment)
-//   createChain(stream): Chain      chain.link(record) attaches stream, seq, prev, hash (in that order of use)
-//   hashRecord(record): string      SHA-256 hex of prev + canonicalJson(record without `hash`)
-//   verifyChain(text | lines, opts) first broken link (1-based line, reason) or { ok, records, streams }
-//   verifyEntries(entries, opts)    the same over already-parsed records (DynamoDB), `line` is any position label
-//
 // Each process keeps its own stream so concurrent instances never need to coordinate; a stream is
 // totally ordered by `seq`. A chain cannot detect records cut from the END of a stream (nothing
 // follows them); ship the logs somewhere append-only (CloudWatch Logs) for that.
 import { canonicalJson, sha256Hex } from './canonical.ts';
 import { AUDIT_MESSAGE, type AuditRecord, isAuditRecord } from './record.ts';
 
+/** `prev` of the first record of every stream (64 zeros). */
 export const GENESIS = '0'.repeat(64);
 
 export interface ChainFields {
@@ -22,11 +16,13 @@ export interface ChainFields {
   hash: string;
 }
 
+/** SHA-256 hex of prev + canonicalJson(record without `hash`). */
 export function hashRecord<T extends { prev: string; hash?: string }>(record: T): string {
   const { hash: _ignored, ...rest } = record;
   return sha256Hex(record.prev + canonicalJson(rest));
 }
 
+/** A log stream id: one per process (Lambda execution environment). */
 export function newStreamId(hint?: string): string {
   const id = crypto.randomUUID().slice(0, 8);
   return hint ? `${hint}#${id}` : `${process.pid}#${id}`;
@@ -38,6 +34,7 @@ export interface Chain {
   link<T extends object>(record: T): T & ChainFields;
 }
 
+/** A chain whose link(record) attaches stream, seq, prev and hash. */
 export function createChain(stream: string = newStreamId()): Chain {
   let seq = 0;
   let prev = GENESIS;
@@ -85,7 +82,7 @@ export interface Entry {
   record: AuditRecord;
 }
 
-/** Verifies JSON lines; lines that are not audit records (other logs, blanks) are ignored. */
+/** Verifies JSON lines (the first broken link, or ok); lines that are not audit records are ignored. */
 export function verifyChain(input: string | string[], opts: VerifyOptions = {}): ChainOk | ChainBreak {
   const lines = typeof input === 'string' ? input.split('\n') : input;
   const entries: Entry[] = [];
@@ -123,6 +120,7 @@ interface StreamState {
   seen: Map<number, string>;
 }
 
+/** verifyChain over records already parsed (a DynamoDB scan); `line` is any position label. */
 export function verifyEntries(entries: Entry[], opts: VerifyOptions = {}): ChainOk | ChainBreak {
   // Which seqs occur later per stream: tells "reordered" (it shows up further down) from "removed".
   const remaining = new Map<string, Map<number, number>>();

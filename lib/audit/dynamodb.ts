@@ -1,17 +1,13 @@
 // The DynamoDB side of the audit log: the sink, the table it needs, and queries by principal and time.
-// Kept apart from sinks.ts so that only instances with AUDIT_SINK=dynamodb load the AWS SDK.
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  DynamoDBClient,
-  ResourceNotFoundException,
-  UpdateTimeToLiveCommand,
-} from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { StoreConfig } from '../config.ts';
+// Kept apart from sinks.ts so that only instances with AUDIT_SINK=dynamodb load the AWS SDK. The client
+// and the ensure-table routine are the store room's (one set of timeouts and credential rules).
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { Config } from '../config.ts';
+import { type DynamoClientOptions, ensureTable, type TableSpec } from '../store/index.ts';
 import { auditItem, BY_DAY_INDEX, principalKey, recordFromItem } from './item.ts';
 import type { AuditRecord, AuditSink } from './record.ts';
 
+/** PutItem per record (item shape: auditItem). */
 export function dynamoDbSink(opts: { doc: DynamoDBDocumentClient; table: string; ttlDays: number }): AuditSink {
   return {
     name: 'dynamodb',
@@ -21,75 +17,38 @@ export function dynamoDbSink(opts: { doc: DynamoDBDocumentClient; table: string;
   };
 }
 
-/**
- * A DynamoDB client for the configured endpoint. Local emulators (DYNAMODB_ENDPOINT set) accept any
- * credentials, so static dummy ones are used there instead of the AWS credential chain.
- */
-export function documentClientFor(store: StoreConfig): { client: DynamoDBClient; doc: DynamoDBDocumentClient } {
-  const client = new DynamoDBClient({
-    region: store.region,
-    ...(store.dynamodbEndpoint
-      ? { endpoint: store.dynamodbEndpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : {}),
-  });
-  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  return { client, doc };
+/** The audit table: by principal and time, a by-day index, TTL on `ttl`. template.yaml declares the same. */
+function auditTableSpec(table: string): TableSpec {
+  return {
+    TableName: table,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+      { AttributeName: 'gsi1pk', AttributeType: 'S' },
+      { AttributeName: 'gsi1sk', AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: BY_DAY_INDEX,
+        KeySchema: [
+          { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+          { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ],
+    ttlAttribute: 'ttl',
+  };
 }
 
 /** Creates the audit table when missing (local hosts, tests). Deployments declare it in template.yaml. */
-export async function ensureAuditTable(client: DynamoDBClient, table: string): Promise<void> {
-  try {
-    const d = await client.send(new DescribeTableCommand({ TableName: table }));
-    if (d.Table?.TableStatus === 'ACTIVE') return;
-  } catch (err) {
-    if (!(err instanceof ResourceNotFoundException) && (err as Error).name !== 'ResourceNotFoundException') throw err;
-    try {
-      await client.send(
-        new CreateTableCommand({
-          TableName: table,
-          BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [
-            { AttributeName: 'pk', AttributeType: 'S' },
-            { AttributeName: 'sk', AttributeType: 'S' },
-            { AttributeName: 'gsi1pk', AttributeType: 'S' },
-            { AttributeName: 'gsi1sk', AttributeType: 'S' },
-          ],
-          KeySchema: [
-            { AttributeName: 'pk', KeyType: 'HASH' },
-            { AttributeName: 'sk', KeyType: 'RANGE' },
-          ],
-          GlobalSecondaryIndexes: [
-            {
-              IndexName: BY_DAY_INDEX,
-              KeySchema: [
-                { AttributeName: 'gsi1pk', KeyType: 'HASH' },
-                { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
-              ],
-              Projection: { ProjectionType: 'ALL' },
-            },
-          ],
-        }),
-      );
-    } catch (createErr) {
-      // Another local host may have created it concurrently.
-      if ((createErr as Error).name !== 'ResourceInUseException') throw createErr;
-    }
-  }
-  for (let i = 0; i < 100; i++) {
-    const d = await client.send(new DescribeTableCommand({ TableName: table }));
-    if (d.Table?.TableStatus === 'ACTIVE') break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  try {
-    await client.send(
-      new UpdateTimeToLiveCommand({
-        TableName: table,
-        TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
-      }),
-    );
-  } catch {
-    // dynalite has no UpdateTimeToLive and a second enable is a ValidationException: TTL is best effort locally.
-  }
+export function ensureAuditTable(cfg: Config, options?: DynamoClientOptions): Promise<'created' | 'existed'> {
+  return ensureTable(cfg.store, auditTableSpec(cfg.audit.table), options);
 }
 
 /** Records of one principal between two ISO timestamps (inclusive), oldest first. */

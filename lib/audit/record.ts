@@ -1,16 +1,10 @@
 // The audit record, schema version 1: one JSON object per line on stdout (and optionally one
-// DynamoDB item). Field names follow Powertools Logger where the two overlap, so the records sit
-// next to ordinary Powertools logs in CloudWatch Logs Insights:
-//
-//   issue field         record field            notes
-//   time             -> timestamp               ISO 8601 UTC with milliseconds (Powertools `timestamp`)
-//   requestId        -> function_request_id     Lambda request id (Powertools `function_request_id`)
-//   function.name    -> function_name           (Powertools `function_name`)
-//   function.version -> function_version        (not a Powertools key; same naming style)
-//   -                   level, message, service, cold_start, xray_trace_id  (Powertools keys)
-//
-// Absent optional fields are omitted, never null. The README's "Audit log" section documents every field.
+// DynamoDB item). Field names follow Powertools Logger where the two overlap (timestamp,
+// function_request_id, function_name, level, message, service, cold_start, xray_trace_id), so the
+// records sit next to ordinary Powertools logs in CloudWatch Logs Insights. Absent optional fields are
+// omitted, never null. The README's "Audit log" section documents every field.
 
+/** The `schema` field of every record. */
 export const AUDIT_SCHEMA_VERSION = 1;
 /** Every audit line carries message === AUDIT_MESSAGE, so `filter message = "audit"` selects them. */
 export const AUDIT_MESSAGE = 'audit';
@@ -19,20 +13,21 @@ export const AUDIT_MESSAGE = 'audit';
 export type Era = '2026-07-28' | '2025' | 'legacy-sse';
 
 /**
- * ok          the request (or tool call) succeeded
- * tool_error  the tool ran and returned a result with isError: true, or a JSON-RPC error from the tool
- * denied      401 (no/invalid token) or 403 (insufficient scope, bad Origin)
- * not_found   404 (unknown or expired session, unknown route)
- * rate_limited 429
- * too_large   413 (body over MAX_BODY_BYTES)
- * bad_request other 4xx (malformed JSON-RPC, bad protocol version, missing session id, 405)
- * aborted     the client went away before the response finished (bytes so far are recorded)
- * timeout     the invocation deadline or a tool timeout cut the work (also 408/504)
- * error       5xx or a handler/tool that threw
+ * How a request (or one tool call) ended:
+ * - `ok`: it succeeded;
+ * - `tool_error`: the tool ran and failed (it threw, or its result has isError: true);
+ * - `rpc_error`: the server answered the JSON-RPC request with an error (`rpcErrorCode` holds its code),
+ *   e.g. -32602 for an unknown tool, even inside an HTTP 200 or after a legacy 202;
+ * - `denied`: 401 or 403; `not_found`: 404 or 410; `rate_limited`: 429; `too_large`: 413;
+ * - `bad_request`: any other 4xx;
+ * - `aborted`: the client went away before the response finished (bytes so far are recorded);
+ * - `timeout`: the invocation deadline or a tool timeout cut the work (also 408 and 504);
+ * - `error`: 5xx, or a handler that threw.
  */
 export type Outcome =
   | 'ok'
   | 'tool_error'
+  | 'rpc_error'
   | 'denied'
   | 'not_found'
   | 'rate_limited'
@@ -41,19 +36,6 @@ export type Outcome =
   | 'aborted'
   | 'timeout'
   | 'error';
-
-export const OUTCOMES: readonly Outcome[] = [
-  'ok',
-  'tool_error',
-  'denied',
-  'not_found',
-  'rate_limited',
-  'too_large',
-  'bad_request',
-  'aborted',
-  'timeout',
-  'error',
-];
 
 /** `request`: the one record per HTTP request. `tool_call`: one extra per call when a request carries several. */
 export type RecordKind = 'request' | 'tool_call';
@@ -111,7 +93,10 @@ export interface AuditRecord {
   outcome: Outcome;
   httpStatus?: number;
   rpcErrorCode?: number;
-  /** Short, redacted error text for outcome error/tool_error/timeout. */
+  /**
+   * For a tool that failed, its error class only (never its message, which may repeat caller input);
+   * for a server-side failure, a short redacted text.
+   */
   error?: string;
   durationMs: number;
   bytesOut?: number;

@@ -1,15 +1,12 @@
 // Detection of JWT-shaped strings (JWS: 3 base64url segments, JWE: 5), shared by redaction and by
 // the log scan that fails the build when a token ever reaches test output.
 //
-//   JWT_SHAPED_SOURCE                 the pattern source (build a fresh RegExp per use: /g is stateful)
-//   jwtShapedPattern(): RegExp        a fresh global RegExp
-//   findJwtShaped(text): JwtFinding[] every hit with its 1-based line/column and a preview that is NOT the token
-//
 // Every JOSE header is a JSON object, so its base64url form starts with "eyJ" ('{"'). Over-matching
 // is the safe side here: a false positive only redacts a harmless string.
 
-export const JWT_SHAPED_SOURCE = 'eyJ[A-Za-z0-9_-]{5,}(?:\\.[A-Za-z0-9_-]*){2,4}';
+const JWT_SHAPED_SOURCE = 'eyJ[A-Za-z0-9_-]{5,}(?:\\.[A-Za-z0-9_-]*){2,4}';
 
+/** A fresh global RegExp (a new one per use: /g is stateful). */
 export function jwtShapedPattern(): RegExp {
   return new RegExp(JWT_SHAPED_SOURCE, 'g');
 }
@@ -21,6 +18,7 @@ export interface JwtFinding {
   preview: string;
 }
 
+/** Every hit with its 1-based line and column and a preview that is NOT the token. */
 export function findJwtShaped(text: string): JwtFinding[] {
   const findings: JwtFinding[] = [];
   const lines = text.split('\n');

@@ -1,29 +1,17 @@
-// Where audit records go. stdout (JSON lines, kept by CloudWatch Logs) always, unless AUDIT_SINK=off;
-// AUDIT_SINK=dynamodb adds a DynamoDB table queryable by principal and time.
-//
-//   AuditSink { name, write(record): void | Promise<void> }
-//   stdoutSink(write?)                        one JSON line per record
-//   dynamoDbSink({ doc, table, ttlDays })     PutItem per record (item shape: auditItem)
-//   sinksFor(cfg, opts?)                      the sinks AUDIT_SINK selects
-//   createDispatcher(sinks, { stderr? })      emit(record) fire-and-forget; flush({ timeoutMs? }) awaits pending writes
-//   auditItem(record, ttlDays) / recordFromItem(item)   the DynamoDB item <-> record mapping (pure)
-//   documentClientFor(store), ensureAuditTable(client, table), queryAuditByPrincipal(doc, table, sub, range)
-//
-// DynamoDB key design:
-//   pk     = "sub#<principal.sub>"  ("sub#-" for requests without a principal, e.g. 401s)
-//   sk     = "<timestamp>#<function_request_id>#<seq>"   (ISO time sorts lexically; unique per record)
-//   gsi1pk = "day#<YYYY-MM-DD>", gsi1sk = sk            (GSI "byDay": everything in a time window)
-//   ttl    = epoch seconds of timestamp + AUDIT_TTL_DAYS (the table's TTL attribute)
-//
-// A failing sink never fails or delays the request: the failure becomes ONE line on stderr and the
-// other sinks (stdout first) still get the record.
+// Where audit records go: stdout (JSON lines, kept by CloudWatch Logs) unless AUDIT_SINK=off, plus a
+// DynamoDB table (item shape in item.ts) with AUDIT_SINK=dynamodb. A failing sink never fails or delays
+// the request: the failure becomes ONE line on stderr and the other sinks (stdout first) still get the
+// record.
+
 import type { Config } from '../config.ts';
+import { isDeclaredTool, metricsSink } from '../telemetry/index.ts';
 import type { AuditRecord, AuditSink } from './record.ts';
 import { redactString } from './redact.ts';
 
 export { auditItem, BY_DAY_INDEX, ITEM_KEY_ATTRIBUTES, principalKey, recordFromItem } from './item.ts';
 export type { AuditSink } from './record.ts';
 
+/** One JSON line per record. */
 export function stdoutSink(write: (line: string) => void = (line) => void process.stdout.write(line)): AuditSink {
   return {
     name: 'stdout',
@@ -33,10 +21,15 @@ export function stdoutSink(write: (line: string) => void = (line) => void proces
   };
 }
 
+/** The sinks AUDIT_SINK selects. */
 export function sinksFor(cfg: Config): AuditSink[] {
   if (cfg.audit.sink === 'off') return [];
   const sinks = [stdoutSink()];
   if (cfg.audit.sink === 'dynamodb') sinks.push(lazyDynamoDbSink(cfg));
+  if (cfg.ops.metricsEnabled)
+    sinks.push(
+      metricsSink({ namespace: cfg.ops.metricsNamespace, service: cfg.ops.serviceName, tools: isDeclaredTool }),
+    );
   return sinks;
 }
 
@@ -49,9 +42,11 @@ function lazyDynamoDbSink(cfg: Config): AuditSink {
   return {
     name: 'dynamodb',
     async write(record) {
-      real ??= import('./dynamodb.ts').then((m) =>
-        m.dynamoDbSink({ doc: m.documentClientFor(cfg.store).doc, table: cfg.audit.table, ttlDays: cfg.audit.ttlDays }),
-      );
+      real ??= (async () => {
+        const [m, store] = await Promise.all([import('./dynamodb.ts'), import('../store/index.ts')]);
+        const d = await store.dynamoClient(cfg.store);
+        return m.dynamoDbSink({ doc: d.doc, table: cfg.audit.table, ttlDays: cfg.audit.ttlDays });
+      })();
       await (await real).write(record);
     },
   };
@@ -64,6 +59,7 @@ export interface Dispatcher {
   flush(opts?: { timeoutMs?: number }): Promise<void>;
 }
 
+/** Hands each record to every sink without waiting; flush() waits (bounded) for the writes still pending. */
 export function createDispatcher(sinks: AuditSink[], opts: { stderr?: (line: string) => void } = {}): Dispatcher {
   const stderr = opts.stderr ?? ((line: string) => void process.stderr.write(line));
   const pending = new Set<Promise<void>>();

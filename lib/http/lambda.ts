@@ -4,7 +4,7 @@
 import type { Writable } from 'node:stream';
 import type { Context } from 'aws-lambda';
 import { log, withInvocation } from '../telemetry/index.ts';
-import type { InvocationContext, WebHandler } from '../web-handler.ts';
+import type { Delivery, InvocationContext, WebHandler } from '../web-handler.ts';
 import { albProcessor } from './alb.ts';
 import type { EventProcessor, HttpEvent } from './processor.ts';
 import { defectOf } from './request.ts';
@@ -133,7 +133,10 @@ export function streamHandle(app: WebHandler) {
     const pending: Pending = { now: [], after: [] };
     try {
       await invoke(event, context, life.signal, pending, async (_processor, request, ctx) => {
-        await pipeResponse(await respond(app, request, ctx), responseStream, life.signal);
+        const delivered: Array<(d: Delivery) => void> = [];
+        ctx.onDelivered = (listener) => void delivered.push(listener);
+        const stats = await pipeResponse(await respond(app, request, ctx), responseStream, life.signal);
+        for (const listener of delivered) listener(stats);
         await settle(pending);
       });
     } finally {

@@ -36,6 +36,8 @@ function waitForDrain(stream: Writable, signal: AbortSignal): Promise<void> {
 export interface StreamStats {
   bytes: number;
   chunks: number;
+  /** Set when the body failed after the prelude went out. */
+  error?: unknown;
 }
 
 /**
@@ -71,6 +73,7 @@ export async function pipeResponse(
   } catch (err) {
     // The body failed after the prelude went out; the status can no longer change, so end the stream.
     if (!signal.aborted) log.error('response body failed', { error: err });
+    stats.error = err;
   } finally {
     signal.removeEventListener('abort', cancel);
     if (stats.chunks === 0 && !out.destroyed) out.write('');

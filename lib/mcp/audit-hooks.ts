@@ -1,18 +1,23 @@
 // What the MCP layer tells the audit span of the HTTP request it serves (lib/audit's withAudit opened
-// it; lib/gate named the caller): which JSON-RPC method and tool, and how each tool call ended.
-import { auditSpanOf } from '../audit/auditor.ts';
-import type { Era } from '../audit/record.ts';
-import { originalOf } from './detached.ts';
+// it; lib/gate named the caller): which JSON-RPC method and tools, and how each call ended (from the
+// tool itself and from the answer the server sent).
+import { auditSpanOf, type CallFacts, type Era, errorClass } from '../audit/index.ts';
 import { messagesOf, toolCallName } from './jsonrpc.ts';
+import { originalOf } from './sessions/detached.ts';
 
-const toolCallsIn = new WeakMap<Request, number>();
-
-/** Records the request's era and (first) JSON-RPC message: method, id, tool and argument digest. */
+/** Records the request's era, its first JSON-RPC message (method, id, tool, argument digest) and every tools/call. */
 export function auditRpc(request: Request, era: Era, body: unknown): void {
   const span = auditSpanOf(request);
   if (!span) return;
   const list = messagesOf(body);
-  toolCallsIn.set(request, list.filter((m) => toolCallName(m) !== undefined).length);
+  const calls: CallFacts[] = [];
+  for (const m of list) {
+    const tool = toolCallName(m);
+    if (tool !== undefined && (typeof m.id === 'string' || typeof m.id === 'number')) {
+      calls.push({ tool, rpcId: m.id, args: (m.params as { arguments?: unknown }).arguments ?? {} });
+    }
+  }
+  span.expectCalls(calls);
   const first = list[0];
   const params = (first?.params ?? {}) as { arguments?: unknown; _meta?: Record<string, unknown> };
   const envelopeVersion = params._meta?.['io.modelcontextprotocol/protocolVersion'];
@@ -30,33 +35,38 @@ export function auditRpc(request: Request, era: Era, body: unknown): void {
   });
 }
 
-/**
- * How one tool call ended. A request with one call carries the outcome on its own record; a batch
- * with several gets one extra `tool_call` record per call.
- */
+/** How one tool call ended, as the tool wrapper saw it: only the error's class is kept, never its text. */
 export function auditToolOutcome(
   request: Request | undefined,
-  call: {
-    tool: string;
-    rpcId: string | number;
-    args: unknown;
-    ok: boolean;
-    aborted: boolean;
-    error?: unknown;
-    ms: number;
-  },
+  call: { rpcId: string | number; ok: boolean; aborted: boolean; error?: unknown; ms: number },
 ): void {
   const span = request ? auditSpanOf(originalOf(request)) : undefined;
-  if (!span || span.ended) return;
-  const outcome = call.aborted ? 'aborted' : call.ok ? 'ok' : 'tool_error';
-  if ((toolCallsIn.get(originalOf(request!)) ?? 0) > 1) {
-    span.addToolCall({
-      tool: call.tool,
-      rpcId: call.rpcId,
-      args: call.args,
-      outcome,
-      error: call.error,
-      durationMs: call.ms,
-    });
-  } else if (!call.ok || call.aborted) span.setOutcome(outcome, { error: call.error });
+  if (!span) return;
+  span.settle(call.rpcId, {
+    outcome: call.aborted ? 'aborted' : call.ok ? 'ok' : 'tool_error',
+    error: call.ok || call.error === undefined ? undefined : errorClass(call.error),
+    durationMs: call.ms,
+  });
+}
+
+/**
+ * What the server answered a request: an error response is `rpc_error` with its code, a result with
+ * isError is `tool_error`. Called for every message a server sends (see observeReplies), so only the
+ * envelope is looked at.
+ */
+export function auditReply(request: Request | undefined, message: unknown): void {
+  const span = request ? auditSpanOf(originalOf(request)) : undefined;
+  if (!span || typeof message !== 'object' || message === null || 'method' in message) return;
+  const { id, error, result } = message as { id?: unknown; error?: { code?: unknown }; result?: { isError?: unknown } };
+  if (typeof id !== 'string' && typeof id !== 'number') return;
+  if (error !== undefined) {
+    const code = typeof error?.code === 'number' ? error.code : undefined;
+    span.settle(id, { outcome: 'rpc_error', rpcErrorCode: code });
+  } else span.settle(id, { outcome: result?.isError === true ? 'tool_error' : 'ok' });
+}
+
+/** A request whose bound (the invocation deadline) came before the server's answer: it timed out. */
+export function auditExpired(request: Request | undefined, rpcId: string | number): void {
+  const span = request ? auditSpanOf(originalOf(request)) : undefined;
+  span?.settle(rpcId, { outcome: 'timeout' });
 }

@@ -2,11 +2,13 @@
 // 2026-07-28 traffic goes to the SDK's createMcpHandler; 2025-era traffic (the SDK's own
 // isLegacyRequest decides) goes to the legacy handler: the sessionful wiring when one is given,
 // else the SDK's stateless fallback.
+
 import type { AuthInfo, LegacyHttpHandler, McpServerFactory, ServerEventBus } from '@modelcontextprotocol/server';
 import { createMcpHandler, isLegacyRequest, legacyStatelessFallback } from '@modelcontextprotocol/server';
 import { missingScopes } from '../auth/index.ts';
 import type { Config } from '../config.ts';
 import { type AuthOutcome, readJsonBody } from '../gate/index.ts';
+import { log } from '../telemetry/index.ts';
 import type { InvocationContext } from '../web-handler.ts';
 
 export type { AuthOutcome } from '../gate/index.ts';
@@ -58,8 +60,7 @@ export function missingToolScopes(
  */
 export function createMcpCore(cfg: Config, deps: Omit<McpEndpointDeps, 'authenticate'>): McpCore {
   const factory = deps.factory ?? createServerFactory(deps.tools, deps.extras);
-  const onerror = (error: Error) =>
-    console.error(JSON.stringify({ level: 'WARN', message: 'mcp handler error', error: error.message }));
+  const onerror = (error: Error) => log.warn('mcp handler error', { error });
   const modern = createMcpHandler(factory, {
     legacy: 'reject',
     onerror,

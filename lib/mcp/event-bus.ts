@@ -1,10 +1,13 @@
 // A ServerEventBus over the shared message store, so that a change published on one instance reaches
 // `subscriptions/listen` streams (2026-07-28) open on any other. Local listeners get events at once;
-// remote ones through the store, polled only while this instance has a listener.
+// remote ones through the store, followed only while this instance has a listener.
+
 import { randomUUID } from 'node:crypto';
 import type { ServerEvent, ServerEventBus } from '@modelcontextprotocol/server';
-import type { MessageStore } from '../store/index.ts';
+import { followChannel, type MessageStore } from '../store/index.ts';
+import { log } from '../telemetry/index.ts';
 
+/** The message channel the bus shares events on. */
 export const BUS_CHANNEL = 'server-events';
 
 interface Envelope {
@@ -12,6 +15,9 @@ interface Envelope {
   event: ServerEvent;
 }
 
+const warn = (message: string, err: unknown) => log.warn(message, { error: err });
+
+/** The SDK's ServerEventBus, shared across instances through the message store. */
 export class StoreEventBus implements ServerEventBus {
   private readonly listeners = new Set<(event: ServerEvent) => void>();
   private readonly instance = randomUUID();
@@ -27,9 +33,8 @@ export class StoreEventBus implements ServerEventBus {
   publish(event: ServerEvent): void {
     this.deliver(event);
     const envelope: Envelope = { from: this.instance, event };
-    this.messages.publish(this.channel, envelope).catch((err) => {
-      console.error(JSON.stringify({ level: 'WARN', message: 'server event not shared', error: String(err) }));
-    });
+    // Local listeners already have it; other instances miss this one event, which the log line records.
+    this.messages.publish(this.channel, envelope).catch((err) => warn('server event not shared', err));
   }
 
   subscribe(listener: (event: ServerEvent) => void): () => void {
@@ -48,29 +53,23 @@ export class StoreEventBus implements ServerEventBus {
     for (const l of [...this.listeners]) {
       try {
         l(event);
-      } catch {}
+      } catch {
+        // A listener is one listen stream; its failure must not keep the event from the others.
+      }
     }
   }
 
   private start(): void {
     const pump = new AbortController();
     this.pump = pump;
-    void (async () => {
-      let cursor = await this.messages.head(this.channel).catch(() => 0);
-      while (!pump.signal.aborted) {
-        const got = await this.messages
-          .waitFor(this.channel, cursor, { signal: pump.signal, timeoutMs: 20_000 })
-          .catch(() => undefined);
-        if (!got) {
-          await new Promise((r) => setTimeout(r, 250));
-          continue;
-        }
-        cursor = got.cursor;
-        for (const m of got.messages) {
-          const env = m.data as Envelope;
-          if (env.from !== this.instance) this.deliver(env.event);
-        }
-      }
-    })();
+    followChannel(
+      this.messages,
+      this.channel,
+      (data) => {
+        const env = data as Envelope;
+        if (env.from !== this.instance) this.deliver(env.event);
+      },
+      { signal: pump.signal, waitMs: 20_000, onError: (err) => warn('server event bus read failed; retrying', err) },
+    );
   }
 }

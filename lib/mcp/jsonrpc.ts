@@ -6,6 +6,7 @@ export const INTERNAL_ERROR = -32603;
 /** Not a JSON-RPC standard code: the server cannot reach a dependency (store) right now. */
 export const SERVICE_UNAVAILABLE = -32001;
 
+/** An HTTP answer whose body is a JSON-RPC error (id null unless given). */
 export function rpcErrorResponse(
   status: number,
   code: number,

@@ -1,12 +1,20 @@
 // The McpServer factory: a fresh server per request (reusing a stateless transport or server is
 // CVE-2026-25536), registering only the tools the caller's scopes allow, so tools/list matches access.
-import type { AuthInfo, CallToolResult, McpServerFactory, ServerContext } from '@modelcontextprotocol/server';
+
+import type {
+  AuthInfo,
+  CallToolResult,
+  McpServerFactory,
+  ServerContext,
+  Transport,
+} from '@modelcontextprotocol/server';
 import { McpServer } from '@modelcontextprotocol/server';
 import { hasScopes, identityOf } from '../auth/index.ts';
+import { declareTools } from '../telemetry/index.ts';
 import type { ToolContext, ToolDefinition, ToolPrincipal } from '../tools/index.ts';
-import { auditToolOutcome } from './audit-hooks.ts';
+import { auditReply, auditToolOutcome } from './audit-hooks.ts';
 
-export const SERVER_INFO = { name: 'mcp-lambda-stack', version: '0.1.0' };
+const SERVER_INFO = { name: 'mcp-lambda-stack', version: '0.1.0' };
 
 /** The caller's identity as lib/auth put it into the SDK's AuthInfo; the token itself is never there. */
 export function principalOf(authInfo: AuthInfo | undefined): ToolPrincipal {
@@ -42,7 +50,7 @@ function toolContext(principal: ToolPrincipal, ctx: ServerContext, server: McpSe
   };
 }
 
-export function registerTools(server: McpServer, tools: readonly ToolDefinition[], principal: ToolPrincipal): void {
+function registerTools(server: McpServer, tools: readonly ToolDefinition[], principal: ToolPrincipal): void {
   for (const tool of tools) {
     if (!toolAllowed(tool, principal.scopes)) continue;
     server.registerTool(
@@ -54,9 +62,7 @@ export function registerTools(server: McpServer, tools: readonly ToolDefinition[
         const tctx = toolContext(principal, ctx, server);
         const report = (ok: boolean, error?: unknown) =>
           auditToolOutcome(ctx.http?.req, {
-            tool: tool.name,
             rpcId: ctx.mcpReq.id,
-            args,
             ok,
             aborted: tctx.signal.aborted,
             error,
@@ -64,7 +70,7 @@ export function registerTools(server: McpServer, tools: readonly ToolDefinition[
           });
         try {
           const result = await tool.handler(args as never, tctx);
-          report(!result.isError, result.isError ? result.content[0]?.text : undefined);
+          report(!result.isError);
           return result as CallToolResult;
         } catch (err) {
           report(false, err);
@@ -78,9 +84,36 @@ export function registerTools(server: McpServer, tools: readonly ToolDefinition[
 /** Adds more to each fresh server (resources, prompts, the conformance fixtures); runs after the tools. */
 export type ServerExtras = (server: McpServer, principal: ToolPrincipal) => void;
 
+/**
+ * An McpServer that shows the audit span of the request it serves every answer it sends (the SDK sends
+ * JSON-RPC errors, e.g. -32602 for an unknown tool, without calling any tool). It wraps the send of
+ * whichever transport the SDK connects it to (per-request, stateless fallback, or ours), so the audit
+ * needs no second parse of the response body.
+ */
+class AuditedMcpServer extends McpServer {
+  readonly #request: Request | undefined;
+
+  constructor(request: Request | undefined) {
+    super(SERVER_INFO, { capabilities: { tools: {}, logging: {} } });
+    this.#request = request;
+  }
+
+  override async connect(transport: Transport): Promise<void> {
+    const send = transport.send.bind(transport);
+    const request = this.#request;
+    transport.send = (message, options) => {
+      auditReply(request, message);
+      return send(message, options);
+    };
+    return super.connect(transport);
+  }
+}
+
+/** A factory of fresh servers, one per request, with the tools the caller's scopes allow. */
 export function createServerFactory(tools: readonly ToolDefinition[], extras?: ServerExtras): McpServerFactory {
-  return ({ authInfo }) => {
-    const server = new McpServer(SERVER_INFO, { capabilities: { tools: {}, logging: {} } });
+  declareTools(tools.map((t) => t.name));
+  return ({ authInfo, requestInfo }) => {
+    const server = new AuditedMcpServer(requestInfo instanceof Request ? requestInfo : undefined);
     const principal = principalOf(authInfo);
     registerTools(server, tools, principal);
     extras?.(server, principal);

@@ -33,6 +33,7 @@ export function wantsDummyCredentials(endpoint: string | undefined, env: Record<
   return LOOPBACK.has(new URL(endpoint).hostname);
 }
 
+/** The DynamoDB client (document and raw) with the fail-fast settings above. */
 export function createDynamo(store: StoreConfig, options: DynamoClientOptions = {}): StoreDynamo {
   const attempt = options.attemptTimeoutMs ?? 1000;
   const credentials =
@@ -59,11 +60,25 @@ const PASS_THROUGH = new Set([
   'SerializationException',
 ]);
 
+/** The `name` of an error-like value, or ''. */
 export function errorName(err: unknown): string {
   return (err as { name?: unknown })?.name === undefined ? '' : String((err as { name: unknown }).name);
 }
 
-/** Runs one DynamoDB call with the operation deadline; infrastructure failures become StoreUnavailableError. */
+/**
+ * Errors our own code raises before or after the call (a bug, or a value the marshaller cannot take):
+ * they say nothing about the store and must not look like an outage. Network failures carry a `code`,
+ * service errors `$metadata`.
+ */
+export function isProgrammingError(err: unknown): boolean {
+  if (err instanceof RangeError || err instanceof SyntaxError || err instanceof ReferenceError) return true;
+  return err instanceof TypeError && (err as { code?: unknown }).code === undefined && !('$metadata' in err);
+}
+
+/**
+ * Runs one DynamoDB call with the operation deadline; infrastructure failures become
+ * StoreUnavailableError, refusals (a failed condition...) and our own bugs propagate as they are.
+ */
 export async function storeCall<T>(
   d: StoreDynamo,
   what: string,
@@ -73,7 +88,7 @@ export async function storeCall<T>(
     return await fn(AbortSignal.timeout(d.operationTimeoutMs));
   } catch (err) {
     const name = errorName(err);
-    if (PASS_THROUGH.has(name)) throw err;
+    if (PASS_THROUGH.has(name) || isProgrammingError(err)) throw err;
     if (name === 'ResourceNotFoundException') {
       throw new StoreUnavailableError(`Store unavailable: table missing for ${what}`, { cause: err });
     }

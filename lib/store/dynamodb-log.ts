@@ -11,13 +11,17 @@
 // the log item that points at them is written last, so readers never see half a body.
 
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import { BatchWriteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { errorName, type StoreDynamo, storeCall } from './dynamodb-client.ts';
 import { StoreContentionError } from './errors.ts';
 import { epochSec, isLive, type ResolvedStoreOptions } from './options.ts';
 import type { AppendLog, LogEntry, LogRead } from './types.ts';
 import { pollSchedule, waitLoop } from './wait.ts';
+
+/** A DynamoDB LastEvaluatedKey: where the next page of a query starts. */
+type Page = Record<string, unknown>;
+
+import { createWakers } from './wakers.ts';
 
 export interface DynamoLogOptions {
   /** Bodies up to this many UTF-8 bytes are stored inline (item limit is 400 KB). Default 350 000. */
@@ -38,6 +42,7 @@ interface LogItem {
 
 const MAX_HINTS = 10_000;
 
+/** An AppendLog on one DynamoDB table keyed (hashKey, seq). */
 export function createDynamoAppendLog(
   d: StoreDynamo,
   table: string,
@@ -51,8 +56,7 @@ export function createDynamoAppendLog(
   // Last seq this instance wrote or saw per key: saves the head read on the hot path; a stale hint only costs a retry.
   const hints = new Map<string, number>();
   // Waiters in this process wake at once on local appends; other instances are reached by polling.
-  const local = new EventEmitter();
-  local.setMaxListeners(0);
+  const local = createWakers();
   const schedule = pollSchedule(o.pollIntervalMs, o.maxPollIntervalMs);
 
   const hint = (key: string, seq: number) => {
@@ -60,22 +64,29 @@ export function createDynamoAppendLog(
     if (seq > (hints.get(key) ?? 0)) hints.set(key, seq);
   };
 
-  const head = async (key: string): Promise<number> => {
-    const out = await storeCall(d, `read head of ${table}`, (abortSignal) =>
+  /** One page of the items under `key` (after `seq` when given). */
+  const query = (
+    what: string,
+    key: string,
+    opts: { seq?: number; consistent: boolean; start?: Page; newest?: boolean },
+  ) =>
+    storeCall(d, what, (abortSignal) =>
       d.doc.send(
         new QueryCommand({
           TableName: table,
-          KeyConditionExpression: '#k = :k',
+          KeyConditionExpression: opts.seq === undefined ? '#k = :k' : '#k = :k AND seq > :s',
           ExpressionAttributeNames: { '#k': hashKey },
-          ExpressionAttributeValues: { ':k': key },
-          ProjectionExpression: 'seq',
-          ScanIndexForward: false,
-          Limit: 1,
-          ConsistentRead: true,
+          ExpressionAttributeValues: opts.seq === undefined ? { ':k': key } : { ':k': key, ':s': opts.seq },
+          ConsistentRead: opts.consistent,
+          ExclusiveStartKey: opts.start,
+          ...(opts.newest ? { ProjectionExpression: 'seq', ScanIndexForward: false, Limit: 1 } : {}),
         }),
         { abortSignal },
       ),
     );
+
+  const head = async (key: string): Promise<number> => {
+    const out = await query(`read head of ${table}`, key, { consistent: true, newest: true });
     const seq = Number(out.Items?.[0]?.seq ?? 0);
     hint(key, seq);
     return seq;
@@ -104,21 +115,9 @@ export function createDynamoAppendLog(
 
   const readChunks = async (blob: string): Promise<string> => {
     const parts: Uint8Array[] = [];
-    let start: Record<string, unknown> | undefined;
+    let start: Page | undefined;
     do {
-      const out = await storeCall(d, `read chunks from ${table}`, (abortSignal) =>
-        d.doc.send(
-          new QueryCommand({
-            TableName: table,
-            KeyConditionExpression: '#k = :k',
-            ExpressionAttributeNames: { '#k': hashKey },
-            ExpressionAttributeValues: { ':k': blob },
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-          { abortSignal },
-        ),
-      );
+      const out = await query(`read chunks from ${table}`, blob, { consistent: true, start });
       for (const item of out.Items ?? []) parts.push(item.data as Uint8Array);
       start = out.LastEvaluatedKey;
     } while (start);
@@ -127,21 +126,9 @@ export function createDynamoAppendLog(
 
   const read = async (key: string, seq: number, consistent: boolean): Promise<LogRead> => {
     const items: LogItem[] = [];
-    let start: Record<string, unknown> | undefined;
+    let start: Page | undefined;
     do {
-      const out = await storeCall(d, `read ${table}`, (abortSignal) =>
-        d.doc.send(
-          new QueryCommand({
-            TableName: table,
-            KeyConditionExpression: '#k = :k AND seq > :s',
-            ExpressionAttributeNames: { '#k': hashKey },
-            ExpressionAttributeValues: { ':k': key, ':s': seq },
-            ConsistentRead: consistent,
-            ExclusiveStartKey: start,
-          }),
-          { abortSignal },
-        ),
-      );
+      const out = await query(`read ${table}`, key, { seq, consistent, start });
       items.push(...((out.Items ?? []) as LogItem[]));
       start = out.LastEvaluatedKey;
     } while (start);
@@ -178,7 +165,7 @@ export function createDynamoAppendLog(
             ),
           );
           hint(key, seq);
-          local.emit(key);
+          local.wake(key);
           return seq;
         } catch (err) {
           if (errorName(err) !== 'ConditionalCheckFailedException') throw err;
@@ -201,10 +188,7 @@ export function createDynamoAppendLog(
             return peek.entries.length > 0 ? read(key, seq, true) : peek;
           },
           found: (r) => r.entries.length > 0,
-          subscribe: (wake) => {
-            local.on(key, wake);
-            return () => local.off(key, wake);
-          },
+          subscribe: (wake) => local.subscribe(key, wake),
           schedule,
         },
         options,

@@ -5,14 +5,12 @@ import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/l
 import { errorName, type StoreDynamo, storeCall } from './dynamodb-client.ts';
 import { SessionExistsError } from './errors.ts';
 import { epochSec, isLive, type ResolvedStoreOptions } from './options.ts';
-import type { SessionRecord, SessionStore } from './types.ts';
+import type { SessionPatch, SessionRecord, SessionStore } from './types.ts';
+
+const json = (v: Record<string, unknown> | undefined) => (v === undefined ? undefined : JSON.stringify(v));
 
 function toItem(r: SessionRecord): Record<string, unknown> {
-  return {
-    ...r,
-    clientCapabilities: JSON.stringify(r.clientCapabilities ?? {}),
-    clientInfo: r.clientInfo === undefined ? undefined : JSON.stringify(r.clientInfo),
-  };
+  return { ...r, clientCapabilities: json(r.clientCapabilities ?? {}), clientInfo: json(r.clientInfo) };
 }
 
 function fromItem(item: Record<string, unknown> | undefined, nowMs: number): SessionRecord | undefined {
@@ -25,13 +23,56 @@ function fromItem(item: Record<string, unknown> | undefined, nowMs: number): Ses
     clientCapabilities: JSON.parse(String(item.clientCapabilities ?? '{}')) as Record<string, unknown>,
     clientInfo:
       typeof item.clientInfo === 'string' ? (JSON.parse(item.clientInfo) as Record<string, unknown>) : undefined,
+    // Records from before the field existed were all created by an initialize.
+    initialized: item.initialized !== false,
     createdAt: Number(item.createdAt),
     lastSeenAt: Number(item.lastSeenAt),
     expiresAt: Number(item.expiresAt),
   };
 }
 
+/** The patch as item attributes: each set field becomes `SET name = :name`. */
+function patchAttributes(patch: SessionPatch): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (patch.protocolVersion !== undefined) out.protocolVersion = patch.protocolVersion;
+  if (patch.clientCapabilities !== undefined) out.clientCapabilities = json(patch.clientCapabilities);
+  if (patch.clientInfo !== undefined) out.clientInfo = json(patch.clientInfo);
+  if (patch.initialized !== undefined) out.initialized = patch.initialized;
+  return out;
+}
+
+/** The SessionStore on the Sessions table. */
 export function createDynamoSessionStore(d: StoreDynamo, table: string, o: ResolvedStoreOptions): SessionStore {
+  /** Extends a live record and applies `patch`: an expired one must stay dead even before the sweeper runs. */
+  async function extend(id: string, patch: SessionPatch): Promise<SessionRecord | undefined> {
+    const now = o.now();
+    const sets = ['lastSeenAt = :now', 'expiresAt = :exp'];
+    const values: Record<string, unknown> = { ':now': now, ':exp': epochSec(now) + o.sessionTtlSec };
+    for (const [k, v] of Object.entries(patchAttributes(patch))) {
+      sets.push(`${k} = :${k}`);
+      values[`:${k}`] = v;
+    }
+    try {
+      const out = await storeCall(d, 'update session', (abortSignal) =>
+        d.doc.send(
+          new UpdateCommand({
+            TableName: table,
+            Key: { id },
+            ConditionExpression: 'attribute_exists(id) AND expiresAt > :nowSec',
+            UpdateExpression: `SET ${sets.join(', ')}`,
+            ExpressionAttributeValues: { ...values, ':nowSec': epochSec(now) },
+            ReturnValues: 'ALL_NEW',
+          }),
+          { abortSignal },
+        ),
+      );
+      return fromItem(out.Attributes, now);
+    } catch (err) {
+      if (errorName(err) === 'ConditionalCheckFailedException') return undefined;
+      throw err;
+    }
+  }
+
   return {
     async create(session) {
       const now = o.now();
@@ -42,6 +83,7 @@ export function createDynamoSessionStore(d: StoreDynamo, table: string, o: Resol
         protocolVersion: session.protocolVersion,
         clientCapabilities: session.clientCapabilities,
         clientInfo: session.clientInfo,
+        initialized: session.initialized,
         createdAt: now,
         lastSeenAt: now,
         expiresAt: epochSec(now) + o.sessionTtlSec,
@@ -65,33 +107,8 @@ export function createDynamoSessionStore(d: StoreDynamo, table: string, o: Resol
       );
       return fromItem(out.Item, o.now());
     },
-    async touch(id) {
-      const now = o.now();
-      try {
-        const out = await storeCall(d, 'touch session', (abortSignal) =>
-          d.doc.send(
-            new UpdateCommand({
-              TableName: table,
-              Key: { id },
-              // Only a live record is extended: an expired one must stay dead even before the sweeper runs.
-              ConditionExpression: 'attribute_exists(id) AND expiresAt > :nowSec',
-              UpdateExpression: 'SET lastSeenAt = :now, expiresAt = :exp',
-              ExpressionAttributeValues: {
-                ':now': now,
-                ':exp': epochSec(now) + o.sessionTtlSec,
-                ':nowSec': epochSec(now),
-              },
-              ReturnValues: 'ALL_NEW',
-            }),
-            { abortSignal },
-          ),
-        );
-        return fromItem(out.Attributes, now);
-      } catch (err) {
-        if (errorName(err) === 'ConditionalCheckFailedException') return undefined;
-        throw err;
-      }
-    },
+    touch: (id) => extend(id, {}),
+    update: (id, patch) => extend(id, patch),
     async delete(id) {
       const out = await storeCall(d, 'delete session', (abortSignal) =>
         d.doc.send(new DeleteCommand({ TableName: table, Key: { id }, ReturnValues: 'ALL_OLD' }), { abortSignal }),

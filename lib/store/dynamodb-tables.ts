@@ -4,7 +4,7 @@
 //
 //   Sessions  PK id (S)
 //             subject S, clientId S?, protocolVersion S, clientCapabilities S (JSON), clientInfo S? (JSON),
-//             createdAt N (ms), lastSeenAt N (ms), expiresAt N (s, TTL)
+//             initialized BOOL, createdAt N (ms), lastSeenAt N (ms), expiresAt N (s, TTL)
 //   Events    PK stream (S) = b64url(sessionId).b64url(streamKey)   SK seq (N) = 1, 2, 3 ... per stream
 //             body S (JSON) | blob S + chunks N + bytes N, createdAt N (ms), expiresAt N (s, TTL)
 //   Messages  PK channel (S)   SK seq (N) = 1, 2, 3 ... per channel; attributes as Events
@@ -16,15 +16,23 @@ import type { Config } from '../config.ts';
 import { createDynamo, type DynamoClientOptions, errorName, type StoreDynamo, storeCall } from './dynamodb-client.ts';
 import { StoreUnavailableError } from './errors.ts';
 
-export const TTL_ATTRIBUTE = 'expiresAt';
+const TTL_ATTRIBUTE = 'expiresAt';
 
-export interface TableDefinition {
-  purpose: 'sessions' | 'events' | 'messages';
+type KeySchema = { AttributeName: string; KeyType: 'HASH' | 'RANGE' }[];
+
+/** A table in CreateTable shape plus the name of its TTL attribute: what ensureTable creates. */
+export interface TableSpec {
   TableName: string;
-  KeySchema: { AttributeName: string; KeyType: 'HASH' | 'RANGE' }[];
+  KeySchema: KeySchema;
   AttributeDefinitions: { AttributeName: string; AttributeType: 'S' | 'N' }[];
+  GlobalSecondaryIndexes?: { IndexName: string; KeySchema: KeySchema; Projection: { ProjectionType: 'ALL' } }[];
   BillingMode: 'PAY_PER_REQUEST';
   ttlAttribute: string;
+}
+
+/** One of the store's tables. */
+export interface TableDefinition extends TableSpec {
+  purpose: 'sessions' | 'events' | 'messages';
 }
 
 function logTable(purpose: 'events' | 'messages', name: string, hashKey: string): TableDefinition {
@@ -74,10 +82,16 @@ async function tableStatus(d: StoreDynamo, name: string): Promise<string | undef
   }
 }
 
-async function ensureTable(d: StoreDynamo, def: TableDefinition, waitMs: number): Promise<'created' | 'existed'> {
+/**
+ * Creates a table when missing (TTL on when this call created it) and waits until it is ACTIVE.
+ * Idempotent and safe to run from several instances at once. For local hosts, tests and tools;
+ * deployments get their tables from template.yaml.
+ */
+export async function ensureTable(d: StoreDynamo, def: TableSpec, waitMs = 30_000): Promise<'created' | 'existed'> {
   let created = false;
   if ((await tableStatus(d, def.TableName)) === undefined) {
-    const { purpose: _p, ttlAttribute: _t, ...input } = def;
+    const { TableName, KeySchema, AttributeDefinitions, GlobalSecondaryIndexes, BillingMode } = def;
+    const input = { TableName, KeySchema, AttributeDefinitions, BillingMode, GlobalSecondaryIndexes };
     try {
       await storeCall(d, `CreateTable ${def.TableName}`, (abortSignal) =>
         d.raw.send(new CreateTableCommand(input), { abortSignal }),

@@ -1,26 +1,36 @@
-// lib/store: session, event and message stores behind one interface (types.ts), in memory or in DynamoDB.
-//
-//   createStores(cfg, options?) -> { kind, sessions, events, messages }   by cfg.store.kind (STORE)
-//   ensureTables(cfg)            creates missing DynamoDB tables, waits for ACTIVE (local host, STORE=dynamodb)
-//   tableDefinitions(cfg)        the key schemas template.yaml must match
-//   sessionEventStore(events, sessionId)   the SDK v2 EventStore for a sessionful transport
-//   newSessionId(), eventIdFor(), parseEventId()
-//   Errors: StoreUnavailableError (-> 503), StoreItemTooLarge, SessionExistsError, StoreContentionError
+// lib/store: the session, event and message stores behind one interface (types.ts), in memory or in
+// DynamoDB, and the DynamoDB client and table routine the other rooms share. Nothing here loads the AWS
+// SDK until a DynamoDB store, client or table is first used.
 
-import type { Config } from '../config.ts';
+import type { Config, StoreConfig } from '../config.ts';
 import type { DynamoStoreOptions } from './dynamodb.ts';
+import type { DynamoClientOptions, StoreDynamo } from './dynamodb-client.ts';
 import { memoryStores } from './memory.ts';
 import type { Stores } from './types.ts';
 
 export type { DynamoStoreOptions } from './dynamodb.ts';
-export type { TableDefinition } from './dynamodb-tables.ts';
+export type { DynamoClientOptions, StoreDynamo } from './dynamodb-client.ts';
+export type { TableDefinition, TableSpec } from './dynamodb-tables.ts';
 export { SessionExistsError, StoreContentionError, StoreItemTooLarge, StoreUnavailableError } from './errors.ts';
+export { type Following, type FollowOptions, followChannel, pause } from './follow.ts';
 export { eventIdFor, newSessionId, type ParsedEventId, parseEventId } from './ids.ts';
 export { DEFAULT_MAX_MESSAGE_BYTES } from './logs.ts';
 export { createMemoryStores, memoryStores } from './memory.ts';
 export type { StoreOptions } from './options.ts';
-export { isPrimingMessage, sessionEventStore } from './sdk-event-store.ts';
-export type * from './types.ts';
+export type {
+  ChannelMessage,
+  EventBatch,
+  EventLog,
+  MessageStore,
+  NewSession,
+  PollResult,
+  SessionPatch,
+  SessionRecord,
+  SessionStore,
+  StoredEvent,
+  Stores,
+  WaitOptions,
+} from './types.ts';
 
 let sharedDynamo: Stores | undefined;
 
@@ -60,4 +70,27 @@ export async function ensureTables(
   options?: Parameters<typeof import('./dynamodb-tables.ts').ensureTables>[1],
 ): Promise<Record<string, 'created' | 'existed'>> {
   return (await import('./dynamodb-tables.ts')).ensureTables(cfg, options);
+}
+
+/**
+ * The one DynamoDB client of the stack (stores, audit sink, audit:verify): fail-fast timeouts, and dummy
+ * credentials for a loopback emulator when no AWS credentials are configured. Loads the AWS SDK.
+ */
+export async function dynamoClient(store: StoreConfig, options?: DynamoClientOptions): Promise<StoreDynamo> {
+  return (await import('./dynamodb-client.ts')).createDynamo(store, options);
+}
+
+/** Creates one table when missing and waits until it is ACTIVE (the audit table, say). Loads the AWS SDK. */
+export async function ensureTable(
+  store: StoreConfig,
+  spec: import('./dynamodb-tables.ts').TableSpec,
+  options: DynamoClientOptions & { waitMs?: number } = {},
+): Promise<'created' | 'existed'> {
+  const tables = await import('./dynamodb-tables.ts');
+  const d = await dynamoClient(store, options);
+  try {
+    return await tables.ensureTable(d, spec, options.waitMs);
+  } finally {
+    d.raw.destroy();
+  }
 }

@@ -9,7 +9,7 @@ import type { AppendLog, EventBatch, EventLog, LogRead, MessageStore, PollResult
 /** Default bound on one serialised message (events and channel messages). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
-export function serialise(data: unknown, maxBytes: number): string {
+function serialise(data: unknown, maxBytes: number): string {
   const body = JSON.stringify(data);
   if (body === undefined) throw new TypeError('Store messages must be JSON-serialisable values');
   // UTF-16 length bounds the UTF-8 length from below (and 3x from above): skip the exact count when clearly fine.
@@ -20,6 +20,7 @@ export function serialise(data: unknown, maxBytes: number): string {
   return body;
 }
 
+/** An EventLog (per-stream SSE events with resumable ids) over an AppendLog. */
 export function createEventLog(log: AppendLog, maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES): EventLog {
   const toBatch = (p: { sessionId: string; streamKey: string; seq: number }, read: LogRead): EventBatch => {
     const events = read.entries.map((e) => ({
@@ -55,6 +56,7 @@ export function createEventLog(log: AppendLog, maxMessageBytes = DEFAULT_MAX_MES
   };
 }
 
+/** A MessageStore (per-channel messages) over an AppendLog. */
 export function createMessageStore(log: AppendLog, maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES): MessageStore {
   const toResult = (read: LogRead): PollResult => ({
     messages: read.entries.map((e) => ({ seq: e.seq, data: JSON.parse(e.body) as unknown })),

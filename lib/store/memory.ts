@@ -2,13 +2,13 @@
 // so a warm instance shares sessions, events and messages across requests; waiters wake at once.
 // Not shared between processes: two local hosts that must act as two instances need STORE=dynamodb.
 
-import { EventEmitter } from 'node:events';
 import type { Config } from '../config.ts';
 import { SessionExistsError } from './errors.ts';
 import { createEventLog, createMessageStore } from './logs.ts';
 import { epochSec, isLive, type ResolvedStoreOptions, resolveStoreOptions, type StoreOptions } from './options.ts';
 import type { AppendLog, LogRead, SessionRecord, SessionStore, Stores } from './types.ts';
 import { waitLoop } from './wait.ts';
+import { createWakers } from './wakers.ts';
 
 interface MemoryEntry {
   seq: number;
@@ -23,10 +23,9 @@ interface MemoryLogKey {
 
 const SWEEP_EVERY = 1000;
 
-export function createMemoryAppendLog(o: ResolvedStoreOptions): AppendLog {
+function createMemoryAppendLog(o: ResolvedStoreOptions): AppendLog {
   const keys = new Map<string, MemoryLogKey>();
-  const emitter = new EventEmitter();
-  emitter.setMaxListeners(0);
+  const wakers = createWakers();
   let writes = 0;
 
   const dropExpired = (k: MemoryLogKey, now: number) => {
@@ -64,7 +63,7 @@ export function createMemoryAppendLog(o: ResolvedStoreOptions): AppendLog {
       dropExpired(k, now);
       const seq = ++k.seq;
       k.entries.push({ seq, body, expiresAt: epochSec(now) + o.logTtlSec });
-      emitter.emit(key);
+      wakers.wake(key);
       return seq;
     },
     async after(key, seq) {
@@ -75,10 +74,7 @@ export function createMemoryAppendLog(o: ResolvedStoreOptions): AppendLog {
         {
           check: async () => after(key, seq),
           found: (r) => r.entries.length > 0,
-          subscribe: (wake) => {
-            emitter.on(key, wake);
-            return () => emitter.off(key, wake);
-          },
+          subscribe: (wake) => wakers.subscribe(key, wake),
           schedule: undefined,
         },
         options,
@@ -90,7 +86,7 @@ export function createMemoryAppendLog(o: ResolvedStoreOptions): AppendLog {
   };
 }
 
-export function createMemorySessionStore(o: ResolvedStoreOptions): SessionStore {
+function createMemorySessionStore(o: ResolvedStoreOptions): SessionStore {
   const records = new Map<string, SessionRecord>();
   let writes = 0;
   const live = (id: string): SessionRecord | undefined => {
@@ -123,6 +119,19 @@ export function createMemorySessionStore(o: ResolvedStoreOptions): SessionStore 
       const r = live(id);
       if (!r) return undefined;
       const now = o.now();
+      r.lastSeenAt = now;
+      r.expiresAt = epochSec(now) + o.sessionTtlSec;
+      return structuredClone(r);
+    },
+    async update(id, patch) {
+      const r = live(id);
+      if (!r) return undefined;
+      const now = o.now();
+      const copy = structuredClone(patch);
+      if (copy.protocolVersion !== undefined) r.protocolVersion = copy.protocolVersion;
+      if (copy.clientCapabilities !== undefined) r.clientCapabilities = copy.clientCapabilities;
+      if (copy.clientInfo !== undefined) r.clientInfo = copy.clientInfo;
+      if (copy.initialized !== undefined) r.initialized = copy.initialized;
       r.lastSeenAt = now;
       r.expiresAt = epochSec(now) + o.sessionTtlSec;
       return structuredClone(r);

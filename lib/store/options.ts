@@ -24,6 +24,7 @@ export interface ResolvedStoreOptions {
   maxPollIntervalMs: number;
 }
 
+/** The options with every default filled in from the configuration. */
 export function resolveStoreOptions(store: StoreConfig, options: StoreOptions = {}): ResolvedStoreOptions {
   return {
     now: options.now ?? Date.now,

@@ -20,12 +20,23 @@ export interface SessionRecord {
   protocolVersion: string;
   clientCapabilities: Record<string, unknown>;
   clientInfo: Record<string, unknown> | undefined;
+  /**
+   * True once the client's `initialize` is recorded here (version, capabilities, client info), so any
+   * instance can replay it. A 2025 session is created by its initialize; a legacy SSE session is created
+   * by GET /sse and initialized by a later POST (SessionStore.update).
+   */
+  initialized: boolean;
   createdAt: number;
   lastSeenAt: number;
   expiresAt: number;
 }
 
 export type NewSession = Omit<SessionRecord, 'createdAt' | 'lastSeenAt' | 'expiresAt'>;
+
+/** What SessionStore.update may change: the recorded handshake. */
+export type SessionPatch = Partial<
+  Pick<SessionRecord, 'protocolVersion' | 'clientCapabilities' | 'clientInfo' | 'initialized'>
+>;
 
 export interface SessionStore {
   /** Writes a new record; throws SessionExistsError when the id is taken. */
@@ -34,6 +45,8 @@ export interface SessionStore {
   get(id: string): Promise<SessionRecord | undefined>;
   /** Sets lastSeenAt to now and extends expiresAt by the TTL; undefined (and no write) when not live. */
   touch(id: string): Promise<SessionRecord | undefined>;
+  /** Applies `patch` and touches the record; undefined (and no write) when not live. */
+  update(id: string, patch: SessionPatch): Promise<SessionRecord | undefined>;
   /** Deletes the record; true when a live record was deleted. */
   delete(id: string): Promise<boolean>;
 }

@@ -3,7 +3,7 @@
 
 import type { WaitOptions } from './types.ts';
 
-export const DEFAULT_WAIT_TIMEOUT_MS = 25_000;
+const DEFAULT_WAIT_TIMEOUT_MS = 25_000;
 /** The default cap keeps worst-case delivery latency (cap + one read) within 250 ms. */
 export const DEFAULT_MAX_POLL_INTERVAL_MS = 200;
 
@@ -19,6 +19,7 @@ export function nextPollDelay(previousMs: number | undefined, s: PollSchedule): 
   return Math.min(s.maxMs, Math.max(s.initialMs, Math.round(previousMs * s.factor)));
 }
 
+/** The idle poll backoff: from POLL_INTERVAL_MS up to the cap. */
 export function pollSchedule(pollIntervalMs: number, maxPollIntervalMs?: number): PollSchedule {
   return {
     initialMs: pollIntervalMs,

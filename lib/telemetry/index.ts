@@ -5,6 +5,8 @@ export { type InvocationIds, type InvocationKeys, invocationKeys, withInvocation
 export { createLogger, type LogFields, type LoggerOptions, log, type OpsLogger } from './logger.ts';
 export {
   declaredTools,
+  declareTools,
+  isDeclaredTool,
   isToolFailure,
   METRIC,
   type MeteredRecord,

@@ -97,3 +97,15 @@ export function declaredTools(names: Iterable<string>): (name: string) => boolea
   const set = new Set(names);
   return (name) => set.has(name);
 }
+
+const declared = new Set<string>();
+
+/** Names the tools this process serves (the server factory calls it), so they may become a metric dimension. */
+export function declareTools(names: Iterable<string>): void {
+  for (const n of names) declared.add(n);
+}
+
+/** Whether a tool name was declared by this process; caller-chosen names are not. */
+export function isDeclaredTool(name: string): boolean {
+  return declared.has(name);
+}

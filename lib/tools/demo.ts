@@ -1,4 +1,4 @@
-// The demo tools named in the external contract (DESIGN.md section 6). Keep names and behaviour stable.
+// The demo tools named in the external contract (the README's Tools table; external checks rely on them). Keep names and behaviour stable.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { defineTool } from './types.ts';

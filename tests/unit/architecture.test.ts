@@ -1,4 +1,4 @@
-// The layout rules of DESIGN.md section 2 and the rooms of lib/, checked on the real code:
+// The layout rules of the README's architecture section and the rooms of lib/, checked on the real code:
 // - the bundle graph (esbuild's metafile, what SAM deploys) for what a function loads, statically at
 //   init or lazily;
 // - the source text for what the bundle graph cannot see: type-only imports (erased by esbuild) and
@@ -55,7 +55,9 @@ function reach(entry: string, lazy = true): Set<string> {
 const isSdk = (d: string) => d.startsWith('@modelcontextprotocol');
 
 beforeAll(async () => {
-  const entryPoints = ['lib', 'local', 'functions', 'scripts'].flatMap(sources).map((f) => path.join(ROOT, f));
+  const entryPoints = ['lib', 'local', 'functions', 'scripts', 'doctor']
+    .flatMap(sources)
+    .map((f) => path.join(ROOT, f));
   const r = await esbuild.build({
     entryPoints,
     absWorkingDir: ROOT,
@@ -94,10 +96,10 @@ describe('architecture', () => {
     expect(cycles).toEqual([]);
   });
 
-  it('lib/ never imports functions/, local/ or tests/ (type-only imports included)', () => {
+  it('lib/ never imports functions/, local/, doctor/ or tests/ (type-only imports included)', () => {
     const bad = LIB.flatMap((f) =>
       importsOf(f)
-        .filter((d) => /^(functions|local|tests)\//.test(d))
+        .filter((d) => /^(functions|local|tests|doctor)\//.test(d))
         .map((d) => `${f} -> ${d}`),
     );
     expect(importsOf('local/host.ts').some((d) => d.startsWith('lib/'))).toBe(true); // the scanner sees imports
@@ -159,6 +161,25 @@ describe('architecture', () => {
         fn,
       ).toEqual([]);
     }
+  });
+
+  it('doctor/ is a client: of lib/ it uses only the pure AS-discovery order', () => {
+    const files = Object.keys(graph).filter((f) => f.startsWith('doctor/'));
+    expect(files).toContain('doctor/cli.ts');
+    const fromLib = files.flatMap((f) => importsOf(f).filter((d) => d.startsWith('lib/')));
+    expect(fromLib.length).toBeGreaterThan(0);
+    expect([...new Set(fromLib)]).toEqual(['lib/auth/discovery.ts']);
+  });
+
+  it('no file in lib/ is over 250 lines unless its header says why', () => {
+    const long = LIB.filter((f) => {
+      const text = readFileSync(path.join(ROOT, f), 'utf8');
+      const lines = text.split('\n').length;
+      const header = text.slice(0, text.search(/^(import|export)/m));
+      return lines > 250 && !/\b250\b/.test(header);
+    });
+    expect(LIB.length).toBeGreaterThan(50);
+    expect(long).toEqual([]);
   });
 
   it('the PRM function reaches neither the MCP SDK nor jose', () => {

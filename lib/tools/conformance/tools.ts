@@ -1,6 +1,8 @@
 // The "everything"-style test tools that the official conformance suite's server scenarios call by name
 // (@modelcontextprotocol/conformance, `conformance list --server`). Names, arguments and texts follow
 // each scenario's "Server Implementation Requirements". Never registered unless CONFORMANCE_FIXTURES=true.
+// Over 250 lines on purpose: one fixture per scenario, in the order of the suite's list, so a new suite
+// version is checked against one file.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type {
   CallToolResult,

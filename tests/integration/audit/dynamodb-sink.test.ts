@@ -4,15 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { DeleteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuditor, withAudit } from '../../../lib/audit/auditor.ts';
-import {
-  documentClientFor,
-  dynamoDbSink,
-  ensureAuditTable,
-  queryAuditByPrincipal,
-} from '../../../lib/audit/dynamodb.ts';
+import { dynamoDbSink, ensureAuditTable, queryAuditByPrincipal } from '../../../lib/audit/dynamodb.ts';
 import type { AuditRecord } from '../../../lib/audit/record.ts';
 import { BY_DAY_INDEX, principalKey, recordFromItem, sinksFor, stdoutSink } from '../../../lib/audit/sinks.ts';
 import { type Config, loadConfig } from '../../../lib/config.ts';
+import { dynamoClient, type StoreDynamo } from '../../../lib/store/index.ts';
 import { testContext } from '../../support/context.ts';
 import { startDynalite } from '../../support/dynalite.ts';
 
@@ -21,7 +17,7 @@ const T0 = Date.parse('2026-11-20T10:00:00.000Z');
 
 let db: Awaited<ReturnType<typeof startDynalite>>;
 let cfg: Config;
-let clients: ReturnType<typeof documentClientFor>;
+let clients: StoreDynamo;
 
 beforeAll(async () => {
   db = await startDynalite();
@@ -31,13 +27,13 @@ beforeAll(async () => {
     DYNAMODB_ENDPOINT: db.endpoint,
     AUDIT_TTL_DAYS: '30',
   });
-  clients = documentClientFor(cfg.store);
-  await ensureAuditTable(clients.client, cfg.audit.table);
-  await ensureAuditTable(clients.client, cfg.audit.table); // idempotent
+  clients = await dynamoClient(cfg.store);
+  expect(await ensureAuditTable(cfg)).toBe('created');
+  expect(await ensureAuditTable(cfg)).toBe('existed'); // idempotent
 });
 
 afterAll(async () => {
-  clients?.client.destroy();
+  clients?.raw.destroy();
   await db?.close();
 });
 
@@ -56,8 +52,13 @@ function verify(target: string): Promise<{ code: number | null; out: string }> {
 
 describe('DynamoDB audit sink (dynalite)', () => {
   it('AUDIT_SINK=dynamodb writes to stdout and DynamoDB', () => {
-    expect(sinksFor(cfg).map((s) => s.name)).toEqual(['stdout', 'dynamodb']);
-    expect(sinksFor(loadConfig({ AUTH_DISABLED: 'true' })).map((s) => s.name)).toEqual(['stdout']);
+    // Metrics (EMF) derive from the same records unless POWERTOOLS_METRICS_DISABLED=true.
+    expect(sinksFor(cfg).map((s) => s.name)).toEqual(['stdout', 'dynamodb', 'metrics']);
+    expect(sinksFor({ ...cfg, ops: { ...cfg.ops, metricsEnabled: false } }).map((s) => s.name)).toEqual([
+      'stdout',
+      'dynamodb',
+    ]);
+    expect(sinksFor(loadConfig({ AUTH_DISABLED: 'true' })).map((s) => s.name)).toEqual(['stdout', 'metrics']);
     expect(sinksFor(loadConfig({ AUTH_DISABLED: 'true', AUDIT_SINK: 'off' }))).toEqual([]);
   });
 

@@ -56,6 +56,7 @@ describe('dynamodb: tables', () => {
       protocolVersion: '2025-06-18',
       clientCapabilities: {},
       clientInfo: undefined,
+      initialized: true,
     });
     expect(await s.sessions.get(rec.id)).toEqual(rec);
   });
@@ -122,7 +123,8 @@ describe('dynamodb: unreachable store', () => {
             (e: unknown) => e,
           );
           expect(err, name).toBeInstanceOf(StoreUnavailableError);
-          expect(Date.now() - t0, name).toBeLessThan(3_000);
+          // Bounded by the client's operation timeout (2.5 s), not by the SDK's retries; slack for a busy CI.
+          expect(Date.now() - t0, name).toBeLessThan(8_000);
         }),
       );
       await expect(ensureTables(c)).rejects.toBeInstanceOf(StoreUnavailableError);

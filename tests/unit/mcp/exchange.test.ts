@@ -1,8 +1,8 @@
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { describe, expect, it } from 'vitest';
-import { ExchangeTransport } from '../../../lib/mcp/exchange.ts';
+import { ExchangeTransport } from '../../../lib/mcp/sessions/exchange.ts';
 
-function setup() {
+function setup(signal?: AbortSignal, sinkFails = false) {
   const fallback: JSONRPCMessage[] = [];
   const onStream: JSONRPCMessage[] = [];
   const t = new ExchangeTransport('s1', (m) => {
@@ -14,7 +14,9 @@ function setup() {
     {},
     (m) => {
       onStream.push(m);
+      if (sinkFails) throw new Error('store down');
     },
+    signal,
   );
   return { t, fallback, onStream, done };
 }
@@ -36,11 +38,60 @@ describe('ExchangeTransport routing', () => {
     expect(onStream).toEqual([]);
   });
 
-  it('sends a server request without relatedRequestId (SDK elicitation/sampling) on the open request stream', async () => {
+  it('sends a server request without relatedRequestId (SDK elicitation/sampling) on the open request stream, after the reply pump is ready', async () => {
     const { t, fallback, onStream } = setup();
+    const order: string[] = [];
+    t.beforeServerRequest = async () => {
+      order.push(`pump ready with ${onStream.length} sent`);
+    };
     await t.send({ jsonrpc: '2.0', id: 'srv-1', method: 'elicitation/create', params: {} } as JSONRPCMessage);
+    expect(order).toEqual(['pump ready with 0 sent']);
     expect(onStream.map((m) => (m as { method?: string }).method)).toEqual(['elicitation/create']);
     expect(fallback).toEqual([]);
-    expect(t.outgoingRequests.has(JSON.stringify('srv-1'))).toBe(true);
+  });
+
+  it('notifications and responses never start the reply pump', async () => {
+    const { t } = setup();
+    let started = 0;
+    t.beforeServerRequest = async () => {
+      started++;
+    };
+    await t.send({ jsonrpc: '2.0', method: 'notifications/progress', params: {} }, { relatedRequestId: 7 });
+    await t.send({ jsonrpc: '2.0', id: 7, result: {} } as JSONRPCMessage);
+    expect(started).toBe(0);
+  });
+});
+
+describe('ExchangeTransport bounds', () => {
+  it('a request the server never answers is answered with a JSON-RPC error when its bound aborts', async () => {
+    const bound = new AbortController();
+    const expired: unknown[] = [];
+    const { t, onStream, done } = setup(bound.signal);
+    t.onExpired = (id) => expired.push(id);
+    let settled = false;
+    void done.then(() => {
+      settled = true;
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(settled).toBe(false);
+    bound.abort();
+    await done;
+    expect(onStream).toEqual([{ jsonrpc: '2.0', id: 7, error: { code: -32603, message: 'Request timed out' } }]);
+    expect(expired).toEqual([7]);
+    // A late answer from the server goes nowhere (the request is over).
+    await t.send({ jsonrpc: '2.0', id: 7, result: {} } as JSONRPCMessage);
+    expect(onStream).toHaveLength(1);
+  });
+
+  it('a request whose bound already passed is answered at once', async () => {
+    const { onStream, done } = setup(AbortSignal.abort());
+    await done;
+    expect(onStream).toHaveLength(1);
+  });
+
+  it('a response whose sink fails (store down) still settles the request', async () => {
+    const { t, done } = setup(undefined, true);
+    await expect(t.send({ jsonrpc: '2.0', id: 7, result: {} } as JSONRPCMessage)).rejects.toThrow('store down');
+    await done;
   });
 });

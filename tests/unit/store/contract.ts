@@ -11,7 +11,6 @@ import {
   SessionExistsError,
   type StoreOptions,
   type Stores,
-  sessionEventStore,
 } from '../../../lib/store/index.ts';
 
 export interface ContractHarness {
@@ -47,6 +46,7 @@ const newSession = (subject = 'alice') => ({
   protocolVersion: '2025-11-25',
   clientCapabilities: { roots: { listChanged: true }, elicitation: {}, 'x-odd key': [1, 'two', null] },
   clientInfo: { name: 'test-client', version: '1.0.0' },
+  initialized: true,
 });
 
 export function storeContract(name: string, h: ContractHarness, cfgFor: () => Config = () => baseConfig()): void {
@@ -91,6 +91,36 @@ export function storeContract(name: string, h: ContractHarness, cfgFor: () => Co
       clock.advance(2_000);
       expect(await b.sessions.get(s.id)).toBeUndefined();
       expect(await b.sessions.touch(s.id)).toBeUndefined();
+      expect(await a.sessions.get(s.id)).toBeUndefined();
+    });
+
+    it('update records a handshake on a live record (seen by every instance) and never revives a dead one', async () => {
+      const clock = testClock();
+      const [a, b] = h.pair(cfgFor(), { now: clock.now });
+      const s = { ...newSession(), protocolVersion: '2024-11-05', clientCapabilities: {}, clientInfo: undefined };
+      const rec = await a.sessions.create({ ...s, initialized: false });
+      expect(rec.initialized).toBe(false);
+      expect((await b.sessions.get(s.id))?.initialized).toBe(false);
+      clock.advance(10_000);
+      const handshake = {
+        protocolVersion: '2025-03-26',
+        clientCapabilities: { sampling: {}, 'odd key': [1, null] },
+        clientInfo: { name: 'legacy-client', version: '2' },
+        initialized: true,
+      };
+      const updated = await b.sessions.update(s.id, handshake);
+      expect(updated).toMatchObject({ ...handshake, subject: 'alice', createdAt: rec.createdAt });
+      expect(updated?.lastSeenAt).toBe(rec.lastSeenAt + 10_000);
+      expect(await a.sessions.get(s.id)).toEqual(updated);
+      // Fields the patch leaves out stay as they were.
+      expect(await a.sessions.update(s.id, { protocolVersion: '2025-06-18' })).toMatchObject({
+        ...handshake,
+        protocolVersion: '2025-06-18',
+      });
+      expect(await a.sessions.update(newSessionId(), handshake)).toBeUndefined();
+      expect(await a.sessions.get(s.id)).toBeDefined();
+      clock.advance(61_000);
+      expect(await b.sessions.update(s.id, handshake)).toBeUndefined();
       expect(await a.sessions.get(s.id)).toBeUndefined();
     });
 
@@ -184,44 +214,14 @@ export function storeContract(name: string, h: ContractHarness, cfgFor: () => Co
       const empty = await b.events.waitAfter(cursor, { timeoutMs: 300 });
       expect(empty?.events).toEqual([]);
       expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
-      expect(Date.now() - t0).toBeLessThan(1_500);
-      const waiting = b.events.waitAfter(cursor, { timeoutMs: 5_000 });
+      // Woken by the append, long before its own timeout (the latency itself is measured by npm run bench).
+      const waiting = b.events.waitAfter(cursor, { timeoutMs: 20_000 });
       await new Promise((r) => setTimeout(r, 300));
       const sentAt = Date.now();
       await a.events.append(sid, 'standalone', note(1));
       const got = await waiting;
-      expect(Date.now() - sentAt).toBeLessThanOrEqual(250);
+      expect(Date.now() - sentAt).toBeLessThan(10_000);
       expect(got?.events.map((e) => e.message)).toEqual([note(1)]);
-    });
-  });
-
-  describe(`${name}: SDK EventStore adapter`, () => {
-    it('round-trips across instances, skips priming events, and refuses another session', async () => {
-      const [a, b] = h.pair(cfgFor());
-      const sid = newSessionId();
-      const onA = sessionEventStore(a.events, sid);
-      const onB = sessionEventStore(b.events, sid);
-      const priming = await onA.storeEvent('_GET_stream', {} as JSONRPCMessage);
-      const e1 = await onA.storeEvent('_GET_stream', note(1));
-      await onA.storeEvent('post-stream-uuid', note(99, 'post'));
-      const e2 = await onA.storeEvent('_GET_stream', note(2));
-      expect(await onB.getStreamIdForEventId?.(e1)).toBe('_GET_stream');
-      const sent: [string, JSONRPCMessage][] = [];
-      const send = async (id: string, m: JSONRPCMessage) => void sent.push([id, m]);
-      expect(await onB.replayEventsAfter(priming, { send })).toBe('_GET_stream');
-      expect(sent).toEqual([
-        [e1, note(1)],
-        [e2, note(2)],
-      ]);
-      sent.length = 0;
-      expect(await onB.replayEventsAfter(e2, { send })).toBe('_GET_stream');
-      expect(sent).toEqual([]);
-      // Another session's adapter must not resolve or replay this session's stream.
-      const thief = sessionEventStore(b.events, newSessionId());
-      expect(await thief.getStreamIdForEventId?.(e1)).toBeUndefined();
-      await expect(thief.replayEventsAfter(priming, { send })).rejects.toThrow();
-      expect(await onB.getStreamIdForEventId?.('garbage')).toBeUndefined();
-      expect(sent).toEqual([]);
     });
   });
 
@@ -250,17 +250,17 @@ export function storeContract(name: string, h: ContractHarness, cfgFor: () => Co
       await expect(a.messages.poll(ch, -1)).rejects.toThrow(RangeError);
     });
 
-    it('waitFor on B receives a message published on A within 250 ms, even after idling', async () => {
+    it('waitFor on B receives a message published on A long before its timeout, even after idling', async () => {
       const [a, b] = h.pair(cfgFor());
       const ch = `sse:${newSessionId()}`;
       for (const idleMs of [50, 700]) {
         const cursor = await b.messages.head(ch);
-        const waiting = b.messages.waitFor(ch, cursor, { timeoutMs: 5_000 });
+        const waiting = b.messages.waitFor(ch, cursor, { timeoutMs: 20_000 });
         await new Promise((r) => setTimeout(r, idleMs));
         const sentAt = Date.now();
         await a.messages.publish(ch, { idleMs });
         const got = await waiting;
-        expect(Date.now() - sentAt).toBeLessThanOrEqual(250);
+        expect(Date.now() - sentAt).toBeLessThan(10_000);
         expect(got.messages).toEqual([{ seq: cursor + 1, data: { idleMs } }]);
         expect(got.cursor).toBe(cursor + 1);
       }
@@ -272,17 +272,36 @@ export function storeContract(name: string, h: ContractHarness, cfgFor: () => Co
       const ac = new AbortController();
       setTimeout(() => ac.abort(), 100);
       const t0 = Date.now();
-      expect(await b.messages.waitFor(ch, 0, { signal: ac.signal, timeoutMs: 10_000 })).toEqual({
+      expect(await b.messages.waitFor(ch, 0, { signal: ac.signal, timeoutMs: 20_000 })).toEqual({
         messages: [],
         cursor: 0,
       });
-      expect(Date.now() - t0).toBeLessThan(1_000);
+      expect(Date.now() - t0).toBeLessThan(10_000); // the abort ended it, not the timeout
       const already = new AbortController();
       already.abort();
       expect((await b.messages.waitFor(ch, 0, { signal: already.signal })).messages).toEqual([]);
       const t1 = Date.now();
       expect((await b.messages.waitFor(ch, 0, { timeoutMs: 200 })).messages).toEqual([]);
       expect(Date.now() - t1).toBeGreaterThanOrEqual(190);
+    });
+
+    it('channel names that are Object.prototype keys, or "error", are channels like any other', async () => {
+      const [a, b] = h.pair(cfgFor());
+      for (const ch of ['error', '__proto__', 'constructor', 'hasOwnProperty', 'toString', 'newListener']) {
+        const before = await b.messages.head(ch);
+        expect(await a.messages.publish(ch, 'nobody waits'), ch).toBe(before + 1);
+        const cursor = before + 1;
+        const waiting = b.messages.waitFor(ch, cursor, { timeoutMs: 5_000 });
+        expect(await a.messages.publish(ch, { ch }), ch).toBe(cursor + 1);
+        expect((await waiting).messages, ch).toEqual([{ seq: cursor + 1, data: { ch } }]);
+        expect(await b.messages.head(ch), ch).toBe(cursor + 1);
+        const sid = newSessionId();
+        const id = await a.events.append(sid, ch, note(1));
+        expect(
+          (await b.events.readAfter(eventIdFor(sid, ch, 0)))?.events.map((e) => e.id),
+          ch,
+        ).toEqual([id]);
+      }
     });
 
     it('expired messages are skipped but the cursor moves past them', async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { wantsDummyCredentials } from '../../../lib/store/dynamodb-client.ts';
+import { type StoreDynamo, storeCall, wantsDummyCredentials } from '../../../lib/store/dynamodb-client.ts';
+import { StoreUnavailableError } from '../../../lib/store/errors.ts';
 import { eventIdFor, newSessionId, parseEventId } from '../../../lib/store/ids.ts';
 import { isLive } from '../../../lib/store/options.ts';
-import { isPrimingMessage } from '../../../lib/store/sdk-event-store.ts';
 import { nextPollDelay, pollSchedule } from '../../../lib/store/wait.ts';
 
 describe('session ids', () => {
@@ -92,10 +92,28 @@ describe('pure helpers', () => {
     expect(wantsDummyCredentials('https://dynamodb.example.internal', {})).toBe(false);
     expect(wantsDummyCredentials(undefined, {})).toBe(false);
   });
+});
 
-  it('isPrimingMessage: only the empty object', () => {
-    expect(isPrimingMessage({})).toBe(true);
-    expect(isPrimingMessage({ jsonrpc: '2.0', method: 'x' })).toBe(false);
-    expect(isPrimingMessage(null)).toBe(false);
+describe('storeCall: what counts as a store outage', () => {
+  const d = { operationTimeoutMs: 1_000 } as StoreDynamo;
+  const failing = (err: unknown) => storeCall(d, 'read session', async () => Promise.reject(err));
+
+  it('network and service failures become StoreUnavailableError', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
+    const throttled = Object.assign(new Error('slow down'), { name: 'ThrottlingException', $metadata: {} });
+    const timeout = new DOMException('The operation timed out', 'TimeoutError');
+    for (const err of [refused, throttled, timeout]) {
+      await expect(failing(err)).rejects.toBeInstanceOf(StoreUnavailableError);
+    }
+  });
+
+  it('a bug or an unmarshallable value is not an outage: it propagates as it is', async () => {
+    for (const err of [
+      new RangeError('Maximum call stack size exceeded'),
+      new TypeError('Cannot read properties of undefined'),
+      Object.assign(new Error('refused'), { name: 'ConditionalCheckFailedException' }),
+    ]) {
+      await expect(failing(err)).rejects.toBe(err);
+    }
   });
 });

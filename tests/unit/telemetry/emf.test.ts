@@ -52,8 +52,12 @@ const app: WebHandler = async (request) => {
       return Response.json({ jsonrpc: '2.0', id: 1, error: { code: -32602, message: 'Unknown tool' } });
     case 'batch':
       call('echo');
-      span.addToolCall({ tool: 'echo', rpcId: 1, outcome: 'ok', durationMs: 4 });
-      span.addToolCall({ tool: 'fail_demo', rpcId: 2, outcome: 'tool_error', durationMs: 6 });
+      span.expectCalls([
+        { tool: 'echo', rpcId: 1 },
+        { tool: 'fail_demo', rpcId: 2 },
+      ]);
+      span.settle(1, { outcome: 'ok', durationMs: 4 });
+      span.settle(2, { outcome: 'tool_error', durationMs: 6 });
       return Response.json([]);
     default:
       return new Response(null, { status: 404 });

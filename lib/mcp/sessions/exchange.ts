@@ -1,6 +1,6 @@
 // Serving one HTTP exchange of a stored session with a fresh SDK server.
 //
-// Design choice (DESIGN.md section 3, "sessions across instances"): we do NOT restore private state
+// Design choice (see the README, "Sessions across Lambda instances"): we do NOT restore private state
 // of the SDK's WebStandardStreamableHTTPServerTransport. Instead each request gets a fresh McpServer
 // connected to ExchangeTransport, a small transport of our own on the SDK's public `Transport`
 // interface, and the server is brought to the session's state by replaying the recorded `initialize`
@@ -17,7 +17,10 @@ import type {
   Transport,
   TransportSendOptions,
 } from '@modelcontextprotocol/server';
-import type { MessageStore } from '../store/index.ts';
+import { type Following, followChannel, type MessageStore } from '../../store/index.ts';
+import { log } from '../../telemetry/index.ts';
+import { auditExpired } from '../audit-hooks.ts';
+import { INTERNAL_ERROR } from '../jsonrpc.ts';
 
 export interface Handshake {
   protocolVersion: string;
@@ -26,6 +29,7 @@ export interface Handshake {
 }
 
 type Sink = (message: JSONRPCMessage) => void | Promise<void>;
+type Extra = { authInfo?: AuthInfo; request?: Request };
 
 const key = (id: RequestId) => JSON.stringify(id);
 
@@ -34,19 +38,23 @@ export function isResponse(m: JSONRPCMessage): m is JSONRPCMessage & { id: Reque
   return 'id' in m && !('method' in m);
 }
 
+/** Pure predicate: a JSON-RPC request (it has an id and a method). */
 export function isRequest(m: JSONRPCMessage): m is JSONRPCMessage & { id: RequestId; method: string } {
   return 'id' in m && 'method' in m;
 }
 
+/** The SDK Transport of one exchange: routes what the server sends to the request it belongs to. */
 export class ExchangeTransport implements Transport {
   sessionId?: string;
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: Transport['onmessage'];
+  /** Awaited before the server's first request to the client goes out (the reply pump starts there). */
+  beforeServerRequest?: () => Promise<void>;
+  /** Told the id of a request that its bound cut off before the server answered it. */
+  onExpired?: (id: RequestId) => void;
   private readonly routes = new Map<string, { sink: Sink; done: () => void }>();
   private readonly fallback: Sink;
-  /** Ids of server->client requests sent in this exchange, so replies can be routed back. */
-  readonly outgoingRequests = new Set<string>();
 
   constructor(sessionId: string | undefined, fallback: Sink) {
     this.sessionId = sessionId;
@@ -62,15 +70,19 @@ export class ExchangeTransport implements Transport {
     // ever serves this exchange, so such a request comes from one of its open requests: send it on that
     // request's stream, where the client is listening, rather than on a GET stream it may not have opened.
     if (!route && related === undefined && isRequest(message)) route = [...this.routes.values()].at(-1);
-    if (isRequest(message)) this.outgoingRequests.add(key(message.id));
+    if (isRequest(message)) await this.beforeServerRequest?.();
     if (!route) {
       await this.fallback(message);
       return;
     }
-    await route.sink(message);
-    if (isResponse(message)) {
-      this.routes.delete(key(message.id));
-      route.done();
+    try {
+      await route.sink(message);
+    } finally {
+      // Even when the sink failed (the store is down), the request is over: its waiter must not hang.
+      if (isResponse(message)) {
+        this.routes.delete(key(message.id));
+        route.done();
+      }
     }
   }
 
@@ -79,27 +91,57 @@ export class ExchangeTransport implements Transport {
   }
 
   /**
-   * Delivers a client request; everything the server sends for it goes to `sink`.
-   * Resolves once its response has been through the sink.
+   * Delivers a client request; everything the server sends for it goes to `sink`. Resolves once its
+   * response has been through the sink, or once `signal` aborts: then the request is answered here with
+   * a JSON-RPC error, so the client's stream and the audit both see it end.
    */
-  request(message: JSONRPCMessage & { id: RequestId }, extra: { authInfo?: AuthInfo; request?: Request }, sink: Sink) {
+  request(message: JSONRPCMessage & { id: RequestId }, extra: Extra, sink: Sink, signal?: AbortSignal) {
+    const k = key(message.id);
     return new Promise<void>((resolve) => {
-      this.routes.set(key(message.id), { sink, done: resolve });
+      const expire = () => {
+        if (this.routes.get(k) !== route) return;
+        this.onExpired?.(message.id);
+        const answer = {
+          jsonrpc: '2.0',
+          id: message.id,
+          error: { code: INTERNAL_ERROR, message: 'Request timed out' },
+        };
+        this.send(answer as JSONRPCMessage).catch(() => route.done()); // send already settles the route
+      };
+      const route = {
+        sink,
+        done: () => {
+          signal?.removeEventListener('abort', expire);
+          resolve();
+        },
+      };
+      this.routes.set(k, route);
+      if (signal?.aborted) return expire();
+      signal?.addEventListener('abort', expire, { once: true });
       this.onmessage?.(message, extra);
     });
   }
 
   /** Delivers a notification or a client's response to a server request. */
-  deliver(message: JSONRPCMessage, extra: { authInfo?: AuthInfo; request?: Request }): void {
+  deliver(message: JSONRPCMessage, extra: Extra): void {
     this.onmessage?.(message, extra);
   }
 }
 
 const REPLAY_ID = '__mcp_lambda_stack_replay__';
 
+export interface OpenedExchange {
+  transport: ExchangeTransport;
+  extra: Extra;
+  /** Stops the reply pump (if it started) and closes the server. Never rejects. */
+  close(): Promise<void>;
+}
+
 /**
  * A fresh server for one exchange of a session. With a handshake, the recorded initialize is
- * replayed first so the server knows the client's capabilities and the negotiated version.
+ * replayed first so the server knows the client's capabilities and the negotiated version. With
+ * `replies`, the client's answers to server requests are read from that channel, from the moment the
+ * server first sends a request (most exchanges never do, and then never read the channel).
  */
 export async function openSessionServer(opts: {
   factory: McpServerFactory;
@@ -108,11 +150,27 @@ export async function openSessionServer(opts: {
   sessionId: string | undefined;
   handshake: Handshake | undefined;
   fallback: Sink;
-}) {
+  replies?: { messages: MessageStore; channel: string };
+  /** Bounds the handshake replay (the exchange's own requests get it from their caller). */
+  signal?: AbortSignal;
+}): Promise<OpenedExchange> {
   const server = await opts.factory({ era: 'legacy', authInfo: opts.authInfo, requestInfo: opts.request });
   const transport = new ExchangeTransport(opts.sessionId, opts.fallback);
   await server.connect(transport);
   const extra = { authInfo: opts.authInfo, request: opts.request };
+  transport.onExpired = (id) => auditExpired(opts.request, id);
+  const stop = new AbortController();
+  let pump: Following | undefined;
+  const replies = opts.replies;
+  if (replies) {
+    transport.beforeServerRequest = async () => {
+      pump ??= followChannel(replies.messages, replies.channel, (m) => transport.deliver(m as JSONRPCMessage, extra), {
+        signal: stop.signal,
+        onError: (err) => log.warn('reply channel read failed', { error: err }),
+      });
+      await pump.ready;
+    };
+  }
   if (opts.handshake) {
     await transport.request(
       { jsonrpc: '2.0', id: REPLAY_ID, method: 'initialize', params: { ...opts.handshake } } as JSONRPCMessage & {
@@ -120,6 +178,7 @@ export async function openSessionServer(opts: {
       },
       extra,
       () => {},
+      opts.signal,
     );
     transport.deliver({ jsonrpc: '2.0', method: 'notifications/initialized' }, extra);
   }
@@ -127,30 +186,10 @@ export async function openSessionServer(opts: {
     transport,
     extra,
     async close() {
+      stop.abort();
+      await pump?.done;
+      // Closing a per-exchange server only releases it; a failure there changes nothing for the client.
       await server.close().catch(() => {});
     },
   };
-}
-
-/**
- * Feeds a client's replies to server->client requests (published by whichever instance received the
- * POST) into this exchange's transport until `signal` aborts.
- */
-export async function pumpReplies(
-  messages: MessageStore,
-  channel: string,
-  transport: ExchangeTransport,
-  extra: { authInfo?: AuthInfo; request?: Request },
-  signal: AbortSignal,
-): Promise<void> {
-  let cursor = await messages.head(channel).catch(() => 0);
-  while (!signal.aborted) {
-    const got = await messages.waitFor(channel, cursor, { signal, timeoutMs: 10_000 }).catch(() => undefined);
-    if (!got) {
-      await new Promise((r) => setTimeout(r, 200));
-      continue;
-    }
-    cursor = got.cursor;
-    for (const m of got.messages) transport.deliver(m.data as JSONRPCMessage, extra);
-  }
 }

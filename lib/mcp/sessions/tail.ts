@@ -1,10 +1,13 @@
 // Tailing a stored event stream onto an SSE response: the building block of GET /mcp (2025 era) and
 // GET /sse. Resumable anywhere, because event ids name their stream and position.
-import type { Config } from '../config.ts';
-import type { EventLog } from '../store/index.ts';
-import type { InvocationContext } from '../web-handler.ts';
+
+import type { Config } from '../../config.ts';
+import type { EventLog } from '../../store/index.ts';
+import { log } from '../../telemetry/index.ts';
+import type { InvocationContext } from '../../web-handler.ts';
 import { type SseBody, sseComment, sseFrame } from './sse.ts';
 
+/** The `retry` hint a stream ends with, so the client reconnects with Last-Event-ID. */
 export const RETRY_MS = 1_000;
 /** Streams end this long before the invocation deadline, so they close cleanly with a retry hint. */
 export const DEADLINE_MARGIN_MS = 2_000;
@@ -16,12 +19,12 @@ export const DEADLINE_MARGIN_MS = 2_000;
 export const END_OF_STREAM = { jsonrpc: '2.0', method: 'mcp-lambda-stack/end-of-stream' } as const;
 
 /** Pure predicate: the stored message is the end-of-stream marker. */
-export function isEndOfStream(m: unknown): boolean {
+function isEndOfStream(m: unknown): boolean {
   return (m as { method?: unknown } | null)?.method === END_OF_STREAM.method && !('id' in (m as object));
 }
 
 /** How often an open stream checks that its session still exists (one consistent read). */
-export const ALIVE_CHECK_MS = 5_000;
+const ALIVE_CHECK_MS = 5_000;
 
 /**
  * Writes every event after `cursor` as it appears, with keepalive comments while idle, until the client
@@ -60,6 +63,7 @@ export function tailStream(opts: {
       // ever be written to it again. The check is cheap next to the event log's idle polling.
       if (opts.alive && now >= nextCheck) {
         nextCheck = now + aliveEvery;
+        // A store error says nothing about the session: keep streaming, the next check asks again.
         gone = !(await opts.alive().catch(() => true));
         if (gone) break;
       }
@@ -69,7 +73,7 @@ export function tailStream(opts: {
       try {
         batch = await events.waitAfter(position, { signal: stop.signal, timeoutMs: waitMs });
       } catch (err) {
-        console.error(JSON.stringify({ level: 'WARN', message: 'stream read failed', error: String(err) }));
+        log.warn('stream read failed', { error: err });
         break;
       }
       if (!batch) break;

@@ -4,39 +4,46 @@
 // the session's server sends. POST /messages/ answers 202 at once and processes the message after
 // the response, on whatever instance it landed on; replies travel through the store's event log to
 // the instance holding the stream. The SDK's frozen SSE transport cannot do this: it needs the POST
-// and the stream in one process, which Lambda never guarantees.
-import type { AuthInfo, JSONRPCMessage, McpServerFactory, RequestId } from '@modelcontextprotocol/server';
-import type { Config } from '../config.ts';
-import { readJsonBody } from '../gate/index.ts';
-import type { SessionRecord, Stores } from '../store/index.ts';
-import { eventIdFor, newSessionId, parseEventId, StoreUnavailableError } from '../store/index.ts';
-import type { InvocationContext } from '../web-handler.ts';
-import { auditRpc } from './audit-hooks.ts';
+// and the stream in one process, which Lambda never guarantees. The client's initialize is recorded
+// in the session record, so any instance can replay it.
+
+import type { AuthInfo, JSONRPCMessage, RequestId } from '@modelcontextprotocol/server';
+import type { Config } from '../../config.ts';
+import { readJsonBody } from '../../gate/index.ts';
+import { eventIdFor, newSessionId, parseEventId, type SessionRecord } from '../../store/index.ts';
+import { log } from '../../telemetry/index.ts';
+import type { InvocationContext } from '../../web-handler.ts';
+import { auditRpc } from '../audit-hooks.ts';
+import { INVALID_REQUEST, messagesOf, rpcErrorResponse } from '../jsonrpc.ts';
+import { principalOf } from '../server.ts';
 import { detachedRequest } from './detached.ts';
-import { type Handshake, isRequest, isResponse, openSessionServer, pumpReplies } from './exchange.ts';
-import { INVALID_REQUEST, messagesOf, rpcErrorResponse } from './jsonrpc.ts';
-import { principalOf } from './server.ts';
-import { repliesChannel, sessionNotFound, unavailable } from './sessions.ts';
+import { isRequest, isResponse, openSessionServer } from './exchange.ts';
+import {
+  handshakeOf,
+  negotiatedVersion,
+  owned,
+  refuseInvalid,
+  repliesChannel,
+  type SessionfulDeps,
+  sessionNotFound,
+  storeFailure,
+  type WorkBound,
+  workBound,
+} from './shared.ts';
 import { SSE_HEADERS, sseBody, sseFrame } from './sse.ts';
 import { tailStream } from './tail.ts';
 
-export const SSE_STREAM = 'sse';
+const SSE_STREAM = 'sse';
 const LEGACY_VERSION = '2024-11-05';
-const handshakeChannel = (sessionId: string) => `handshake:${sessionId}`;
 
 /** Pure: the path a client POSTs to, relative to the SSE URL's origin. */
-export function endpointFor(sessionId: string): string {
+function endpointFor(sessionId: string): string {
   return `/messages/?sessionId=${encodeURIComponent(sessionId)}`;
 }
 
-export function createLegacySseHandler(cfg: Config, deps: { factory: McpServerFactory; stores: Stores }) {
+/** The handler of GET /sse and POST /messages/, after the gate. Store outages give 503. */
+export function createLegacySseHandler(cfg: Config, deps: SessionfulDeps) {
   const { sessions, events, messages } = deps.stores;
-
-  async function owned(id: string | null, authInfo: AuthInfo): Promise<SessionRecord | undefined> {
-    if (!id) return undefined;
-    const record = await sessions.get(id);
-    return record && record.subject === principalOf(authInfo).subject ? record : undefined;
-  }
 
   async function open(request: Request, authInfo: AuthInfo, ctx: InvocationContext): Promise<Response> {
     auditRpc(request, 'legacy-sse', undefined);
@@ -46,7 +53,8 @@ export function createLegacySseHandler(cfg: Config, deps: { factory: McpServerFa
     if (last !== null) {
       // An EventSource reconnecting (e.g. after the stream's maximum duration) resumes its session.
       const parsed = parseEventId(last);
-      session = parsed && parsed.streamKey === SSE_STREAM ? await owned(parsed.sessionId, authInfo) : undefined;
+      session =
+        parsed && parsed.streamKey === SSE_STREAM ? await owned(sessions, parsed.sessionId, authInfo) : undefined;
       if (!session) return sessionNotFound();
       await sessions.touch(session.id);
       cursor = last;
@@ -59,6 +67,7 @@ export function createLegacySseHandler(cfg: Config, deps: { factory: McpServerFa
         protocolVersion: LEGACY_VERSION,
         clientCapabilities: {},
         clientInfo: undefined,
+        initialized: false,
       });
       cursor = eventIdFor(session.id, SSE_STREAM, 0);
     }
@@ -70,61 +79,67 @@ export function createLegacySseHandler(cfg: Config, deps: { factory: McpServerFa
     return new Response(body.stream, { status: 200, headers: SSE_HEADERS });
   }
 
-  async function handshakeOf(sessionId: string): Promise<Handshake | undefined> {
-    const got = await messages.poll(handshakeChannel(sessionId), 0);
-    return got.messages[0]?.data as Handshake | undefined;
-  }
-
-  async function process(session: SessionRecord, list: JSONRPCMessage[], authInfo: AuthInfo, request: Request) {
+  async function process(
+    session: SessionRecord,
+    list: JSONRPCMessage[],
+    authInfo: AuthInfo,
+    bound: WorkBound,
+    request: Request,
+  ) {
     const append = async (m: JSONRPCMessage) => {
       await events.append(session.id, SSE_STREAM, m);
     };
     for (const r of list.filter(isResponse)) await messages.publish(repliesChannel(session.id), r);
     const init = list.find((m) => isRequest(m) && m.method === 'initialize') as
-      | (JSONRPCMessage & { params?: Handshake })
+      | (JSONRPCMessage & { params?: { protocolVersion?: unknown; capabilities?: unknown; clientInfo?: unknown } })
       | undefined;
     if (init?.params) {
       const { protocolVersion, capabilities, clientInfo } = init.params;
-      await messages.publish(handshakeChannel(session.id), { protocolVersion, capabilities, clientInfo });
+      await sessions.update(session.id, {
+        protocolVersion: negotiatedVersion(protocolVersion),
+        clientCapabilities: (capabilities ?? {}) as Record<string, unknown>,
+        clientInfo: clientInfo as Record<string, unknown> | undefined,
+        initialized: true,
+      });
     }
     const opened = await openSessionServer({
       factory: deps.factory,
       authInfo,
-      request,
+      request: detachedRequest(request, bound.signal),
       sessionId: session.id,
-      handshake: init ? undefined : await handshakeOf(session.id),
+      handshake: init ? undefined : handshakeOf(session),
       fallback: append,
+      replies: { messages, channel: repliesChannel(session.id) },
+      signal: bound.signal,
     });
-    for (const n of list.filter((m) => !('id' in m))) opened.transport.deliver(n, opened.extra);
-    const requests = list.filter(isRequest);
-    if (requests.length) {
-      const stop = new AbortController();
-      const pump = pumpReplies(messages, repliesChannel(session.id), opened.transport, opened.extra, stop.signal);
-      await Promise.all(
-        requests.map((r) => opened.transport.request(r as JSONRPCMessage & { id: RequestId }, opened.extra, append)),
-      );
-      stop.abort();
-      await pump;
+    try {
+      for (const n of list.filter((m) => !('id' in m))) opened.transport.deliver(n, opened.extra);
+      const requests = list.filter(isRequest) as Array<JSONRPCMessage & { id: RequestId }>;
+      await Promise.all(requests.map((r) => opened.transport.request(r, opened.extra, append, bound.signal)));
+    } finally {
+      await opened.close();
     }
-    await opened.close();
   }
 
   async function post(request: Request, authInfo: AuthInfo, ctx: InvocationContext): Promise<Response> {
     const id = new URL(request.url).searchParams.get('sessionId');
     if (!id) return rpcErrorResponse(400, INVALID_REQUEST, 'Bad Request: the sessionId query parameter is required');
-    const session = await owned(id, authInfo);
+    const session = await owned(sessions, id, authInfo);
     if (!session) return sessionNotFound();
     const read = await readJsonBody(request, cfg.maxBodyBytes);
     if (!read.ok) return read.response;
     auditRpc(request, 'legacy-sse', read.body);
+    // An invalid message is refused here, at once, as the reference SSE transport does (400, not 202):
+    // nothing is processed, so nothing is left waiting for a reply that never comes.
+    const invalid = refuseInvalid(read.body);
+    if (invalid) return invalid;
     const list = messagesOf(read.body) as JSONRPCMessage[];
-    if (list.length === 0)
-      return rpcErrorResponse(400, INVALID_REQUEST, 'Invalid Request: expected a JSON-RPC message');
     await sessions.touch(session.id);
+    const bound = workBound(ctx);
     ctx.waitUntil(
-      process(session, list, authInfo, detachedRequest(request, ctx.deadline)).catch((err) =>
-        console.error(JSON.stringify({ level: 'ERROR', message: 'legacy SSE message failed', error: String(err) })),
-      ),
+      process(session, list, authInfo, bound, request)
+        .catch((err) => log.error('legacy SSE message failed', { error: err }))
+        .finally(bound.release),
     );
     return new Response('Accepted', { status: 202, headers: { 'content-type': 'text/plain' } });
   }
@@ -141,8 +156,7 @@ export function createLegacySseHandler(cfg: Config, deps: { factory: McpServerFa
       }
       return rpcErrorResponse(404, INVALID_REQUEST, `Not found: ${request.method} ${path}`);
     } catch (err) {
-      if (err instanceof StoreUnavailableError) return unavailable(err);
-      throw err;
+      return storeFailure(err);
     }
   };
 }

@@ -19,10 +19,12 @@ export function sseFrame(e: SseEvent): string {
   return `${out}\n`;
 }
 
+/** An SSE comment line (keepalive); newlines become spaces. */
 export function sseComment(text: string): string {
   return `: ${text.replace(/\n/g, ' ')}\n\n`;
 }
 
+/** Headers of every SSE response. */
 export const SSE_HEADERS = {
   'content-type': 'text/event-stream',
   'cache-control': 'no-cache, no-transform',
@@ -59,6 +61,7 @@ export function sseBody() {
         controller.enqueue(encoder.encode(text));
         return true;
       } catch {
+        // The reader cancelled between our check and the enqueue: the stream is simply over.
         open = false;
         resolveClosed();
         return false;
@@ -69,7 +72,9 @@ export function sseBody() {
       open = false;
       try {
         controller.close();
-      } catch {}
+      } catch {
+        // Already closed or errored by the reader: nothing left to close.
+      }
       resolveClosed();
     },
   };
