@@ -10,6 +10,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toolManifest } from '../../../generated/tool-manifest.ts';
+import { declaredScopes } from '../../../lib/tools/index.ts';
 import { decodeJwtPayload } from '../../../local/oauth-login.ts';
 import { freePort, McpSession, readChallenge, rpcMessages } from '../login/login-flow.ts';
 
@@ -114,10 +116,13 @@ describe('npm start (AS=embedded, PORT and AS_PORT set)', () => {
   });
 
   it('prints the dev users, the token command and how to connect MCP Inspector', () => {
-    expect(banner('Dev users')).toBe('dev / dev (mcp:tools mcp:admin), viewer / viewer (mcp:tools)');
-    expect(banner('Access token')).toBe(
-      `AS_PORT=${asPort} MCP_PUBLIC_URL=${mcpUrl} npm run token -- --scope "mcp:tools mcp:admin"`,
-    );
+    // The scopes follow the catalogue (the demo tools' mcp:admin, and whatever tools/ declares).
+    const declared = declaredScopes({ tools: toolManifest }, true);
+    const all = ['mcp:tools', ...declared.map((s) => s.name)].join(' ');
+    const viewer = ['mcp:tools', ...declared.filter((s) => !s.admin).map((s) => s.name)].join(' ');
+    expect(all).toMatch(/^mcp:tools mcp:admin\b/);
+    expect(banner('Dev users')).toBe(`dev / dev (${all}), viewer / viewer (${viewer})`);
+    expect(banner('Access token')).toBe(`AS_PORT=${asPort} MCP_PUBLIC_URL=${mcpUrl} npm run token -- --scope "${all}"`);
     const inspector = banner('MCP Inspector');
     expect(inspector).toContain('npx @modelcontextprotocol/inspector');
     expect(inspector).toContain('Streamable HTTP');

@@ -6,6 +6,7 @@ import { toolManifest } from '../../../generated/tool-manifest.ts';
 import { authenticate, identityOf, toAuthInfo } from '../../../lib/auth/index.ts';
 import { verifyAccessToken } from '../../../lib/auth/verify.ts';
 import { type Config, loadConfig } from '../../../lib/config.ts';
+import { declaredScopes } from '../../../lib/tools/index.ts';
 import { goodClaims, jwksOf, type KeyServer, makeKey, sign, startKeyServer, type TestKey } from './key-server.ts';
 
 const PUBLIC_URL = 'https://mcp.example.com/mcp';
@@ -166,15 +167,18 @@ describe('policy around valid signatures', () => {
   });
 
   it('AUTH_DISABLED=true yields the anonymous identity with every supported scope', async () => {
-    // The supported scopes follow the tool catalogue (the demo tools declare mcp:admin), as in the functions.
+    // The supported scopes follow the tool catalogue (the demo tools declare mcp:admin; tools/ may add), as in the
+    // functions.
     const open = loadConfig({ MCP_PUBLIC_URL: PUBLIC_URL, AUTH_DISABLED: 'true' }, { tools: toolManifest });
+    const supported = ['mcp:tools', ...declaredScopes({ tools: toolManifest }, true).map((s) => s.name)];
+    expect(supported).toContain('mcp:admin');
     const result = await authenticate(new Request(PUBLIC_URL), open);
     expect(result).toEqual({
       ok: true,
       identity: {
         subject: 'anonymous',
         clientId: undefined,
-        scopes: ['mcp:tools', 'mcp:admin'],
+        scopes: supported,
         expiresAt: 0,
         issuer: '',
       },

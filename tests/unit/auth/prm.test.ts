@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { catalogue } from '../../../generated/tools.ts';
+import { toolManifest } from '../../../generated/tool-manifest.ts';
 import { createPrmApp } from '../../../lib/apps/prm.ts';
 import { handlePrm, prmDocument, prmPaths } from '../../../lib/auth/prm.ts';
 import { loadConfig } from '../../../lib/config.ts';
+import { declaredScopes } from '../../../lib/tools/index.ts';
 import { testContext } from '../../support/context.ts';
 
 const env = { MCP_PUBLIC_URL: 'https://mcp.example.com/mcp', AUTH_ISSUER: 'https://as.example.com/realms/mcp' };
-// The scopes come from the tools' declarations (the demo tools': mcp:admin), as in the PRM function.
-const cfg = loadConfig(env, catalogue);
+// The scopes come from the tools' declarations (the demo tools' mcp:admin, and any in tools/), as in the PRM function.
+const cfg = loadConfig(env, { tools: toolManifest });
+const SCOPES = ['mcp:tools', ...declaredScopes({ tools: toolManifest }, true).map((s) => s.name)];
 // The function sees its own host (Function URL, localhost); the document must not.
 const HOST = 'https://abc123.lambda-url.us-east-1.on.aws';
 
@@ -75,7 +77,7 @@ describe('PRM document', () => {
       expect(await res.json()).toEqual({
         resource: 'https://mcp.example.com/mcp',
         authorization_servers: ['https://as.example.com/realms/mcp'],
-        scopes_supported: ['mcp:tools', 'mcp:admin'],
+        scopes_supported: SCOPES,
         bearer_methods_supported: ['header'],
         resource_name: 'mcp-lambda-stack',
       });
