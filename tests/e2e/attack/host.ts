@@ -29,6 +29,8 @@ export interface AuditLine {
 export interface HostProbe {
   rss: number;
   heapUsed: number;
+  /** process.memoryUsage() as the host reports it. */
+  memory: NodeJS.MemoryUsage;
   /** process.getActiveResourcesInfo(): resource type names keeping the loop alive ('Timeout', 'TCPSocketWrap'...). */
   resources: string[];
 }
@@ -175,6 +177,9 @@ export async function startAttackHost(name: string, env: Record<string, string> 
       const w = /Debugger listening on (ws:\/\/\S+)/.exec(stderr());
       if (m && h && w) {
         clearTimeout(timer);
+        // Stop looking: joining the whole output on every chunk would cost O(n²) over a long run.
+        child.stdout!.off('data', check);
+        child.stderr!.off('data', check);
         resolve({ mcpUrl: m[1]!, origin: new URL(h[1]!).origin, ws: w[1]! });
       }
     };
@@ -203,7 +208,7 @@ export async function startAttackHost(name: string, env: Record<string, string> 
         'globalThis.gc(); globalThis.gc(); JSON.stringify({ m: process.memoryUsage(), r: process.getActiveResourcesInfo() })',
       )) as string;
       const v = JSON.parse(json) as { m: NodeJS.MemoryUsage; r: string[] };
-      return { rss: v.m.rss, heapUsed: v.m.heapUsed, resources: v.r };
+      return { rss: v.m.rss, heapUsed: v.m.heapUsed, memory: v.m, resources: v.r };
     },
     rssFromProc() {
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
