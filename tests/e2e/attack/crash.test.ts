@@ -7,8 +7,8 @@ import { type AttackHost, startAttackHost } from './host.ts';
 
 let host: AttackHost;
 
-beforeEach(async () => {
-  host = await startAttackHost('crash');
+beforeEach(async (ctx) => {
+  host = await startAttackHost(`crash-${ctx.task.name.slice(0, 2).toLowerCase()}`);
 }, 60_000);
 
 afterEach(async () => {

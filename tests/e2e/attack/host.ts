@@ -109,7 +109,8 @@ async function inspectorCall(wsUrl: string, expression: string): Promise<unknown
 
 /**
  * Starts an issuer and a host. `env` adds to (or overrides) the host's environment.
- * The host logs go to .cache/attack/ (and to TEST_LOG_DIR under `npm test`, for its JWT scan).
+ * The host logs go to .cache/attack/<name>.{stdout,stderr}.log (and to TEST_LOG_DIR under `npm test`,
+ * for its scan for JWT-shaped strings).
  */
 export async function startAttackHost(name: string, env: Record<string, string> = {}): Promise<AttackHost> {
   const issuer = await startTestIssuer();
@@ -141,7 +142,7 @@ export async function startAttackHost(name: string, env: Record<string, string> 
   const files: WriteStream[] = [];
   const tee = (stream: NodeJS.ReadableStream, suffix: string) => {
     mkdirSync(ATTACK_LOG_DIR, { recursive: true });
-    const f = createWriteStream(path.join(ATTACK_LOG_DIR, `${name}-${child.pid}.${suffix}.log`));
+    const f = createWriteStream(path.join(ATTACK_LOG_DIR, `${name}.${suffix}.log`)); // the last run's, overwritten
     files.push(f);
     stream.pipe(f, { end: false });
     const logDir = process.env.TEST_LOG_DIR;
