@@ -53,7 +53,14 @@ beforeAll(async () => {
   process.stdout.write(`\nattack seed: ${SEED} (replay with ATTACK_SEED=${SEED}), requests: ${COUNT}\n`);
   // KEEPALIVE_MS: a 2025 GET stream of a session older than 2025-11-25 sends no priming event, so its
   // head goes out with the first keep-alive comment (15 s by default): sooner, for the settle bound.
-  host = await startAttackHost('fuzz', { KEEPALIVE_MS: '2000' });
+  // A fixed young generation (two 16 MB semi-spaces, V8's largest default): V8 otherwise grows and
+  // shrinks it with the allocation rate, which moved RSS after GC by 20-55 MB between runs of the same
+  // (fixed) code. Pinned, what remains to grow is what the process retains.
+  host = await startAttackHost('fuzz', { KEEPALIVE_MS: '2000' }, [
+    '--min-semi-space-size=16',
+    '--max-semi-space-size=16',
+  ]);
+
   const target = { port: host.port };
   const token = await host.issuer.token({
     audience: host.mcpUrl,
@@ -136,13 +143,14 @@ async function runPlans(list: Array<{ index: number; plan: Plan }>, agent: http.
 }
 
 /**
- * Warm-up before the RSS baseline: HTTP requests of the same mix (another seed, no raw sockets), so
- * that the baseline is taken with all code loaded and V8's heap grown to what this load needs. Measured
- * with the #17 fixes of the host, core and operations branches merged: over the first ~10,000 requests
- * RSS climbs ~150 MB and then all but flattens (+12 to +16 MB over the next 20,000, three seeds), while
- * the JS heap after GC stays at 31-38 MB; with a 2,500-request warm-up the same runs grew +38 to +55 MB.
+ * Warm-up before the RSS baseline: as many HTTP requests of the same mix (another seed, no raw
+ * sockets), so that the baseline is taken with all code loaded and the heap grown to what this load
+ * needs. Measured with the #17 fixes of the host, core and operations branches merged (young
+ * generation pinned, see beforeAll): after this warm-up the 20,000 requests moved RSS after GC by
+ * -10..+14 MB (three seeds) with the JS heap after GC at ~35 MB; after a 10,000-request warm-up
+ * they still added 12-40 MB, after 2,500 50-100 MB.
  */
-const WARM_UP = 10_000;
+const WARM_UP = 20_000;
 
 async function warmUp(agent: http.Agent): Promise<void> {
   const warm = fc
@@ -285,7 +293,7 @@ describe(`attack suite (seed ${SEED})`, () => {
       `host timers (in-flight invocations): quiet ${quietTimeouts}, after the HTTP phase ${timersOf(afterHttp)}, after the raw phase ${timersOf(afterRaw)}`,
       `audit: ${requestRecords.length} request records for ${expectedRequests} audited requests (+2 setup streams); missing ${missing.length}, doubled ${doubled.length}, wrong tool_call counts ${wrongCalls.length}`,
       `JWT-shaped strings in host output: ${jwts.length}; sentinels: ${JSON.stringify(leaks)}`,
-      `RSS after GC: ${MB(rssBefore)} -> ${MB(rssAfterHttp)} after HTTP -> ${MB(rssAfter)} at the end (heap ${MB(before.heapUsed)} -> ${afterHttp ? MB(afterHttp.heapUsed) : '?'})`,
+      `RSS after GC: ${MB(rssBefore)} -> ${MB(rssAfterHttp)} after HTTP -> ${MB(rssAfter)} at the end (heap used/total ${MB(before.heapUsed)}/${MB(before.memory.heapTotal)} -> ${afterRaw ? `${MB(afterRaw.heapUsed)}/${MB(afterRaw.memory.heapTotal)}` : '?'})`,
     ].join('\n');
     process.stdout.write(`\n${report}\n`);
     // Every request and what it got (.cache/attack/fuzz-requests.jsonl), for replaying a failure by hand (tokens hidden).

@@ -112,11 +112,16 @@ async function inspectorCall(wsUrl: string, expression: string): Promise<unknown
  * The host logs go to .cache/attack/<name>.{stdout,stderr}.log (and to TEST_LOG_DIR under `npm test`,
  * for its scan for JWT-shaped strings).
  */
-export async function startAttackHost(name: string, env: Record<string, string> = {}): Promise<AttackHost> {
+export async function startAttackHost(
+  name: string,
+  env: Record<string, string> = {},
+  /** More node/V8 flags for the host process. */
+  flags: string[] = [],
+): Promise<AttackHost> {
   const issuer = await startTestIssuer();
   const child = spawn(
     process.execPath,
-    ['--expose-gc', '--inspect=127.0.0.1:0', path.join(ROOT, 'local/start.ts'), '--no-build'],
+    ['--expose-gc', '--inspect=127.0.0.1:0', ...flags, path.join(ROOT, 'local/start.ts'), '--no-build'],
     {
       cwd: ROOT,
       env: {
