@@ -1,6 +1,6 @@
 // The attack suite's local host: the real `npm start` process (local/start.ts, the built bundles) with
-// auth on against a test issuer, started with `--expose-gc` and the inspector on a loopback port so
-// the suite can force a GC and look inside it (memory, active timers) without any product code.
+// auth on against a test issuer, started with the inspector on a loopback port so that the suite can
+// force a GC and look inside it (memory, active timers) without any product code.
 // stdout (audit records) and stderr (operational logs) are kept in memory and written to files.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
@@ -49,7 +49,11 @@ export interface AttackHost {
   records(): AuditLine[];
   stdout(): string;
   stderr(): string;
-  /** Runs gc() twice in the host and reads its memory and active resources. */
+  /**
+   * Forces a full GC in the host (the inspector's HeapProfiler.collectGarbage, DevTools' "collect
+   * garbage": V8's low-memory GC, which also gives freed heap pages back) and reads its memory and
+   * active resources.
+   */
   probe(): Promise<HostProbe>;
   /** VmRSS of the host process from /proc, in bytes. */
   rssFromProc(): number;
@@ -80,28 +84,33 @@ function slim(line: string): AuditLine | undefined {
   }
 }
 
-/** A Chrome DevTools Protocol session over the host's inspector WebSocket (loopback). */
-async function inspectorCall(wsUrl: string, expression: string): Promise<unknown> {
+/** Chrome DevTools Protocol commands over the host's inspector WebSocket (loopback), in order; the last one's result. */
+async function inspector(wsUrl: string, commands: Array<{ method: string; params?: unknown }>): Promise<unknown> {
   const ws = new WebSocket(wsUrl);
   await new Promise<void>((resolve, reject) => {
     ws.addEventListener('open', () => resolve(), { once: true });
     ws.addEventListener('error', () => reject(new Error(`inspector at ${wsUrl} did not open`)), { once: true });
   });
+  const pending = new Map<number, (reply: { result?: unknown; error?: unknown }) => void>();
+  ws.addEventListener('message', (m) => {
+    const msg = JSON.parse(String(m.data)) as { id?: number; result?: unknown; error?: unknown };
+    if (msg.id !== undefined) pending.get(msg.id)?.(msg);
+  });
   try {
-    const reply = await new Promise<{ result?: { result?: { value?: unknown } }; error?: unknown }>(
-      (resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('inspector did not answer in 30 s')), 30_000);
-        ws.addEventListener('message', (m) => {
-          const msg = JSON.parse(String(m.data)) as { id?: number };
-          if (msg.id !== 1) return;
+    let last: unknown;
+    for (const [i, command] of commands.entries()) {
+      const reply = await new Promise<{ result?: unknown; error?: unknown }>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`inspector: no answer to ${command.method} in 30 s`)), 30_000);
+        pending.set(i, (r) => {
           clearTimeout(timer);
-          resolve(msg as never);
+          resolve(r);
         });
-        ws.send(JSON.stringify({ id: 1, method: 'Runtime.evaluate', params: { expression, returnByValue: true } }));
-      },
-    );
-    if (reply.error) throw new Error(`inspector error: ${JSON.stringify(reply.error)}`);
-    return reply.result?.result?.value;
+        ws.send(JSON.stringify({ id: i, ...command }));
+      });
+      if (reply.error) throw new Error(`inspector error on ${command.method}: ${JSON.stringify(reply.error)}`);
+      last = reply.result;
+    }
+    return last;
   } finally {
     ws.close();
   }
@@ -112,31 +121,22 @@ async function inspectorCall(wsUrl: string, expression: string): Promise<unknown
  * The host logs go to .cache/attack/<name>.{stdout,stderr}.log (and to TEST_LOG_DIR under `npm test`,
  * for its scan for JWT-shaped strings).
  */
-export async function startAttackHost(
-  name: string,
-  env: Record<string, string> = {},
-  /** More node/V8 flags for the host process. */
-  flags: string[] = [],
-): Promise<AttackHost> {
+export async function startAttackHost(name: string, env: Record<string, string> = {}): Promise<AttackHost> {
   const issuer = await startTestIssuer();
-  const child = spawn(
-    process.execPath,
-    ['--expose-gc', '--inspect=127.0.0.1:0', ...flags, path.join(ROOT, 'local/start.ts'), '--no-build'],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        NODE_OPTIONS: '',
-        PORT: '0',
-        AUTH_ISSUER: issuer.issuer,
-        AUTH_JWKS_URL: issuer.jwksUrl,
-        AUDIT_SINK: 'stdout',
-        LOG_LEVEL: 'info',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const child = spawn(process.execPath, ['--inspect=127.0.0.1:0', path.join(ROOT, 'local/start.ts'), '--no-build'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      NODE_OPTIONS: '',
+      PORT: '0',
+      AUTH_ISSUER: issuer.issuer,
+      AUTH_JWKS_URL: issuer.jwksUrl,
+      AUDIT_SINK: 'stdout',
+      LOG_LEVEL: 'info',
+      ...env,
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   const records: AuditLine[] = [];
@@ -209,10 +209,12 @@ export async function startAttackHost(
     stdout,
     stderr,
     async probe() {
-      const json = (await inspectorCall(
-        started.ws,
-        'globalThis.gc(); globalThis.gc(); JSON.stringify({ m: process.memoryUsage(), r: process.getActiveResourcesInfo() })',
-      )) as string;
+      const expression = 'JSON.stringify({ m: process.memoryUsage(), r: process.getActiveResourcesInfo() })';
+      const result = (await inspector(started.ws, [
+        { method: 'HeapProfiler.collectGarbage' },
+        { method: 'Runtime.evaluate', params: { expression, returnByValue: true } },
+      ])) as { result?: { value?: string } };
+      const json = result.result?.value ?? '{}';
       const v = JSON.parse(json) as { m: NodeJS.MemoryUsage; r: string[] };
       return { rss: v.m.rss, heapUsed: v.m.heapUsed, memory: v.m, resources: v.r };
     },
