@@ -282,12 +282,13 @@ export function loadConfig(env: Env = process.env, catalogue: Pick<ToolCatalogue
       );
     }
   }
-  const argsAllowList: Record<string, string[]> = {};
+  // No prototype: a tool named like an Object.prototype key (constructor, toString) is a plain entry.
+  const argsAllowList: Record<string, string[]> = Object.create(null);
   for (const entry of list(env, 'AUDIT_ARGS_ALLOWLIST', [])) {
     const m = /^([\w.-]+):([\w.-]+)$/.exec(entry);
     if (!m) throw new ConfigError('AUDIT_ARGS_ALLOWLIST', `entries must look like tool:field, got "${entry}"`);
     const tool = m[1]!;
-    argsAllowList[tool] = [...(argsAllowList[tool] ?? []), m[2]!];
+    argsAllowList[tool] = [...(Object.hasOwn(argsAllowList, tool) ? argsAllowList[tool]! : []), m[2]!];
   }
   const allowedOrigins = list(env, 'ALLOWED_ORIGINS', [publicOrigin]);
   for (const o of allowedOrigins) {

@@ -102,3 +102,13 @@ describe('MCP_PUBLIC_URL is used byte for byte', () => {
     );
   });
 });
+
+describe('AUDIT_ARGS_ALLOWLIST is keyed safely', () => {
+  it('a tool named like an Object.prototype key is a plain entry, not the prototype', () => {
+    const cfg = loadConfig({ ...ENV, AUDIT_ARGS_ALLOWLIST: 'constructor:a,toString:b,constructor:c,echo:text' });
+    expect(cfg.audit.argsAllowList.constructor).toEqual(['a', 'c']);
+    expect(cfg.audit.argsAllowList.toString).toEqual(['b']);
+    expect(cfg.audit.argsAllowList.echo).toEqual(['text']);
+    expect(Object.hasOwn(cfg.audit.argsAllowList, 'hasOwnProperty')).toBe(false);
+  });
+});
