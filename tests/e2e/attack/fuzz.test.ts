@@ -2,10 +2,10 @@
 // on, across /mcp (2026-07-28 and 2025 sessions), /messages/ (a real /sse session of the same user),
 // /sse and the PRM, then raw-socket abuse; then the properties the issue asks for:
 //   - no 5xx, ever; the host never exits and still answers at the end;
-//   - every request settles: each response ends within SETTLE_MS of being sent (the local host ends a
-//     response only when the invocation, its waitUntil work included, has ended), and once the run is
-//     over no invocation is left: the host holds one timer per invocation in flight, so its active
-//     `Timeout` resources (read through the inspector) fall back to the count of a quiet host;
+//   - every request settles: each response ends within SETTLE_MS of being sent, and once the run is
+//     over no invocation is left (waitUntil work included, which goes on after the response ends, as on
+//     Lambda): the local host holds one timer per invocation until its handler returns, so its active
+//     `Timeout` resources (read through the inspector) must fall back to the count of a quiet host;
 //   - exactly one `request` audit record per audited request (+ one `tool_call` per call of a batch);
 //   - no JWT-shaped string and no raw argument sentinel in the host's stdout or stderr;
 //   - valid requests (well-formed, the right user, nothing hostile) still get their 2xx;

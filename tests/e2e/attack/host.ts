@@ -55,6 +55,11 @@ export interface AttackHost {
    * active resources.
    */
   probe(): Promise<HostProbe>;
+  /**
+   * Active `Timeout` resources in the host, without a GC. The local host holds one timer per invocation
+   * until the handler returns, waitUntil work included (the client's response may have ended long before).
+   */
+  timers(): Promise<number>;
   /** VmRSS of the host process from /proc, in bytes. */
   rssFromProc(): number;
   /** CPU time (user + system) the host process used so far, in seconds, from /proc. */
@@ -217,6 +222,15 @@ export async function startAttackHost(name: string, env: Record<string, string> 
       const json = result.result?.value ?? '{}';
       const v = JSON.parse(json) as { m: NodeJS.MemoryUsage; r: string[] };
       return { rss: v.m.rss, heapUsed: v.m.heapUsed, memory: v.m, resources: v.r };
+    },
+    async timers() {
+      const result = (await inspector(started.ws, [
+        {
+          method: 'Runtime.evaluate',
+          params: { expression: 'JSON.stringify(process.getActiveResourcesInfo())', returnByValue: true },
+        },
+      ])) as { result?: { value?: string } };
+      return (JSON.parse(result.result?.value ?? '[]') as string[]).filter((r) => r === 'Timeout').length;
     },
     rssFromProc() {
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
