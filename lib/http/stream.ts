@@ -53,6 +53,9 @@ export async function pipeResponse(
 ): Promise<StreamStats> {
   const out = awslambda.HttpResponseStream.from(responseStream, { ...preludeOf(response) });
   const stats: StreamStats = { bytes: 0, chunks: 0 };
+  // The prelude goes out with the first write. An event stream may stay idle for a while (a 2025 GET
+  // stream before 2025-11-25 has no priming event), so its status and headers go out now.
+  if (response.headers.get('content-type')?.startsWith('text/event-stream')) out.write('');
   const reader = response.body?.getReader();
   const cancel = () => {
     // Cancelling a body that already failed or ended rejects; there is nothing left to report.

@@ -43,6 +43,30 @@ describe('Response -> Lambda response stream', () => {
     expect(rec.raw().subarray(-8)).toEqual(Buffer.alloc(8));
   });
 
+  it('an event stream sends its prelude at once, before the first event (an idle stream still opens)', async () => {
+    const rec = recordingStream();
+    let release!: () => void;
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        await new Promise<void>((r) => {
+          release = r;
+        });
+        controller.enqueue(new TextEncoder().encode(': keepalive\n\n'));
+        controller.close();
+      },
+    });
+    const done = pipeResponse(
+      new Response(body, { headers: { 'content-type': 'text/event-stream' } }),
+      rec.stream,
+      new AbortController().signal,
+    );
+    await new Promise((r) => setTimeout(r, 20));
+    expect(rec.decode().prelude?.headers['content-type']).toBe('text/event-stream'); // no event yet
+    release();
+    await done;
+    expect(rec.decode().body).toBe(': keepalive\n\n');
+  });
+
   it('writes an empty 405 with its status and Allow header', async () => {
     const rec = recordingStream();
     await pipeResponse(
