@@ -2,10 +2,11 @@
 // port, and returns its URLs. Two of these sharing one DynamoDB endpoint behave like two instances.
 // The topology is pinned: no Traefik in front (TRAEFIK=false), whatever the runner's shell exports
 // (TRAEFIK, TRAEFIK_BIN); a suite that wants Traefik starts it itself or passes TRAEFIK in `env`.
+
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { captureOutput } from './child-output.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -27,27 +28,15 @@ export async function startHostProcess(env: Record<string, string>, timeoutMs = 
     env: { ...process.env, PORT: '0', TRAEFIK: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  let err = '';
   // Every instance's output is kept for the suite-wide scan for JWT-shaped strings (scripts/test.ts).
-  const logDir = process.env.TEST_LOG_DIR;
-  if (logDir) {
-    mkdirSync(logDir, { recursive: true });
-    const log = createWriteStream(path.join(logDir, `host-${child.pid}.log`));
-    child.stdout!.pipe(log, { end: false });
-    child.stderr!.pipe(log, { end: false });
-    child.once('exit', () => log.end());
-  }
-  child.stdout!.on('data', (d) => {
-    out += d;
-  });
-  child.stderr!.on('data', (d) => {
-    err += d;
-  });
+  const output = captureOutput(child, 'host');
   const mcpUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`host did not start in ${timeoutMs} ms:\n${err}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`host did not start in ${timeoutMs} ms:\n${output.stderr()}`)),
+      timeoutMs,
+    );
     const check = () => {
-      const m = /MCP endpoint\s+(\S+)/.exec(out);
+      const m = /MCP endpoint\s+(\S+)/.exec(output.stdout());
       if (m) {
         clearTimeout(timer);
         resolve(m[1]!);
@@ -56,15 +45,15 @@ export async function startHostProcess(env: Record<string, string>, timeoutMs = 
     child.stdout!.on('data', check);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`host exited with ${code}:\n${err}`));
+      reject(new Error(`host exited with ${code}:\n${output.stderr()}`));
     });
   });
   return {
     origin: new URL(mcpUrl).origin,
     mcpUrl,
     child,
-    stdout: () => out,
-    stderr: () => err,
+    stdout: output.stdout,
+    stderr: output.stderr,
     kill: () => child.kill('SIGKILL'),
     stop: () =>
       new Promise<void>((resolve) => {

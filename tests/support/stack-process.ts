@@ -1,9 +1,9 @@
 // `npm start` (or any command that ends in the stack's banner) as a user runs it: in its own process group, so the
 // test stops it the way a terminal's Ctrl-C does (SIGINT to the group). Output is kept for assertions and for the
 // suite-wide scan for JWT-shaped strings (TEST_LOG_DIR).
+
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
-import path from 'node:path';
+import { captureOutput } from './child-output.ts';
 
 export interface StackProcess {
   child: ChildProcess;
@@ -49,28 +49,14 @@ export async function startStack(opts: {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
-  let out = '';
-  let err = '';
-  if (process.env.TEST_LOG_DIR) {
-    mkdirSync(process.env.TEST_LOG_DIR, { recursive: true });
-    const log = createWriteStream(path.join(process.env.TEST_LOG_DIR, `${opts.logName}-${child.pid}.log`));
-    child.stdout!.pipe(log, { end: false });
-    child.stderr!.pipe(log, { end: false });
-    child.once('exit', () => log.end());
-  }
-  child.stdout!.on('data', (d) => {
-    out += d;
-  });
-  child.stderr!.on('data', (d) => {
-    err += d;
-  });
+  const output = captureOutput(child, opts.logName);
   const stack: StackProcess = {
     child,
-    stdout: () => out,
-    stderr: () => err,
+    stdout: output.stdout,
+    stderr: output.stderr,
     banner(label) {
-      const m = new RegExp(`^  ${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+(.+)$`, 'm').exec(out);
-      if (!m) throw new Error(`no "${label}" line in the banner:\n${out}`);
+      const m = new RegExp(`^  ${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+(.+)$`, 'm').exec(output.stdout());
+      if (!m) throw new Error(`no "${label}" line in the banner:\n${output.stdout()}`);
       return m[1]!.trim();
     },
     async interrupt(graceMs = 20_000) {
@@ -96,10 +82,12 @@ export async function startStack(opts: {
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       void stack.interrupt(1_000);
-      reject(new Error(`no banner within ${opts.timeoutMs} ms; stdout:\n${out}\nstderr:\n${err}`));
+      reject(
+        new Error(`no banner within ${opts.timeoutMs} ms; stdout:\n${output.stdout()}\nstderr:\n${output.stderr()}`),
+      );
     }, opts.timeoutMs);
     const check = () => {
-      if (/Functions from .*\n/.test(out)) {
+      if (/Functions from .*\n/.test(output.stdout())) {
         clearTimeout(timer);
         child.stdout!.off('data', check);
         resolve();
@@ -108,7 +96,9 @@ export async function startStack(opts: {
     child.stdout!.on('data', check);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`${opts.command} exited with ${code}; stdout:\n${out}\nstderr:\n${err}`));
+      reject(
+        new Error(`${opts.command} exited with ${code}; stdout:\n${output.stdout()}\nstderr:\n${output.stderr()}`),
+      );
     });
   });
   return stack;
