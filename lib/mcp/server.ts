@@ -6,6 +6,7 @@ import type {
   CallToolResult,
   McpServerFactory,
   ServerContext,
+  StandardSchemaWithJSON,
   Transport,
 } from '@modelcontextprotocol/server';
 import { McpServer } from '@modelcontextprotocol/server';
@@ -13,6 +14,7 @@ import { hasScopes, identityOf } from '../auth/index.ts';
 import { declareTools } from '../telemetry/index.ts';
 import type { ToolContext, ToolDefinition, ToolPrincipal } from '../tools/index.ts';
 import { auditReply, auditToolOutcome } from './audit-hooks.ts';
+import { compileInputSchemas } from './input-schema.ts';
 
 const SERVER_INFO = { name: 'mcp-lambda-stack', version: '0.1.0' };
 
@@ -50,12 +52,17 @@ function toolContext(principal: ToolPrincipal, ctx: ServerContext, server: McpSe
   };
 }
 
-function registerTools(server: McpServer, tools: readonly ToolDefinition[], principal: ToolPrincipal): void {
+function registerTools(
+  server: McpServer,
+  tools: readonly ToolDefinition[],
+  schemas: ReadonlyMap<ToolDefinition, StandardSchemaWithJSON>,
+  principal: ToolPrincipal,
+): void {
   for (const tool of tools) {
     if (!toolAllowed(tool, principal.scopes)) continue;
     server.registerTool(
       tool.name,
-      { title: tool.title, description: tool.description, inputSchema: tool.inputSchema },
+      { title: tool.title, description: tool.description, inputSchema: schemas.get(tool)! },
       // The SDK validated args against inputSchema before calling us.
       async (args: unknown, ctx: ServerContext) => {
         const started = Date.now();
@@ -112,10 +119,11 @@ class AuditedMcpServer extends McpServer {
 /** A factory of fresh servers, one per request, with the tools the caller's scopes allow. */
 export function createServerFactory(tools: readonly ToolDefinition[], extras?: ServerExtras): McpServerFactory {
   declareTools(tools.map((t) => t.name));
+  const schemas = compileInputSchemas(tools);
   return ({ authInfo, requestInfo }) => {
     const server = new AuditedMcpServer(requestInfo instanceof Request ? requestInfo : undefined);
     const principal = principalOf(authInfo);
-    registerTools(server, tools, principal);
+    registerTools(server, tools, schemas, principal);
     extras?.(server, principal);
     return server;
   };

@@ -24,8 +24,25 @@ export {
   ScopeError,
   type ScopeInfo,
 } from './scopes.ts';
-export type { ToolContext, ToolDefinition, ToolPrincipal, ToolResult, ToolSpec } from './types.ts';
-export { defineTool, isToolDefinition, TOOL_NAME, ToolDefinitionError } from './types.ts';
+export type {
+  JsonSchemaObject,
+  ToolArgs,
+  ToolContext,
+  ToolDefinition,
+  ToolInputSchema,
+  ToolPrincipal,
+  ToolResult,
+  ToolSpec,
+} from './types.ts';
+export {
+  defineTool,
+  isToolDefinition,
+  isZodSchema,
+  JSON_SCHEMA_2020_12,
+  jsonInputSchemaProblem,
+  TOOL_NAME,
+  ToolDefinitionError,
+} from './types.ts';
 
 /** The product's demo tools (echo, whoami, stream_demo, notify_demo, fail_demo, admin_demo). */
 export const tools: ToolDefinition[] = [...(demoTools as unknown as ToolDefinition[])];

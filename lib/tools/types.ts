@@ -31,23 +31,40 @@ export interface ToolResult {
   isError?: boolean;
 }
 
+/**
+ * A tool's input schema written as JSON Schema 2020-12 (a plain object whose root describes an object).
+ * tools/list returns it exactly as written, every keyword intact, and arguments are validated against it.
+ */
+export interface JsonSchemaObject {
+  $schema?: string;
+  type: 'object';
+  [keyword: string]: unknown;
+}
+
+/** What a tool accepts as its input schema: a zod object (typed arguments) or a JSON Schema 2020-12 object. */
+export type ToolInputSchema = z.ZodObject | JsonSchemaObject;
+
+/** The handler's argument type: inferred from a zod schema; a plain record for a JSON Schema. */
+export type ToolArgs<S extends ToolInputSchema> = S extends z.ZodObject ? z.infer<S> : Record<string, unknown>;
+
 /** What a tool author writes: the argument of `defineTool`. */
-export interface ToolSpec<S extends z.ZodObject = z.ZodObject> {
+export interface ToolSpec<S extends ToolInputSchema = ToolInputSchema> {
   /** The MCP tool name: 1-128 of A-Z a-z 0-9 _ - . (unique across the demo tools and tools/). */
   name: string;
   title?: string;
   description: string;
+  /** A zod object, or a JSON Schema 2020-12 object (`{ type: 'object', ... }`), served as written. */
   inputSchema: S;
   /**
    * Scopes a caller needs for this tool, on top of AUTH_REQUIRED_SCOPES (`mcp:tools`). A plain string, or
    * `{ name, description, admin: true }` for a scope the local `viewer` user must not get.
    */
   scopes?: readonly ScopeDeclaration[];
-  handler(args: z.infer<S>, ctx: ToolContext): Promise<ToolResult>;
+  handler(args: ToolArgs<S>, ctx: ToolContext): Promise<ToolResult>;
 }
 
 /** A tool as lib/ serves it: the spec with its scope declarations normalised. */
-export interface ToolDefinition<S extends z.ZodObject = z.ZodObject> extends Omit<ToolSpec<S>, 'scopes'> {
+export interface ToolDefinition<S extends ToolInputSchema = ToolInputSchema> extends Omit<ToolSpec<S>, 'scopes'> {
   /** The scope names the caller needs (what lib/mcp checks). */
   requiredScopes: string[];
   /** The same scopes with what the tool said about them. */
@@ -65,15 +82,42 @@ export class ToolDefinitionError extends Error {
 /** MCP tool names (SEP-986): what every client accepts. */
 export const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 
+/** Pure predicate: the schema is a zod (Standard Schema) one rather than a plain JSON Schema object. */
+export function isZodSchema(schema: ToolInputSchema): schema is z.ZodObject {
+  return typeof schema === 'object' && schema !== null && '~standard' in schema;
+}
+
+/** Why a JSON Schema input schema cannot serve as a tool's, or undefined when it can (pure). */
+export function jsonInputSchemaProblem(schema: unknown): string | undefined {
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return 'must be an object';
+  const s = schema as Record<string, unknown>;
+  if (s.type !== 'object') return 'must have type "object" at its root';
+  if (s.$schema !== undefined && s.$schema !== JSON_SCHEMA_2020_12)
+    return `$schema must be ${JSON_SCHEMA_2020_12} (or absent, which means the same)`;
+  try {
+    JSON.stringify(schema);
+  } catch {
+    return 'must be plain JSON';
+  }
+  return undefined;
+}
+
+/** The dialect tools/list declares for input schemas (SEP-1613). */
+export const JSON_SCHEMA_2020_12 = 'https://json-schema.org/draft/2020-12/schema';
+
 /**
  * Checks the spec and keeps the schema's inferred argument type for the handler. Throws a
- * ToolDefinitionError naming the tool when its name or a scope is malformed.
+ * ToolDefinitionError naming the tool when its name, input schema or a scope is malformed.
  */
-export function defineTool<S extends z.ZodObject>(spec: ToolSpec<S>): ToolDefinition<S> {
+export function defineTool<S extends ToolInputSchema>(spec: ToolSpec<S>): ToolDefinition<S> {
   if (typeof spec.name !== 'string' || !TOOL_NAME.test(spec.name)) {
     throw new ToolDefinitionError(`tool name ${JSON.stringify(spec.name)} must be 1-128 of A-Z a-z 0-9 _ - .`);
   }
   if (typeof spec.handler !== 'function') throw new ToolDefinitionError(`tool ${spec.name} has no handler function`);
+  if (!isZodSchema(spec.inputSchema)) {
+    const problem = jsonInputSchemaProblem(spec.inputSchema);
+    if (problem) throw new ToolDefinitionError(`tool ${spec.name}: inputSchema ${problem}`);
+  }
   let scopes: ScopeInfo[];
   try {
     scopes = normaliseScopes(spec.scopes ?? []);

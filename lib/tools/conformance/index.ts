@@ -7,14 +7,18 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import { registerConformancePrompts } from './prompts.ts';
 import { registerConformanceResources } from './resources.ts';
-import { registerConformanceTools } from './tools.ts';
+import { registerSchemaTools, SCHEMA_TOOL_NAMES } from './schema-tools.ts';
+import { CONFORMANCE_TOOL_NAMES as CORE_TOOL_NAMES, registerConformanceTools } from './tools.ts';
 
 export { CONFORMANCE_PROMPT_NAMES } from './prompts.ts';
 export { CONFORMANCE_RESOURCE_TEMPLATES, CONFORMANCE_RESOURCE_URIS } from './resources.ts';
-export { CONFORMANCE_TOOL_NAMES } from './tools.ts';
+
+/** Tool names the server scenarios call (every fixture file's). */
+export const CONFORMANCE_TOOL_NAMES: readonly string[] = [...CORE_TOOL_NAMES, ...SCHEMA_TOOL_NAMES];
 
 export function registerConformanceFixtures(server: McpServer): void {
   registerConformanceTools(server);
+  registerSchemaTools(server);
   registerConformanceResources(server);
   registerConformancePrompts(server);
 }

@@ -4,49 +4,13 @@
 // Over 250 lines on purpose: one fixture per scenario, in the order of the suite's list, so a new suite
 // version is checked against one file.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type {
-  CallToolResult,
-  ElicitRequestFormParams,
-  McpServer,
-  ServerContext,
-  StandardSchemaWithJSON,
-} from '@modelcontextprotocol/server';
+import type { CallToolResult, ElicitRequestFormParams, McpServer, ServerContext } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { RED_PIXEL_PNG, SILENT_WAV } from './media.ts';
 
 const NO_ARGS = z.object({});
 
 const text = (t: string): CallToolResult => ({ content: [{ type: 'text', text: t }] });
-
-/** A zod validator advertised with a hand-written JSON Schema (kept verbatim in tools/list). */
-export function withJsonSchema<S extends z.ZodType>(
-  schema: S,
-  json: Record<string, unknown>,
-): StandardSchemaWithJSON<z.input<S>, z.output<S>> {
-  const std = schema['~standard'] as unknown as StandardSchemaWithJSON<z.input<S>, z.output<S>>['~standard'];
-  return { '~standard': { ...std, jsonSchema: { input: () => json, output: () => json } } };
-}
-
-/** SEP-1613: `$schema`, `$defs` and `additionalProperties` must survive into tools/list. */
-export const JSON_SCHEMA_2020_12 = {
-  $schema: 'https://json-schema.org/draft/2020-12/schema',
-  type: 'object',
-  $defs: {
-    address: { type: 'object', properties: { street: { type: 'string' }, city: { type: 'string' } } },
-  },
-  properties: { name: { type: 'string' }, address: { $ref: '#/$defs/address' } },
-  additionalProperties: false,
-} as const;
-
-const jsonSchemaToolArgs = withJsonSchema(
-  z
-    .object({
-      name: z.string().optional(),
-      address: z.object({ street: z.string().optional(), city: z.string().optional() }).optional(),
-    })
-    .strict(),
-  JSON_SCHEMA_2020_12,
-);
 
 /** SEP-1034: a default for every primitive type. */
 export const SEP1034_SCHEMA: ElicitRequestFormParams['requestedSchema'] = {
@@ -136,7 +100,6 @@ export const CONFORMANCE_TOOL_NAMES = [
   'test_elicitation',
   'test_elicitation_sep1034_defaults',
   'test_elicitation_sep1330_enums',
-  'json_schema_2020_12_tool',
   'test_reconnection',
 ] as const;
 
@@ -285,12 +248,6 @@ export function registerConformanceTools(server: McpServer): void {
     'test_elicitation_sep1330_enums',
     { description: 'Elicitation with all five enum schema variants.', inputSchema: NO_ARGS },
     async (_args, ctx) => elicit(ctx, { message: 'Please select options', requestedSchema: SEP1330_SCHEMA }),
-  );
-
-  server.registerTool(
-    'json_schema_2020_12_tool',
-    { description: 'Tool with JSON Schema 2020-12 features', inputSchema: jsonSchemaToolArgs },
-    async (args) => text(`Received: ${JSON.stringify(args)}`),
   );
 
   server.registerTool(
