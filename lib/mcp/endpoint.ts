@@ -16,6 +16,7 @@ export type { AuthOutcome } from '../gate/index.ts';
 import { findTool, type ToolDefinition } from '../tools/index.ts';
 import { auditRpc } from './audit-hooks.ts';
 import { messagesOf, toolCallName } from './jsonrpc.ts';
+import { loggableHandlerError, nonAsciiParamHeader, nonAsciiParamRejection } from './param-headers.ts';
 import { createServerFactory, type ServerExtras } from './server.ts';
 
 export type McpCore = (request: Request, authInfo: AuthInfo, ctx: InvocationContext) => Promise<Response>;
@@ -60,7 +61,7 @@ export function missingToolScopes(
  */
 export function createMcpCore(cfg: Config, deps: Omit<McpEndpointDeps, 'authenticate'>): McpCore {
   const factory = deps.factory ?? createServerFactory(deps.tools, deps.extras);
-  const onerror = (error: Error) => log.warn('mcp handler error', { error });
+  const onerror = (error: Error) => log.warn('mcp handler error', { error: loggableHandlerError(error) });
   const modern = createMcpHandler(factory, {
     legacy: 'reject',
     onerror,
@@ -85,7 +86,11 @@ export function createMcpCore(cfg: Config, deps: Omit<McpEndpointDeps, 'authenti
       const missing = missingToolScopes(parsedBody, deps.tools, authInfo.scopes);
       if (missing.length) return deps.insufficientScope(missing);
     }
-    if (!legacy) return modern.fetch(request, { authInfo, parsedBody });
+    if (!legacy) {
+      const nonAscii = nonAsciiParamHeader(request.headers);
+      if (nonAscii) return nonAsciiParamRejection(nonAscii, parsedBody);
+      return modern.fetch(request, { authInfo, parsedBody });
+    }
     if (deps.legacy) return deps.legacy(request, { authInfo, parsedBody }, ctx);
     return stateless(request, { authInfo, parsedBody });
   };
