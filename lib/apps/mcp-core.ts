@@ -10,7 +10,7 @@ import {
   StoreEventBus,
 } from '../mcp/index.ts';
 import { createStores } from '../store/index.ts';
-import { registerConformanceFixtures } from '../tools/conformance/index.ts';
+import { withConformanceFixtures } from '../tools/conformance/index.ts';
 import { servedTools, type ToolCatalogue } from '../tools/index.ts';
 import { warnOnDrift } from './catalogue-drift.ts';
 
@@ -23,14 +23,15 @@ export async function createCore(
   const tools = await servedTools(catalogue, cfg.demoTools);
   warnOnDrift(catalogue, tools);
   const stores = createStores(cfg);
+  const bus = new StoreEventBus(stores.messages);
   // Test-only fixtures for the official conformance suite (CONFORMANCE_FIXTURES=true); off by default.
-  const extras = cfg.conformanceFixtures ? registerConformanceFixtures : undefined;
+  const extras = cfg.conformanceFixtures ? withConformanceFixtures(bus) : undefined;
   const factory = createServerFactory(tools, extras);
   return createMcpCore(cfg, {
     tools,
     extras,
     factory,
-    bus: new StoreEventBus(stores.messages),
+    bus,
     legacy: createSessionfulHandler(cfg, { factory, stores }),
     insufficientScope,
     ...overrides,

@@ -3,7 +3,7 @@
 //
 //   parseBaseline(text): Map<scenario, reason>          throws on an entry without a `# reason`
 //   scenarioResult(scenario, checks): ScenarioResult      fail on any FAILURE or WARNING (the suite's rule)
-//   scenarioOfResultDir(dirName): string | undefined      `server-<scenario>-<timestamp>` -> scenario
+//   scenarioOfResultDir(dirName): string | undefined      `[authorization-]server-<scenario>-<timestamp>` -> scenario
 //   judge(runs, baseline): Verdict                        unexpected failures / passes, unknown entries
 //   formatTable(runs, baseline): string
 
@@ -42,22 +42,23 @@ export interface Verdict {
 
 /**
  * The baseline is the suite's own `--expected-failures` YAML shape (a `server:` list), with one rule
- * added: every entry carries a `# reason` comment on its line, so nothing is baselined silently.
+ * added: every entry carries a `# reason` comment on its line, so nothing is baselined silently. `section`
+ * picks the list (the authorization baseline has one per authorization server).
  */
-export function parseBaseline(text: string): Map<string, string> {
+export function parseBaseline(text: string, section = 'server'): Map<string, string> {
   const entries = new Map<string, string>();
-  let section: string | undefined;
+  let current: string | undefined;
   for (const [i, raw] of text.split('\n').entries()) {
     const line = raw.replace(/\s+$/, '');
     if (line.trim() === '' || line.trim().startsWith('#')) continue;
     const head = /^([A-Za-z][\w-]*):\s*(\[\s*\])?\s*(#.*)?$/.exec(line);
     if (head) {
-      section = head[1];
+      current = head[1];
       continue;
     }
     const item = /^\s+-\s+([\w./-]+)\s*(?:#\s*(.*))?$/.exec(line);
     if (!item) throw new Error(`baseline line ${i + 1}: cannot parse "${line}"`);
-    if (section !== 'server') continue;
+    if (current !== section) continue;
     const name = item[1]!;
     const reason = item[2]?.trim();
     if (!reason) throw new Error(`baseline line ${i + 1}: "${name}" needs a "# reason" comment`);
@@ -89,7 +90,7 @@ export function missingResult(scenario: string, why: string): ScenarioResult {
   return { scenario, pass: false, passed: 0, failed: 1, warnings: 0, problems: [`FAILURE ${scenario}: ${why}`] };
 }
 
-const RESULT_DIR = /^server-(.+)-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z$/;
+const RESULT_DIR = /^(?:authorization-server|server)-(.+)-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z$/;
 
 export function scenarioOfResultDir(dirName: string): string | undefined {
   return RESULT_DIR.exec(dirName)?.[1];

@@ -3,8 +3,10 @@
 // when `cfg.conformanceFixtures` (CONFORMANCE_FIXTURES=true), never by default in a deployment.
 //
 //   registerConformanceFixtures(server: McpServer): void   adds every fixture to a fresh McpServer
+//   withConformanceFixtures(bus)                           the same, list-change hooks publishing on `bus`
 //   CONFORMANCE_TOOL_NAMES, CONFORMANCE_PROMPT_NAMES, CONFORMANCE_RESOURCE_URIS, CONFORMANCE_RESOURCE_TEMPLATES
-import type { McpServer } from '@modelcontextprotocol/server';
+import type { McpServer, ServerEventBus } from '@modelcontextprotocol/server';
+import { DIAGNOSTIC_TOOL_NAMES, registerDiagnosticTools } from './diagnostics.ts';
 import { registerConformancePrompts } from './prompts.ts';
 import { registerConformanceResources } from './resources.ts';
 import { registerSchemaTools, SCHEMA_TOOL_NAMES } from './schema-tools.ts';
@@ -14,11 +16,23 @@ export { CONFORMANCE_PROMPT_NAMES } from './prompts.ts';
 export { CONFORMANCE_RESOURCE_TEMPLATES, CONFORMANCE_RESOURCE_URIS } from './resources.ts';
 
 /** Tool names the server scenarios call (every fixture file's). */
-export const CONFORMANCE_TOOL_NAMES: readonly string[] = [...CORE_TOOL_NAMES, ...SCHEMA_TOOL_NAMES];
+export const CONFORMANCE_TOOL_NAMES: readonly string[] = [
+  ...CORE_TOOL_NAMES,
+  ...SCHEMA_TOOL_NAMES,
+  ...DIAGNOSTIC_TOOL_NAMES,
+];
 
 export function registerConformanceFixtures(server: McpServer): void {
-  registerConformanceTools(server);
-  registerSchemaTools(server);
-  registerConformanceResources(server);
-  registerConformancePrompts(server);
+  withConformanceFixtures(undefined)(server);
+}
+
+/** The fixture pack whose list-change diagnostic hooks publish on `bus` (the /mcp handler's change-event bus). */
+export function withConformanceFixtures(bus: ServerEventBus | undefined): (server: McpServer) => void {
+  return (server) => {
+    registerConformanceTools(server);
+    registerSchemaTools(server);
+    registerDiagnosticTools(server, bus);
+    registerConformanceResources(server);
+    registerConformancePrompts(server);
+  };
 }

@@ -17,6 +17,7 @@ import {
   CONFORMANCE_RESOURCE_URIS,
   CONFORMANCE_TOOL_NAMES,
 } from '../../../lib/tools/conformance/index.ts';
+import { CUSTOM_HEADERS_SCHEMA, JSON_SCHEMA_2020_12 } from '../../../lib/tools/conformance/schema-tools.ts';
 import { testContext } from '../../support/context.ts';
 
 const URL_ = 'http://127.0.0.1:3000/mcp';
@@ -74,14 +75,23 @@ describe('conformance fixtures with CONFORMANCE_FIXTURES=true', () => {
     }
   });
 
-  it('keeps $schema, $defs and additionalProperties of the JSON Schema 2020-12 tool (SEP-1613)', async () => {
+  it('lists the JSON Schema 2020-12 tool exactly as written (SEP-1613, SEP-2106) and validates against it', async () => {
     const client = await connect(true);
     const tool = (await client.listTools()).tools.find((t) => t.name === 'json_schema_2020_12_tool');
-    expect(tool?.inputSchema).toMatchObject({
-      $schema: 'https://json-schema.org/draft/2020-12/schema',
-      $defs: { address: { type: 'object' } },
-      additionalProperties: false,
-    });
+    expect(tool?.inputSchema).toEqual(JSON_SCHEMA_2020_12);
+    const ok = await client.callTool({ name: 'json_schema_2020_12_tool', arguments: { email: 'a@b' } });
+    expect((ok.content as Array<{ text: string }>)[0]!.text).toBe('Received: {"email":"a@b"}');
+    // if/then: contactMethod phone needs a phone.
+    const refused = await client
+      .callTool({ name: 'json_schema_2020_12_tool', arguments: { contactMethod: 'phone', email: 'a@b' } })
+      .catch((err: Error) => ({ isError: true, content: [{ text: err.message }] }));
+    expect(refused.isError).toBe(true);
+  });
+
+  it('lists the x-mcp-header tool with its header names on primitive properties (SEP-2243)', async () => {
+    const client = await connect(true);
+    const tool = (await client.listTools()).tools.find((t) => t.name === 'test_custom_headers');
+    expect(tool?.inputSchema).toEqual(CUSTOM_HEADERS_SCHEMA);
   });
 
   it('returns the content types the tools-call-* scenarios check', async () => {

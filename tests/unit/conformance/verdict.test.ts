@@ -35,11 +35,29 @@ describe('parseBaseline', () => {
     ]);
   });
 
-  it('accepts the empty target baseline, and the committed baseline parses', async () => {
+  it('accepts the empty target baseline, and the committed baselines parse', async () => {
     expect(parseBaseline('server: []\n').size).toBe(0);
     const { readFileSync } = await import('node:fs');
-    const text = readFileSync(new URL('../../../conformance/baseline.yml', import.meta.url), 'utf8');
-    expect(() => parseBaseline(text)).not.toThrow();
+    const read = (f: string) => readFileSync(new URL(`../../../conformance/${f}`, import.meta.url), 'utf8');
+    for (const f of ['baseline.yml', 'baseline-2026-07-28.yml', 'baseline-2025-11-25.yml'])
+      expect(() => parseBaseline(read(f)), f).not.toThrow();
+    for (const section of ['embedded', 'keycloak'])
+      expect(() => parseBaseline(read('baseline-authorization.yml'), section), section).not.toThrow();
+  });
+
+  it('reads only the section asked for (one per authorization server), each entry with its reason', () => {
+    const text = 'embedded:\n  - authorization-code-grant # no scope default\nkeycloak: []\n';
+    expect([...parseBaseline(text, 'embedded')]).toEqual([['authorization-code-grant', 'no scope default']]);
+    expect(parseBaseline(text, 'keycloak').size).toBe(0);
+    expect(parseBaseline(text).size).toBe(0);
+    expect(() => parseBaseline('keycloak:\n  - x\n', 'keycloak')).toThrow(/needs a "# reason"/);
+  });
+
+  it('keeps every input-required entry of the 2026-07-28 baseline marked for removal when mrtr merges', async () => {
+    const { readFileSync } = await import('node:fs');
+    const text = readFileSync(new URL('../../../conformance/baseline-2026-07-28.yml', import.meta.url), 'utf8');
+    const entries = [...parseBaseline(text)].filter(([s]) => s.startsWith('input-required-result-'));
+    for (const [s, reason] of entries) expect(reason, s).toBe('until mrtr merges');
   });
 });
 
@@ -57,6 +75,12 @@ describe('scenarioResult', () => {
   it('maps result directories back to scenario names, hyphens included', () => {
     expect(scenarioOfResultDir('server-tools-call-sampling-2026-11-24T20-13-13-271Z')).toBe('tools-call-sampling');
     expect(scenarioOfResultDir('server-ping')).toBeUndefined();
+    expect(
+      scenarioOfResultDir('authorization-server-authorization-server-metadata-endpoint-2026-12-01T10-24-20-462Z'),
+    ).toBe('authorization-server-metadata-endpoint');
+    expect(scenarioOfResultDir('authorization-server-authorization-code-grant-2026-12-01T10-24-20-462Z')).toBe(
+      'authorization-code-grant',
+    );
   });
 });
 
