@@ -56,7 +56,9 @@ async function registerClient(issuer: string, redirectUri: string): Promise<stri
       client_name: 'MCP conformance authorization run',
       redirect_uris: [redirectUri],
       token_endpoint_auth_method: 'none',
-      grant_types: ['authorization_code'],
+      // refresh_token too, as MCP clients register: Keycloak 26.7.3 with resource-indicators answers the code
+      // redemption of a client without refresh tokens with a 500 (a NullPointerException on the refresh token).
+      grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
     }),
     signal: AbortSignal.timeout(10_000),
