@@ -1,5 +1,6 @@
 // Through a real Traefik binary (TRAEFIK_BIN): streaming is not buffered, the seed's rate limit
-// answers 429 with Retry-After (never 5xx), streams are exempt from it but capped per IP, TLS with
+// answers 429 with Retry-After (never 5xx), the expensive tool's stricter limit found by the 2026-07-28
+// routing headers (Mcp-Method, Mcp-Name), streams are exempt from it but capped per IP, TLS with
 // the dev CA, the http->https redirect, forwarded headers, and no token in the access log.
 // The origins are tiny node:http servers on 127.0.0.1:0 so the suite tests Traefik's behaviour and
 // nothing else; the real local host has its own e2e suites.
@@ -36,6 +37,13 @@ function mcpOrigin(): http.Server {
     } else if (url.pathname.startsWith('/.well-known/oauth-protected-resource')) {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ resource: 'https://mcp.localhost/mcp', authorization_servers: ['x'] }));
+    } else if (url.pathname === '/mcp' && req.method === 'POST' && req.headers['mcp-name']) {
+      // a 2026-07-28 tools/call (routing headers set): answered at once, so only the rate limits decide
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ tool: req.headers['mcp-name'] }));
+      });
     } else if (url.pathname === '/mcp' && req.method === 'POST') {
       // like stream_demo: chunks over time, no content-length, not marked text/event-stream so that
       // only Traefik's flush setting (not Go's SSE special case) decides whether it streams
@@ -330,6 +338,41 @@ describe.skipIf(!BIN)('Traefik front door (real binary from TRAEFIK_BIN)', () =>
     // Ordering, not speed: the first chunk reached the client before the origin had written its last one.
     expect(originWrites).toHaveLength(CHUNKS + 1);
     expect(r.startedAt + first).toBeLessThan(originWrites.at(-1)!);
+  });
+
+  it('a tools/call of stream_demo (Mcp-Method/Mcp-Name) has its own stricter bucket; other tools keep the seed one', async () => {
+    const call = (tool: string, extra: Record<string, string> = {}) =>
+      send('/mcp', {
+        method: 'POST',
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: tool, arguments: {} } }),
+        headers: { 'content-type': 'application/json', 'mcp-method': 'tools/call', 'mcp-name': tool, ...extra },
+      });
+    await new Promise((r) => setTimeout(r, 600)); // the seed bucket refills after earlier tests
+    const started = performance.now();
+    const expensive = [];
+    for (let i = 0; i < 8; i++) expensive.push(await call('stream_demo'));
+    const elapsed = performance.now() - started;
+    const ok = expensive.filter((r) => r.status === 200);
+    const limited = expensive.filter((r) => r.status === 429);
+    expect(ok.length + limited.length).toBe(8);
+    // burst 3, then 6 a minute: one more token every 10 s at most
+    expect(ok.length).toBeGreaterThanOrEqual(3);
+    expect(ok.length).toBeLessThanOrEqual(3 + Math.floor(elapsed / 10_000));
+    expect(limited.length).toBeGreaterThan(0);
+    for (const r of limited) expect(r.headers['retry-after']).toMatch(/^[1-9]\d*$/);
+    for (const r of ok) expect(JSON.parse(r.body)).toEqual({ tool: 'stream_demo' });
+    // the same caller, any other tool: the seed bucket still has room
+    const others = [];
+    for (let i = 0; i < 8; i++) others.push(await call('echo'));
+    expect(others.map((r) => r.status)).toEqual(Array(8).fill(200));
+    // header names in another case still count as stream_demo's (the drained bucket answers 429)
+    const renamed = await send('/mcp', {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json', 'MCP-METHOD': 'tools/call', 'MCP-NAME': 'stream_demo' },
+    });
+    expect(renamed.status).toBe(429);
+    await new Promise((r) => setTimeout(r, 600)); // leave the seed bucket full for the next test
   });
 
   it('200 requests in one second from one IP: 429 with Retry-After past the bucket, no 5xx; an SSE stream stays open', async () => {

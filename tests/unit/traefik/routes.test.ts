@@ -88,6 +88,50 @@ describe('the Traefik routers cover the local host', () => {
     for (const m of Object.values<any>(http.middlewares)) expect(Object.keys(m)).not.toContain('chain');
   });
 
+  describe('the expensive tool gets a stricter limit, recognised by the 2026-07-28 routing headers', () => {
+    const call = (headers: Record<string, string | string[]>, method = 'POST', path = '/mcp') =>
+      pickRouter(http.routers, { host: 'mcp.localhost:8443', method, path, headers });
+    const STREAM_DEMO = { 'Mcp-Method': 'tools/call', 'Mcp-Name': 'stream_demo' };
+
+    it('a tools/call of stream_demo gets the seed limit and its own, stricter one', () => {
+      const [name, router] = call(STREAM_DEMO)!;
+      expect(name).toBe('mcp-expensive');
+      expect(kinds(router)).toEqual(['rateLimit', 'rateLimit']);
+      expect(router.middlewares).toEqual(['mcp-rl', 'mcp-rl-expensive']);
+      expect(router.service).toBe('mcp-host');
+      expect(router.tls).toBeDefined();
+      const strict = http.middlewares['mcp-rl-expensive'].rateLimit;
+      const perSecond = (rl: { average: number; period: string }) =>
+        rl.average / (rl.period.endsWith('m') ? 60 * Number.parseFloat(rl.period) : Number.parseFloat(rl.period));
+      expect(perSecond(strict)).toBeLessThan(perSecond(http.middlewares['mcp-rl'].rateLimit));
+      expect(strict.burst).toBeLessThan(http.middlewares['mcp-rl'].rateLimit.burst);
+      expect(strict.sourceCriterion).toEqual({ ipStrategy: { depth: 0 } });
+    });
+
+    it('header names match in any case; a repeated Mcp-Name that includes stream_demo is held to it too', () => {
+      expect(call({ 'mcp-method': 'tools/call', 'MCP-NAME': 'stream_demo' })?.[0]).toBe('mcp-expensive');
+      expect(call({ 'Mcp-Method': 'tools/call', 'Mcp-Name': ['echo', 'stream_demo'] })?.[0]).toBe('mcp-expensive');
+    });
+
+    it('other tools, other methods, values in another case, and 2025 requests (no such headers) keep the seed limit', () => {
+      const cases: Array<Record<string, string>> = [
+        { 'Mcp-Method': 'tools/call', 'Mcp-Name': 'echo' },
+        { 'Mcp-Method': 'tools/list' },
+        { 'Mcp-Method': 'prompts/get', 'Mcp-Name': 'stream_demo' },
+        { 'Mcp-Method': 'tools/call', 'Mcp-Name': 'STREAM_DEMO' },
+        { 'Mcp-Method': 'tools/call', 'Mcp-Name': 'stream_demo,echo' },
+        {},
+      ];
+      for (const headers of cases) expect(call(headers)?.[0], JSON.stringify(headers)).toBe('mcp');
+    });
+
+    it('the headers do not pull a GET stream or another path into it', () => {
+      expect(call(STREAM_DEMO, 'GET')?.[0]).toBe('mcp-streams');
+      expect(call(STREAM_DEMO, 'POST', '/messages/')?.[0]).toBe('mcp');
+      expect(call(STREAM_DEMO, 'GET', '/.well-known/oauth-protected-resource/mcp')?.[0]).toBe('mcp-well-known');
+    });
+  });
+
   it('the MCP service flushes every write at once', () => {
     expect(http.services['mcp-host'].loadBalancer.responseForwarding.flushInterval).toMatch(/^-\d/);
   });

@@ -1,5 +1,5 @@
 // A small evaluator for the subset of Traefik v3 rule syntax the configs use:
-// Host, Path, PathPrefix, Method, &&, ||, ! and parentheses. Enough to ask "which router gets
+// Host, Path, PathPrefix, Method, Header, &&, ||, ! and parentheses. Enough to ask "which router gets
 // GET /sse on mcp.localhost?" without a Traefik binary. Unknown matchers throw, so a config that
 // starts using one fails the test loudly instead of matching by accident.
 
@@ -7,6 +7,15 @@ export interface SampleRequest {
   host: string;
   method: string;
   path: string;
+  /** Header name (any case) -> its values, as the client sent them (repeats as separate values). */
+  headers?: Record<string, string | string[]>;
+}
+
+/** Traefik v3 Header(key, value): some value of that header (name case-insensitive) equals `value` exactly. */
+function headerMatches(req: SampleRequest, key: string, value: string): boolean {
+  for (const [name, v] of Object.entries(req.headers ?? {}))
+    if (name.toLowerCase() === key.toLowerCase() && (Array.isArray(v) ? v : [v]).includes(value)) return true;
+  return false;
 }
 
 type Token = { kind: 'op'; value: '&&' | '||' | '!' | '(' | ')' } | { kind: 'call'; name: string; args: string[] };
@@ -46,6 +55,9 @@ function call(name: string, args: string[], req: SampleRequest): boolean {
       return args.some((a) => req.path.startsWith(a));
     case 'Method':
       return args.some((a) => a.toUpperCase() === req.method.toUpperCase());
+    case 'Header':
+      if (args.length !== 2) throw new Error(`Header takes a name and a value, got ${args.length} arguments`);
+      return headerMatches(req, args[0]!, args[1]!);
     default:
       throw new Error(`matcher ${name} is not supported by the test's rule evaluator`);
   }
