@@ -5,6 +5,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { compileInputSchemas } from '../lib/mcp/input-schema.ts';
 import {
   tools as demoTools,
   isToolDefinition,
@@ -76,6 +77,13 @@ export async function loadCatalogue(root: string): Promise<LoadedCatalogue> {
       );
     }
     const tool = mod.default;
+    // A JSON Schema input schema is compiled here too, so a broken one stops the build naming its file rather
+    // than the function's first request.
+    try {
+      compileInputSchemas([tool]);
+    } catch (err) {
+      throw new CatalogueError(`${file}: ${(err as Error).message}`);
+    }
     const clash = entries.find((e) => e.name === tool.name);
     if (clash) throw new CatalogueError(`tool name "${tool.name}" is used by both ${clash.source} and ${file}`);
     entries.push({ name: tool.name, demo: false, source: file, scopes: tool.scopes });

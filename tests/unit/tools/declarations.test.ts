@@ -153,6 +153,43 @@ export default defineTool({
     expect(readFileSync(path.join(repo.dir, 'generated', 'tools.ts'), 'utf8')).not.toContain('set_forecast');
   });
 
+  it('a tool with a JSON Schema 2020-12 input schema is catalogued; one that does not compile stops it', async () => {
+    const file = path.join(repo.dir, 'tools', 'book_call.ts');
+    writeFileSync(
+      file,
+      `import { defineTool } from '../lib/tools/index.ts';
+export default defineTool({
+  name: 'book_call',
+  description: 'x',
+  inputSchema: {
+    type: 'object',
+    properties: { phone: { type: 'string' }, when: { $ref: '#/$defs/slot' } },
+    $defs: { slot: { type: 'string', format: 'date-time' } },
+    oneOf: [{ required: ['phone'] }, { required: ['when'] }],
+  },
+  async handler(args) { return { content: [{ type: 'text', text: JSON.stringify(args) }] }; },
+});
+`,
+    );
+    const { entries } = await loadCatalogue(repo.dir);
+    expect(entries.find((e) => e.name === 'book_call')).toMatchObject({ demo: false, source: 'tools/book_call.ts' });
+    const gen = await generate({ root: repo.dir });
+    expect(gen.changed).toContain('generated/tool-manifest.ts');
+    expect(readFileSync(path.join(repo.dir, 'generated', 'tools.ts'), 'utf8')).toContain(
+      "import('../tools/book_call.ts')",
+    );
+    const { rmSync } = await import('node:fs');
+    // Another file (an imported module is cached by URL): the same tool with a $ref to nowhere.
+    const broken = path.join(repo.dir, 'tools', 'book_call_broken.ts');
+    writeFileSync(broken, readFileSync(file, 'utf8').replace("'#/$defs/slot'", "'#/$defs/nowhere'"));
+    rmSync(file);
+    await expect(loadCatalogue(repo.dir)).rejects.toThrow(
+      /tools\/book_call_broken\.ts: tool book_call: inputSchema does not compile/,
+    );
+    rmSync(broken);
+    await generate({ root: repo.dir });
+  });
+
   it('a name another tool has, or a file without a default tool, stops it naming the file', async () => {
     writeFileSync(
       path.join(repo.dir, 'tools', 'echo_again.ts'),
