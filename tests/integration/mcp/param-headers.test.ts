@@ -198,7 +198,9 @@ describe.each(FRONTS)('Mcp-Param-* headers on $name', (front) => {
     await expectMismatch(front, call(front, { region: SENTINEL }, { 'Mcp-Param-Region': `${SENTINEL}-x` }));
     await expectMismatch(front, call(front, { region: SENTINEL }, {}));
     const lines = logLines.slice(before);
-    expect(lines.some((l) => l.includes('"message":"audit"'))).toBe(true);
+    const audit = lines.filter((l) => l.includes('"message":"audit"')).map((l) => JSON.parse(l));
+    expect(audit).toHaveLength(2);
+    for (const r of audit) expect(r).toMatchObject({ outcome: 'bad_request', httpStatus: 400, method: 'tools/call' });
     expect(lines.some((l) => l.includes('Rejected inbound request (param-header-'))).toBe(true);
     for (const line of lines) expect(line).not.toContain(SENTINEL);
   });
@@ -245,6 +247,28 @@ describe.each(FRONTS)('Mcp-Param-* headers on $name', (front) => {
     const a = await invoke(
       front,
       call(front, { region: 'r', priority: '7' }, { 'Mcp-Param-Region': 'r', 'Mcp-Param-Priority': '7' }),
+    );
+    expect(a.rpc.result?.content?.[0]?.text ?? '').not.toContain('Received');
+    expect(a.rpc.error?.code ?? (a.rpc.result?.isError ? 'isError' : undefined)).toBeDefined();
+  });
+
+  it('a prototype key in the body is just a key: region hidden under __proto__ is no region (schema refuses)', async () => {
+    const event = call(front, {}, { 'Mcp-Param-Region': 'r' });
+    const body = JSON.parse(String((event as { body: string }).body));
+    // JSON.parse makes __proto__ an own property; it must not lend `region` to the arguments.
+    (event as { body: string }).body = JSON.stringify(body).replace(
+      '"arguments":{}',
+      '"arguments":{"__proto__":{"region":"r"},"constructor":{"region":"r"}}',
+    );
+    const a = await invoke(front, event);
+    expect(a.rpc.result?.content?.[0]?.text ?? '').not.toContain('Received');
+    expect(a.rpc.error?.code ?? (a.rpc.result?.isError ? 'isError' : undefined)).toBeDefined();
+  });
+
+  it('a boolean given as a string matches its header but is still refused by the schema', async () => {
+    const a = await invoke(
+      front,
+      call(front, { region: 'r', verbose: 'true' }, { 'Mcp-Param-Region': 'r', 'Mcp-Param-Verbose': 'true' }),
     );
     expect(a.rpc.result?.content?.[0]?.text ?? '').not.toContain('Received');
     expect(a.rpc.error?.code ?? (a.rpc.result?.isError ? 'isError' : undefined)).toBeDefined();
