@@ -6,6 +6,21 @@ import { fromJsonSchema, type StandardSchemaWithJSON } from '@modelcontextprotoc
 import { isZodSchema, type ToolDefinition, ToolDefinitionError } from '../tools/index.ts';
 
 /**
+ * The SDK's default validator caches compiled schemas by `$id` for the whole process: a second schema with the same
+ * `$id` would silently get the first one's validator. Each `$id` may therefore name one schema (text) only.
+ */
+const schemaById = new Map<string, string>();
+
+function claimId(tool: ToolDefinition, schema: Record<string, unknown>): void {
+  if (typeof schema.$id !== 'string') return;
+  const text = JSON.stringify(schema);
+  const prior = schemaById.get(schema.$id);
+  if (prior !== undefined && prior !== text)
+    throw new ToolDefinitionError(`tool ${tool.name}: inputSchema $id ${schema.$id} already names another schema`);
+  schemaById.set(schema.$id, text);
+}
+
+/**
  * The registerTool `inputSchema` for every tool, compiled once (at factory creation, not per request), so a
  * JSON Schema that does not compile fails start-up with the tool's name rather than its first call.
  */
@@ -17,6 +32,7 @@ export function compileInputSchemas(tools: readonly ToolDefinition[]): Map<ToolD
       out.set(tool, schema as unknown as StandardSchemaWithJSON);
       continue;
     }
+    claimId(tool, schema);
     try {
       // A deep copy: the advertised schema must not change if the author's object is mutated later.
       out.set(tool, fromJsonSchema(structuredClone(schema)));

@@ -167,6 +167,24 @@ describe('defineTool and the factory refuse an unusable JSON Schema', () => {
     expect(() => createServerFactory([broken as unknown as ToolDefinition])).toThrow(/tool bad: inputSchema/);
   });
 
+  it('two different schemas under one $id are refused (the validator caches by $id); the same one twice is fine', () => {
+    const a = defineTool({
+      ...base,
+      name: 'a',
+      inputSchema: { $id: 'urn:test:args', type: 'object', required: ['x'] },
+    });
+    const b = defineTool({
+      ...base,
+      name: 'b',
+      inputSchema: { $id: 'urn:test:args', type: 'object', required: ['y'] },
+    });
+    expect(() => createServerFactory([a as unknown as ToolDefinition])).not.toThrow();
+    expect(() => createServerFactory([a as unknown as ToolDefinition])).not.toThrow();
+    expect(() => createServerFactory([b as unknown as ToolDefinition])).toThrow(
+      /tool b: inputSchema \$id urn:test:args/,
+    );
+  });
+
   it('a later change to the author object does not change what is served', async () => {
     const schema = { type: 'object' as const, properties: { a: { type: 'string' } } };
     const tool = defineTool({ ...base, name: 'mutable', inputSchema: schema });
