@@ -2,8 +2,14 @@
 // tools/list output of existing tools stays byte-identical); a JSON Schema 2020-12 object is wrapped once with
 // the SDK's fromJsonSchema, which advertises it verbatim and validates arguments with the Ajv 2020-12 engine
 // the SDK bundles (no second validator in our dependencies).
+//
+//   compileInputSchemas(tools)   compiles every JSON Schema now (at factory creation), throwing on a broken one
+//   inputSchemaOf(tool)          the registerTool inputSchema, compiled once per tool definition
 import { fromJsonSchema, type StandardSchemaWithJSON } from '@modelcontextprotocol/server';
 import { isZodSchema, type ToolDefinition, ToolDefinitionError } from '../tools/index.ts';
+
+/** Compiled schemas by tool definition: per-request servers reuse them (an Ajv compile per request would not do). */
+const compiled = new WeakMap<ToolDefinition, StandardSchemaWithJSON>();
 
 /**
  * The SDK's default validator caches compiled schemas by `$id` for the whole process: a second schema with the same
@@ -20,25 +26,28 @@ function claimId(tool: ToolDefinition, schema: Record<string, unknown>): void {
   schemaById.set(schema.$id, text);
 }
 
-/**
- * The registerTool `inputSchema` for every tool, compiled once (at factory creation, not per request), so a
- * JSON Schema that does not compile fails start-up with the tool's name rather than its first call.
- */
-export function compileInputSchemas(tools: readonly ToolDefinition[]): Map<ToolDefinition, StandardSchemaWithJSON> {
-  const out = new Map<ToolDefinition, StandardSchemaWithJSON>();
-  for (const tool of tools) {
-    const schema = tool.inputSchema;
-    if (isZodSchema(schema)) {
-      out.set(tool, schema as unknown as StandardSchemaWithJSON);
-      continue;
-    }
-    claimId(tool, schema);
-    try {
-      // A deep copy: the advertised schema must not change if the author's object is mutated later.
-      out.set(tool, fromJsonSchema(structuredClone(schema)));
-    } catch (err) {
-      throw new ToolDefinitionError(`tool ${tool.name}: inputSchema does not compile: ${(err as Error).message}`);
-    }
+/** The registerTool `inputSchema` of `tool`; throws a ToolDefinitionError naming the tool when it does not compile. */
+export function inputSchemaOf(tool: ToolDefinition): StandardSchemaWithJSON {
+  const schema = tool.inputSchema;
+  if (isZodSchema(schema)) return schema as unknown as StandardSchemaWithJSON;
+  const known = compiled.get(tool);
+  if (known) return known;
+  claimId(tool, schema);
+  let wrapped: StandardSchemaWithJSON;
+  try {
+    // A deep copy: the advertised schema must not change if the author's object is mutated later.
+    wrapped = fromJsonSchema(structuredClone(schema));
+  } catch (err) {
+    throw new ToolDefinitionError(`tool ${tool.name}: inputSchema does not compile: ${(err as Error).message}`);
   }
-  return out;
+  compiled.set(tool, wrapped);
+  return wrapped;
+}
+
+/**
+ * Compiles every tool's JSON Schema now, so one that does not compile fails start-up (or the build) with the
+ * tool's name rather than its first call.
+ */
+export function compileInputSchemas(tools: readonly ToolDefinition[]): void {
+  for (const tool of tools) inputSchemaOf(tool);
 }

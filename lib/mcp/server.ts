@@ -6,7 +6,6 @@ import type {
   CallToolResult,
   McpServerFactory,
   ServerContext,
-  StandardSchemaWithJSON,
   Transport,
 } from '@modelcontextprotocol/server';
 import { McpServer } from '@modelcontextprotocol/server';
@@ -14,7 +13,7 @@ import { hasScopes, identityOf } from '../auth/index.ts';
 import { declareTools } from '../telemetry/index.ts';
 import type { ToolContext, ToolDefinition, ToolPrincipal } from '../tools/index.ts';
 import { auditReply, auditToolOutcome } from './audit-hooks.ts';
-import { compileInputSchemas } from './input-schema.ts';
+import { compileInputSchemas, inputSchemaOf } from './input-schema.ts';
 
 const SERVER_INFO = { name: 'mcp-lambda-stack', version: '0.1.0' };
 
@@ -52,17 +51,12 @@ function toolContext(principal: ToolPrincipal, ctx: ServerContext, server: McpSe
   };
 }
 
-function registerTools(
-  server: McpServer,
-  tools: readonly ToolDefinition[],
-  schemas: ReadonlyMap<ToolDefinition, StandardSchemaWithJSON>,
-  principal: ToolPrincipal,
-): void {
+function registerTools(server: McpServer, tools: readonly ToolDefinition[], principal: ToolPrincipal): void {
   for (const tool of tools) {
     if (!toolAllowed(tool, principal.scopes)) continue;
     server.registerTool(
       tool.name,
-      { title: tool.title, description: tool.description, inputSchema: schemas.get(tool)! },
+      { title: tool.title, description: tool.description, inputSchema: inputSchemaOf(tool) },
       // The SDK validated args against inputSchema before calling us.
       async (args: unknown, ctx: ServerContext) => {
         const started = Date.now();
@@ -119,11 +113,11 @@ class AuditedMcpServer extends McpServer {
 /** A factory of fresh servers, one per request, with the tools the caller's scopes allow. */
 export function createServerFactory(tools: readonly ToolDefinition[], extras?: ServerExtras): McpServerFactory {
   declareTools(tools.map((t) => t.name));
-  const schemas = compileInputSchemas(tools);
+  compileInputSchemas(tools);
   return ({ authInfo, requestInfo }) => {
     const server = new AuditedMcpServer(requestInfo instanceof Request ? requestInfo : undefined);
     const principal = principalOf(authInfo);
-    registerTools(server, tools, schemas, principal);
+    registerTools(server, tools, principal);
     extras?.(server, principal);
     return server;
   };
