@@ -148,6 +148,14 @@ describe('architecture', () => {
     expect(new Set(intoMcp)).toEqual(new Set(['lib/mcp/jsonrpc.ts']));
   });
 
+  it('the 401 and PRM paths never reach aws-jwt-verify (jose alone verifies every profile, Cognito included)', () => {
+    for (const fn of ['functions/mcp.ts', 'functions/sse.ts', 'functions/prm.ts']) {
+      expect(reach(fn).size, fn).toBeGreaterThan(5);
+      expect([...reach(fn)].filter((d) => d.startsWith('aws-jwt-verify')), fn).toEqual([]);
+    }
+    expect(reach('functions/mcp.ts')).toContain('lib/auth/profiles.ts'); // the walk sees the profile table
+  });
+
   it('the 401 path loads neither the MCP SDK nor jose: both only lazily, after authentication', () => {
     for (const fn of ['functions/mcp.ts', 'functions/sse.ts']) {
       const all = [...reach(fn)];
@@ -163,12 +171,15 @@ describe('architecture', () => {
     }
   });
 
-  it('doctor/ is a client: of lib/ it uses only the pure AS-discovery order', () => {
+  it('doctor/ is a client: of lib/ it uses only the pure AS-discovery order and the pure auth-profile table', () => {
     const files = Object.keys(graph).filter((f) => f.startsWith('doctor/'));
     expect(files).toContain('doctor/cli.ts');
     const fromLib = files.flatMap((f) => importsOf(f).filter((d) => d.startsWith('lib/')));
     expect(fromLib.length).toBeGreaterThan(0);
-    expect([...new Set(fromLib)]).toEqual(['lib/auth/discovery.ts']);
+    // profiles.ts is allowed so that the doctor judges a token by the very rules the server applies; both
+    // files must stay import-free (plain data and pure functions), so the doctor pulls in nothing else.
+    expect(new Set(fromLib)).toEqual(new Set(['lib/auth/discovery.ts', 'lib/auth/profiles.ts']));
+    for (const f of ['lib/auth/discovery.ts', 'lib/auth/profiles.ts']) expect(importsOf(f), f).toEqual([]);
   });
 
   it('no file in lib/ is over 250 lines unless its header says why', () => {
