@@ -95,8 +95,10 @@ describe('template.yaml: functions', () => {
     expect(doc.Globals.Function).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Tracing: 'Active' });
   });
 
-  it('every environment variable in Globals is one lib/config.ts reads', () => {
-    const configSource = readFileSync(path.join(ROOT, 'lib', 'config.ts'), 'utf8');
+  it('every environment variable in Globals is one lib/config.ts reads (or the auth-profile part it calls)', () => {
+    const configSource = ['lib/config.ts', 'lib/auth/profile-config.ts']
+      .map((f) => readFileSync(path.join(ROOT, f), 'utf8'))
+      .join('\n');
     const vars = Object.keys(doc.Globals.Function.Environment.Variables).filter((v) => v !== 'NODE_OPTIONS');
     expect(vars).toEqual(expect.arrayContaining(['AUTH_ISSUER', 'MCP_PUBLIC_URL', 'RESPONSE_MODE', 'STORE']));
     for (const v of vars) expect(configSource, v).toContain(`'${v}'`);
