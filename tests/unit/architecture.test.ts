@@ -151,7 +151,10 @@ describe('architecture', () => {
   it('the 401 and PRM paths never reach aws-jwt-verify (jose alone verifies every profile, Cognito included)', () => {
     for (const fn of ['functions/mcp.ts', 'functions/sse.ts', 'functions/prm.ts']) {
       expect(reach(fn).size, fn).toBeGreaterThan(5);
-      expect([...reach(fn)].filter((d) => d.startsWith('aws-jwt-verify')), fn).toEqual([]);
+      expect(
+        [...reach(fn)].filter((d) => d.startsWith('aws-jwt-verify')),
+        fn,
+      ).toEqual([]);
     }
     expect(reach('functions/mcp.ts')).toContain('lib/auth/profiles.ts'); // the walk sees the profile table
   });
