@@ -22,7 +22,7 @@ export function guessProfile(payload: Claims): { profile: AuthProfileName; why: 
   } catch {
     // no usable iss: judged by the other claims
   }
-  if (own(payload, 'token_use') !== undefined || host.startsWith('cognito-idp.')) {
+  if (own(payload, 'token_use') !== undefined || /^(issuer-)?cognito-idp\./.test(host)) {
     return { profile: 'cognito', why: 'token_use / client_id and a Cognito user-pool issuer' };
   }
   if ((own(payload, 'ver') === '2.0' && own(payload, 'tid') !== undefined) || host === 'login.microsoftonline.com') {

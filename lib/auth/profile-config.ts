@@ -24,6 +24,12 @@ export interface AuthProfileSettings {
   allowedClientIds: string[];
   /** AUTH_SCOPE_PREFIX, when set. */
   scopePrefix: string | undefined;
+  /**
+   * Every exact `iss` accepted: AUTH_ISSUER; for cognito also the same pool's other issuer form (Cognito's
+   * ORIGINAL https://cognito-idp.<region>… and UPDATED https://issuer-cognito-idp.<region>… issuers name one pool
+   * and serve one key set, and a pool switched from one to the other has tokens of both in flight).
+   */
+  issuers: string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -71,7 +77,14 @@ export function loadAuthProfileSettings(env: Env, publicUrl: string, issuer: str
         'is required with AUTH_PROFILE=cognito: Cognito access tokens carry no aud, so the app client id (client_id) is what proves a token is for this server',
       );
     }
-    return { profile, audience: publicUrl, audiences: [], allowedClientIds, scopePrefix: prefix };
+    return {
+      profile,
+      audience: publicUrl,
+      audiences: [],
+      allowedClientIds,
+      scopePrefix: prefix,
+      issuers: cognitoIssuers(issuer),
+    };
   }
   const urlOnly = profile === 'generic' || profile === 'keycloak';
   for (const a of given) {
@@ -79,5 +92,15 @@ export function loadAuthProfileSettings(env: Env, publicUrl: string, issuer: str
   }
   const audiences = given.length ? given : [publicUrl];
   const audience = audiences.find(isHttpUrl) ?? publicUrl;
-  return { profile, audience, audiences, allowedClientIds, scopePrefix: prefix };
+  return { profile, audience, audiences, allowedClientIds, scopePrefix: prefix, issuers: issuer ? [issuer] : [] };
+}
+
+const COGNITO_ISSUER = /^https:\/\/(issuer-)?cognito-idp\.([a-z0-9-]+)\.amazonaws\.com\/([a-z0-9-]+_[A-Za-z0-9]+)$/;
+
+/** AUTH_ISSUER and, for a Cognito pool issuer, the same pool's other form (see AuthProfileSettings.issuers). */
+function cognitoIssuers(issuer: string): string[] {
+  const m = COGNITO_ISSUER.exec(issuer);
+  if (!m) return issuer ? [issuer] : [];
+  const other = `https://${m[1] ? '' : 'issuer-'}cognito-idp.${m[2]}.amazonaws.com/${m[3]}`;
+  return [issuer, other];
 }

@@ -222,10 +222,10 @@ export function issuerProblem(name: AuthProfileName, issuer: string): string | u
   }
   if (
     name === 'cognito' &&
-    /^cognito-idp\.[a-z0-9-]+\.amazonaws\.com$/.test(host) &&
+    /^(issuer-)?cognito-idp\.[a-z0-9-]+\.amazonaws\.com$/.test(host) &&
     !/^\/[a-z0-9-]+_[A-Za-z0-9]+$/.test(u.pathname)
   ) {
-    return 'must be https://cognito-idp.<region>.amazonaws.com/<user-pool-id>, without a trailing slash';
+    return 'must be https://cognito-idp.<region>.amazonaws.com/<user-pool-id> (or the issuer-cognito-idp form), without a trailing slash';
   }
   return undefined;
 }

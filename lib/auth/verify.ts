@@ -43,7 +43,7 @@ export type VerifyConfig = Pick<
   | 'allowedClientIds'
   | 'maxTokenBytes'
 > &
-  Partial<Pick<AuthConfig, 'verifiedTokenCacheMs' | 'profile' | 'audiences' | 'scopePrefix'>>;
+  Partial<Pick<AuthConfig, 'verifiedTokenCacheMs' | 'profile' | 'audiences' | 'scopePrefix' | 'issuers'>>;
 
 const ACCESS_TOKEN_TYPS = new Set(['at+jwt', 'jwt']);
 const ACCESS_TOKEN_TYP_CLAIMS = new Set(['bearer', 'at+jwt']);
@@ -161,7 +161,8 @@ export async function verifyAccessToken(token: string, auth: VerifyConfig): Prom
   try {
     const getKey = await keyResolverFor(auth);
     const { payload } = await jwtVerify(token, getKey, {
-      issuer: auth.issuer,
+      // AUTH_ISSUER exactly (cognito: or the same pool's other issuer form, profile-config.ts).
+      issuer: auth.issuers?.length ? auth.issuers : auth.issuer,
       // undefined for cognito: its access tokens carry no aud (readClaims refuses one that does).
       audience: authProfile(auth.profile).audienceBy === 'aud' ? (auth.audiences ?? auth.audience) : undefined,
       algorithms: auth.algorithms,

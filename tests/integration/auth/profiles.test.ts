@@ -197,6 +197,34 @@ describe('profile-specific layouts', () => {
     }
   });
 
+  it("cognito: both issuer forms of the configured pool (ORIGINAL, UPDATED) pass; another pool's or region's do not", async () => {
+    // IssuerConfigurationType: https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_IssuerConfigurationType.html
+    const pool = 'us-east-1_LocalPool1';
+    const original = `https://cognito-idp.us-east-1.amazonaws.com/${pool}`;
+    const updated = `https://issuer-cognito-idp.us-east-1.amazonaws.com/${pool}`;
+    cfgs.set(
+      'cognito-aws',
+      loadConfig({
+        MCP_PUBLIC_URL: PUBLIC_URL,
+        AUTH_ISSUER: original,
+        AUTH_JWKS_URL: cognito.jwksUrl,
+        ...SETUPS.cognito.env,
+      }),
+    );
+    const cases: Array<[string, number]> = [
+      [original, 200],
+      [updated, 200],
+      ['https://issuer-cognito-idp.us-east-1.amazonaws.com/us-east-1_OtherPool', 401],
+      [`https://issuer-cognito-idp.us-east-2.amazonaws.com/${pool}`, 401],
+      [`${updated}/`, 401],
+      [`http://cognito-idp.us-east-1.amazonaws.com/${pool}`, 401],
+    ];
+    for (const [iss, status] of cases) {
+      const r = await run(await cognito.token({ claims: { iss } }), 'cognito-aws');
+      expect(r.ok ? 200 : r.status, iss).toBe(status);
+    }
+  });
+
   it('cognito: a token under a foreign resource-server prefix only lacks the scope (403), never gets it', async () => {
     const r = await run(await cognito.token({ scopePrefix: 'https://evil.example.com/' }), 'cognito');
     expect(r.ok ? 200 : r.status).toBe(403);

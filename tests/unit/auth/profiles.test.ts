@@ -224,6 +224,7 @@ describe('profile configuration', () => {
       audiences: [PUBLIC],
       allowedClientIds: [],
       scopePrefix: undefined,
+      issuers: ['https://as.example.com/realms/mcp'],
     });
   });
 
@@ -253,7 +254,26 @@ describe('profile configuration', () => {
       audiences: [],
       allowedClientIds: ['a', 'b'],
       scopePrefix: PREFIX,
+      // Cognito's ORIGINAL and UPDATED issuer forms for the same pool (IssuerConfigurationType,
+      // https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_IssuerConfigurationType.html)
+      issuers: [
+        'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Abc',
+        'https://issuer-cognito-idp.us-east-1.amazonaws.com/us-east-1_Abc',
+      ],
     });
+  });
+
+  it("cognito accepts the pool's other issuer form only; other profiles and custom hosts keep one issuer", () => {
+    const cognito = (issuer: string) =>
+      loadAuthProfileSettings({ AUTH_PROFILE: 'cognito', AUTH_ALLOWED_CLIENT_IDS: 'a' }, PUBLIC, issuer, fail).issuers;
+    expect(cognito('https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_X1')).toEqual([
+      'https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_X1',
+      'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_X1',
+    ]);
+    expect(cognito('http://127.0.0.1:5000/us-east-1_X1')).toEqual(['http://127.0.0.1:5000/us-east-1_X1']);
+    expect(
+      loadAuthProfileSettings({}, PUBLIC, 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_X1', fail).issuers,
+    ).toEqual(['https://cognito-idp.us-east-1.amazonaws.com/us-east-1_X1']);
   });
 
   it('every profile name loads', () => {
