@@ -19,6 +19,12 @@
 // OIDC ID-token claim (`nonce`, `at_hash`, `c_hash`) and no scope at all. An ID token also normally
 // fails the audience check, since its `aud` is the client id.
 //
+// Cognito with jose alone (decision, 2026-12): aws-jwt-verify 5.2.1 was measured (import on this 2-core machine,
+// median of 11: ~13 ms alone, ~17 ms for jose, ~31 ms for both) and would come on top of jose, which every other
+// profile needs. Its CognitoJwtVerifier derives the JWKS URL from the pool id's AWS host, so it can point neither at
+// AUTH_JWKS_URL nor at moto, and it keeps a second JWKS cache beside jwks.ts. What it adds for Cognito (token_use,
+// client_id, no aud, both issuer forms) is three rows of profiles.ts and profile-config.ts's issuer pair.
+//
 // Tokens that passed every rule are remembered for up to 30 s (token-cache.ts), exp re-checked on each use.
 //
 // Error descriptions are fixed strings; no claim value and never the token reaches them.
