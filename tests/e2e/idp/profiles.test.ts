@@ -1,4 +1,4 @@
-// Each identity provider's token layout end to end through the real local host (the built bundles under the
+// Each identity provider's token layout end to end (Entra v2, Okta, Auth0, Keycloak, Cognito's layout) through the real local host (the built bundles under the
 // Function URL emulator, tests/support/host.ts) with AUTH_PROFILE set: a token in the IdP's documented layout
 // (minted by the loopback issuer, tests/support/idp-layouts.ts cites the docs) calls a tool; a refused token
 // (another audience or client, or an ID token) gets 401 with the WWW-Authenticate challenge. Cognito's own
@@ -37,6 +37,13 @@ const CASES: Array<{
     refused: { audience: 'https://other-api.example.com' },
   },
   {
+    // The audience is the host's MCP URL, known once it runs (see `forHost`).
+    layout: 'keycloak',
+    env: { AUTH_PROFILE: 'keycloak' },
+    good: {},
+    refused: { audience: 'account' },
+  },
+  {
     layout: 'cognito',
     env: { AUTH_PROFILE: 'cognito', AUTH_ALLOWED_CLIENT_IDS: 'mcp-app-client', AUTH_SCOPE_PREFIX: PREFIX },
     good: { clientId: 'mcp-app-client', scopePrefix: PREFIX },
@@ -57,8 +64,11 @@ describe.each(CASES)('AUTH_PROFILE=$layout through the local host', ({ layout, e
     await idp?.stop();
   });
 
+  const forHost = <T extends Partial<LayoutOptions>>(o: T): T =>
+    layout === 'keycloak' ? { audience: host.mcpUrl, ...o } : o;
+
   it('a token in the IdP layout calls a tool; whoami reads the scopes where the IdP writes them', async () => {
-    const token = await idp.token(good);
+    const token = await idp.token(forHost(good));
     const echo = await callTool(host.mcpUrl, token, 'echo', { text: `hello ${layout}` });
     expect(echo.status).toBe(200);
     expect(textOf(echo)).toContain(`hello ${layout}`);
@@ -68,7 +78,10 @@ describe.each(CASES)('AUTH_PROFILE=$layout through the local host', ({ layout, e
   });
 
   it('a token for another audience or client, and the ID token, get 401 with the challenge', async () => {
-    for (const token of [await idp.token(refused), await idp.token({ ...good, kind: 'id' })]) {
+    for (const token of [
+      await idp.token(forHost(refused)),
+      await idp.token(forHost({ ...good, kind: 'id' as const })),
+    ]) {
       const a = await callTool(host.mcpUrl, token, 'echo', { text: 'x' });
       expect(a.status).toBe(401);
       expect(a.challenge).toMatch(/^Bearer /);
