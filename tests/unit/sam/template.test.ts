@@ -594,6 +594,7 @@ describe('template.yaml: the requestState keys', () => {
     expect(env.REQUEST_STATE_KEYS).toEqual({
       'Fn::If': [
         'HasRequestStateKeys',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation !Sub placeholder, not JavaScript.
         { 'Fn::Sub': '{{resolve:secretsmanager:${RequestStateKeysSecret}:SecretString}}' },
         { Ref: 'AWS::NoValue' },
       ],
