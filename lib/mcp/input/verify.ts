@@ -17,7 +17,7 @@ const BOUND_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read']);
 
 /** What the requests a server received name, by JSON-RPC id (one server serves one request or exchange). */
 export class CallLedger {
-  readonly #calls = new Map<string, { tool: string; args: string }>();
+  readonly #calls = new Map<string, { tool: string; args: unknown }>();
 
   /** Records a tools/call, prompts/get or resources/read request; ignores everything else. */
   record(message: JSONRPCMessage): void {
@@ -25,13 +25,21 @@ export class CallLedger {
     if (m.id === undefined || typeof m.method !== 'string' || !BOUND_METHODS.has(m.method)) return;
     const name = m.params?.name ?? m.params?.uri;
     if (typeof name !== 'string') return;
-    this.#calls.set(JSON.stringify(m.id), { tool: `${m.method} ${name}`, args: argsDigest(m.params?.arguments) });
+    // The digest is taken only when a state is minted or opened (most calls never need it).
+    this.#calls.set(JSON.stringify(m.id), { tool: `${m.method} ${name}`, args: m.params?.arguments });
   }
 
   /** What the state of request `id` must be bound to, for this caller; undefined for an unknown id. */
   binding(id: RequestId, principal: ToolPrincipal): StateBinding | undefined {
     const call = this.#calls.get(JSON.stringify(id));
-    return call && { subject: principal.subject, clientId: principal.clientId ?? '', ...call };
+    if (!call) return undefined;
+    let args: string;
+    try {
+      args = argsDigest(call.args);
+    } catch {
+      return undefined; // arguments nested too deep to digest: no state can be bound to them
+    }
+    return { subject: principal.subject, clientId: principal.clientId ?? '', tool: call.tool, args };
   }
 }
 

@@ -313,7 +313,13 @@ describe('the same tool in the 2025 era: real server-to-client requests on the s
   const answerConfirm = (client: ClientV1, asked: string[]) =>
     client.setRequestHandler(ElicitRequestSchema, async (req) => {
       asked.push(req.params.message);
-      return { action: 'accept', content: { confirm: true } };
+      const m = req.params.message;
+      const content: Record<string, string | boolean> = m.startsWith('Step 1')
+        ? { name: 'Alice' }
+        : m.startsWith('Step 2')
+          ? { color: 'blue' }
+          : { confirm: true };
+      return { action: 'accept', content };
     });
 
   it('a 2025 session (SDK v1 Streamable HTTP), requests alternating A and B', async () => {
@@ -335,6 +341,12 @@ describe('the same tool in the 2025 era: real server-to-client requests on the s
       // The call on one instance, the client's answer POSTed to the other.
       const posts = r.log.filter((l) => l.startsWith('POST'));
       expect(new Set(posts)).toEqual(new Set(['POST /mcp -> A', 'POST /mcp -> B']));
+
+      // Two rounds in one call: the shim asks step 1, then step 2 (the sealed state carries step 1 between).
+      asked.length = 0;
+      const multi = await client.callTool({ name: 'test_input_required_result_multi_round', arguments: {} });
+      expect(multi.content).toEqual([{ type: 'text', text: 'Alice likes blue' }]);
+      expect(asked).toEqual(['Step 1: What is your name?', 'Step 2: What is your favorite color?']);
     } finally {
       await client.close();
     }
