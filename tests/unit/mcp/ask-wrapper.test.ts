@@ -85,7 +85,10 @@ async function call(subject: string, name: string, params: Record<string, unknow
   const r = await handler.fetch(request, { authInfo: authOf(subject) });
   const text = await r.text();
   const json = text.startsWith('{') ? JSON.parse(text) : JSON.parse(text.split('data: ').at(-1)!);
-  return json as { result?: Record<string, any>; error?: { code: number } };
+  return json as {
+    result?: { requestState?: string; inputRequests?: Record<string, unknown>; content?: unknown };
+    error?: { code: number };
+  };
 }
 
 const ANSWERS = {
