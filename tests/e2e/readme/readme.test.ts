@@ -1,5 +1,6 @@
 // The README runs: every fenced block of its "Set-up on a fresh machine", "Try it" and "Add your own tool" sections
-// (with "Tools that ask for input"), in order, in a fresh copy of the repository (no node_modules, no dist: the README's own `npm ci` installs it).
+// (with "Tools that ask for input"), in order, in a fresh copy of the repository (no node_modules, no dist: the
+// README's own `npm ci` installs it).
 // Shell blocks run in bash with `set -euo pipefail`, and the variables a block assigns (TOKEN, SESSION) carry into
 // the next, as in the reader's terminal. An `npm start` line runs in the background until its banner, as the reader
 // keeps it running in one terminal; a later `npm start` first stops the running one with Ctrl-C (SIGINT to its
