@@ -188,6 +188,14 @@ class AuditedMcpServer extends McpServer {
   }
 }
 
+let warnedEphemeral = false;
+/** Once per process: without shared keys a retry that reaches another instance is refused. */
+function warnEphemeralOnce(): void {
+  if (warnedEphemeral) return;
+  warnedEphemeral = true;
+  log.warn('REQUEST_STATE_KEYS is not set: input-required state opens only on the instance that sealed it');
+}
+
 export interface ServerFactoryOptions {
   /** REQUEST_STATE_KEYS (cfg.requestState.keys); none = a random key of this process (one instance only). */
   requestStateKeys?: readonly RequestStateKey[];
@@ -201,6 +209,7 @@ export function createServerFactory(
 ): McpServerFactory {
   declareTools(tools.map((t) => t.name));
   const keys = options.requestStateKeys?.length ? options.requestStateKeys : [ephemeralKey()];
+  if (!options.requestStateKeys?.length) warnEphemeralOnce();
   const sealer = createSealer(keys);
   return ({ era, authInfo, requestInfo }) => {
     const principal = principalOf(authInfo);
