@@ -10,7 +10,11 @@ import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { CreateMessageRequestSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  LoggingMessageNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../lib/config.ts';
 import { argsDigest, createSealer, mintState } from '../../../lib/mcp/input/index.ts';
@@ -403,5 +407,42 @@ describe('the same tool in the 2025 era: real server-to-client requests on the s
     }
     expect(r.log.filter((l) => l.startsWith('GET'))).toEqual(['GET /sse -> A']);
     expect(r.log.filter((l) => l.startsWith('POST')).every((l) => l.endsWith('-> B'))).toBe(true);
+  });
+});
+
+describe('logging/setLevel in a 2025 session holds on every instance', () => {
+  it('set on one instance, honoured by a call on the other; a session that set nothing gets every level', async () => {
+    // Each request goes to the other instance than the one before.
+    const r = routed((_m, n) => (n % 2 === 0 ? c.a : c.b));
+    const client = new ClientV1({ name: 'v1-levels', version: '1.0.0' });
+    const levels: string[] = [];
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+      levels.push(n.params.level);
+    });
+    await client.connect(
+      new TransportV1(new URL(c.a.mcp), {
+        requestInit: { headers: { authorization: `Bearer ${alice}` } },
+        fetch: r.fetch,
+      }),
+    );
+    try {
+      await client.callTool({ name: 'test_logging_tool', arguments: {} });
+      expect(levels).toEqual(['debug', 'info', 'error']);
+
+      for (const [level, expected] of [
+        ['error', ['error']],
+        ['info', ['info', 'error']],
+      ] as const) {
+        levels.length = 0;
+        r.log.length = 0;
+        await client.setLoggingLevel(level);
+        await client.callTool({ name: 'test_logging_tool', arguments: {} });
+        expect(levels, level).toEqual(expected);
+        const posts = r.log.filter((l) => l.startsWith('POST'));
+        expect(new Set(posts.slice(-2)), 'setLevel and the call on different instances').toHaveProperty('size', 2);
+      }
+    } finally {
+      await client.close();
+    }
   });
 });
