@@ -86,6 +86,18 @@ export interface OpsConfig {
   logSampleRate: number;
 }
 
+/** One key of REQUEST_STATE_KEYS: a key id and 32 bytes for AES-256-GCM. */
+export interface RequestStateKey {
+  kid: string;
+  key: Uint8Array;
+}
+
+/** Keys that seal the `requestState` of input-required results (2026-07-28). */
+export interface RequestStateConfig {
+  /** REQUEST_STATE_KEYS `kid:base64key,...`: the first seals, every one opens (rotation). Empty = unset. */
+  keys: RequestStateKey[];
+}
+
 export interface Config {
   publicUrl: string;
   /** Origin of publicUrl, e.g. https://mcp.example.com */
@@ -107,6 +119,7 @@ export interface Config {
   store: StoreConfig;
   audit: AuditConfig;
   ops: OpsConfig;
+  requestState: RequestStateConfig;
 }
 
 function str(env: Env, name: string, fallback?: string): string {
@@ -349,5 +362,29 @@ export function loadConfig(env: Env = process.env, catalogue: Pick<ToolCatalogue
       argsAllowList,
     },
     ops,
+    requestState: { keys: requestStateKeys(env) },
   };
+}
+
+/**
+ * REQUEST_STATE_KEYS: `kid:base64key` entries, comma separated; each key is exactly 32 bytes (AES-256).
+ * The first entry seals new state, every entry opens state (so a rotated-out key keeps working until
+ * the states it sealed have expired). The value is a secret: it never appears in an error message.
+ */
+function requestStateKeys(env: Env): RequestStateKey[] {
+  const raw = optional(env, 'REQUEST_STATE_KEYS');
+  if (raw === undefined) return [];
+  const keys: RequestStateKey[] = [];
+  const kids = new Set<string>();
+  for (const [i, entry] of raw.split(',').entries()) {
+    const m = /^([A-Za-z0-9_-]{1,32}):([A-Za-z0-9+/=_-]+)$/.exec(entry.trim());
+    if (!m) throw new ConfigError('REQUEST_STATE_KEYS', `entry ${i + 1} must look like kid:base64key`);
+    const key = Buffer.from(m[2]!, m[2]!.includes('-') || m[2]!.includes('_') ? 'base64url' : 'base64');
+    if (key.length !== 32)
+      throw new ConfigError('REQUEST_STATE_KEYS', `key ${m[1]} must be 32 bytes, got ${key.length}`);
+    if (kids.has(m[1]!)) throw new ConfigError('REQUEST_STATE_KEYS', `key id ${m[1]} is used twice`);
+    kids.add(m[1]!);
+    keys.push({ kid: m[1]!, key: new Uint8Array(key) });
+  }
+  return keys;
 }

@@ -19,6 +19,7 @@
 // whether it runs), TRAEFIK_HOST (mcp.localhost|localhost|127.0.0.1: the name in the URLs behind Traefik; default the
 // first that resolves to loopback here). FUNCTIONS serves a subset of template.yaml's functions (by logical id or
 // bundle name): Lambda runs one function per process, and a subset gives a host process that looks like one.
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../lib/config.ts';
@@ -177,6 +178,10 @@ try {
     say('building function bundles');
     await buildAll({ generate: false });
   }
+
+  // The key that seals input-required requestState: a fresh random one per `npm start` unless given
+  // (two hosts that must accept each other's state get the same REQUEST_STATE_KEYS). Printed nowhere.
+  process.env.REQUEST_STATE_KEYS ||= `dev:${randomBytes(32).toString('base64')}`;
 
   // With STORE=dynamodb (LocalStack, dynalite) the tables are created when missing.
   const probe = loadConfig({ AUTH_DISABLED: 'true', ...process.env });

@@ -25,7 +25,7 @@ export async function createCore(
   const stores = createStores(cfg);
   // Test-only fixtures for the official conformance suite (CONFORMANCE_FIXTURES=true); off by default.
   const extras = cfg.conformanceFixtures ? registerConformanceFixtures : undefined;
-  const factory = createServerFactory(tools, extras);
+  const factory = createServerFactory(tools, extras, { requestStateKeys: cfg.requestState.keys });
   return createMcpCore(cfg, {
     tools,
     extras,

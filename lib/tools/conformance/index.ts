@@ -5,6 +5,8 @@
 //   registerConformanceFixtures(server: McpServer): void   adds every fixture to a fresh McpServer
 //   CONFORMANCE_TOOL_NAMES, CONFORMANCE_PROMPT_NAMES, CONFORMANCE_RESOURCE_URIS, CONFORMANCE_RESOURCE_TEMPLATES
 import type { McpServer } from '@modelcontextprotocol/server';
+import type { ToolDefinition } from '../types.ts';
+import { registerInputRequiredFixtures } from './input-required.ts';
 import { registerConformancePrompts } from './prompts.ts';
 import { registerConformanceResources } from './resources.ts';
 import { registerConformanceTools } from './tools.ts';
@@ -13,7 +15,12 @@ export { CONFORMANCE_PROMPT_NAMES } from './prompts.ts';
 export { CONFORMANCE_RESOURCE_TEMPLATES, CONFORMANCE_RESOURCE_URIS } from './resources.ts';
 export { CONFORMANCE_TOOL_NAMES } from './tools.ts';
 
-export function registerConformanceFixtures(server: McpServer): void {
+export function registerConformanceFixtures(
+  server: McpServer,
+  _principal?: unknown,
+  addTools?: (tools: readonly ToolDefinition[]) => void,
+): void {
+  registerInputRequiredFixtures(server, addTools);
   registerConformanceTools(server);
   registerConformanceResources(server);
   registerConformancePrompts(server);

@@ -587,3 +587,19 @@ describe('events/ and the SAM scripts', () => {
     expect(text).toMatch(/deploy "\$ORIGIN"/);
   });
 });
+
+describe('template.yaml: the requestState keys', () => {
+  const env = doc.Globals.Function.Environment.Variables;
+
+  it('REQUEST_STATE_KEYS comes from the Secrets Manager secret the parameter names, resolved at deploy time', () => {
+    expect(doc.Parameters.RequestStateKeysSecret).toMatchObject({ Type: 'String', Default: '' });
+    expect(env.REQUEST_STATE_KEYS).toEqual({
+      'Fn::If': [
+        'HasRequestStateKeys',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation !Sub placeholder, not JavaScript.
+        { 'Fn::Sub': '{{resolve:secretsmanager:${RequestStateKeysSecret}:SecretString}}' },
+        { Ref: 'AWS::NoValue' },
+      ],
+    });
+  });
+});
