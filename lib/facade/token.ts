@@ -1,0 +1,79 @@
+// POST /oauth/token: authorization_code with PKCE for public clients. Codes are single-use: the first attempt
+// marks the code used whatever its outcome, and every later attempt is refused and logged as a replay (RFC 9700
+// section 4.5). The façade issues no refresh tokens, so a replayed code has no token family to revoke beyond the
+// short-lived access token (FACADE_ACCESS_TOKEN_TTL_S). The access token is the façade's own JWT:
+// typ at+jwt (RFC 9068), iss = façade issuer, aud = the MCP resource, sub and scope from the upstream login.
+import { randomBytes } from 'node:crypto';
+import { SignJWT } from 'jose';
+import type { CodeGrant } from './callback.ts';
+import type { FacadeContext } from './context.ts';
+import { FacadeError } from './errors.ts';
+import { verifierMatches } from './pkce.ts';
+import { digest } from './redirect.ts';
+
+/** Signs the façade's access token. */
+export async function signAccessToken(ctx: FacadeContext, grant: Pick<CodeGrant, 'clientId' | 'scopes' | 'subject'>) {
+  const keys = await ctx.keys();
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ scope: grant.scopes.join(' '), client_id: grant.clientId })
+    .setProtectedHeader({ alg: keys.alg, kid: keys.kid, typ: 'at+jwt' })
+    .setIssuer(ctx.cfg.issuer)
+    .setAudience(ctx.cfg.resource)
+    .setSubject(grant.subject)
+    .setIssuedAt(now)
+    .setExpirationTime(now + ctx.cfg.accessTokenTtlSec)
+    .setJti(randomBytes(16).toString('base64url'))
+    .sign(keys.privateKey);
+}
+
+/** Handles POST /oauth/token. `onReplay` hears of a replayed code (client id only, never the code). */
+export async function handleToken(
+  request: Request,
+  ctx: FacadeContext,
+  onReplay: (clientId: string) => void = () => {},
+): Promise<Response> {
+  if (!(request.headers.get('content-type') ?? '').startsWith('application/x-www-form-urlencoded')) {
+    throw new FacadeError('invalid_request', 'the token request must be application/x-www-form-urlencoded');
+  }
+  if (request.headers.get('authorization')) {
+    throw new FacadeError('invalid_client', 'only public clients are supported (no client authentication)', 401);
+  }
+  const form = new URLSearchParams((await request.text()).slice(0, 16_384));
+  for (const k of ['grant_type', 'code', 'redirect_uri', 'client_id', 'code_verifier', 'resource']) {
+    if (form.getAll(k).length > 1) throw new FacadeError('invalid_request', `${k} is repeated`);
+  }
+  if (form.get('grant_type') !== 'authorization_code') {
+    throw new FacadeError('unsupported_grant_type', 'only authorization_code is supported');
+  }
+  const code = form.get('code');
+  const clientId = form.get('client_id');
+  if (!code || !clientId) throw new FacadeError('invalid_request', 'code and client_id are required');
+  const used = await ctx.store.consume<CodeGrant>('code', digest(code));
+  if (used.state === 'absent') throw new FacadeError('invalid_grant', 'the code is unknown or expired');
+  if (used.state === 'replayed') {
+    onReplay(used.data.clientId);
+    throw new FacadeError('invalid_grant', 'the code was already used');
+  }
+  const grant = used.data;
+  if (grant.clientId !== clientId) throw new FacadeError('invalid_grant', 'the code was issued to another client');
+  if (form.get('redirect_uri') !== grant.redirectUri) {
+    throw new FacadeError('invalid_grant', 'redirect_uri does not match the authorization request');
+  }
+  if (!verifierMatches(form.get('code_verifier'), grant.codeChallenge)) {
+    throw new FacadeError('invalid_grant', 'the code_verifier does not match the code_challenge');
+  }
+  const resource = form.get('resource');
+  if (resource !== null && resource !== ctx.cfg.resource) {
+    throw new FacadeError('invalid_target', 'resource must be the MCP server this authorization server serves');
+  }
+  const accessToken = await signAccessToken(ctx, grant);
+  return Response.json(
+    {
+      access_token: accessToken,
+      token_type: 'Bearer',
+      expires_in: ctx.cfg.accessTokenTtlSec,
+      scope: grant.scopes.join(' '),
+    },
+    { status: 200, headers: { 'cache-control': 'no-store', pragma: 'no-cache' } },
+  );
+}
