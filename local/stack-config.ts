@@ -103,7 +103,8 @@ export function loadStackConfig(env: Env, flags: { traefik: boolean; degraded: b
   }
   const degraded = boolVar(env, 'START_DEGRADED', flags.degraded);
   const authDisabled = boolVar(env, 'AUTH_DISABLED', false);
-  const externalIssuer = authDisabled || Boolean(env.AUTH_ISSUER?.trim());
+  // The façade's upstream (FACADE_UPSTREAM_ISSUER) is an AS the stack does not start either.
+  const externalIssuer = authDisabled || Boolean(env.AUTH_ISSUER?.trim() || env.FACADE_UPSTREAM_ISSUER?.trim());
 
   // The functions' own variables, with stand-ins for what the stack decides later; the same parse runs again in
   // each function at init, so anything that passes here passes there.

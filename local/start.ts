@@ -26,6 +26,7 @@ import { declaredScopes, type ScopeInfo, servedEntries, toolNeeding } from '../l
 import { buildAll, ROOT } from '../scripts/build.ts';
 import { loadCatalogue } from '../scripts/catalogue.ts';
 import { generate } from '../scripts/generate.ts';
+import { facadeRequested, type WiredFacade } from './facade.ts';
 import { startHost } from './host.ts';
 import { checkHostNames, hostNameAdvice } from './host-names.ts';
 import { checkIssuer } from './issuer-check.ts';
@@ -155,7 +156,16 @@ try {
   if (port !== 0 || process.env.MCP_PUBLIC_URL) setPublicUrl(port);
 
   let asKind = 'external';
-  if (!probeCfg.auth.enabled) {
+  let facade: WiredFacade | undefined;
+  if (probeCfg.auth.enabled && facadeRequested(process.env)) {
+    // The registration façade (local/facade.ts): the functions trust it; it logs users in at the upstream.
+    const { wireFacade } = await import('./facade.ts');
+    facade = await wireFacade({ env: process.env, asPort: stack.asPort, scopes: { required, declared }, say });
+    if (facade.stop) stops.push(facade.stop);
+    asKind = facade.kind;
+    // Our own upstream offers the MCP scopes by name; an external one may prefix them (FACADE_UPSTREAM_SCOPE_PREFIX).
+    if (facade.stop) await issuerChecked(facade.upstreamIssuer);
+  } else if (!probeCfg.auth.enabled) {
     say('AUTH_DISABLED=true: no authorization server, every caller is anonymous (never do this in a deployment)');
     asKind = 'none';
   } else if (!process.env.AUTH_ISSUER) {
@@ -254,6 +264,7 @@ try {
       ? [`  Dev CA (Traefik)    NODE_EXTRA_CA_CERTS=${caFile} for Node clients, curl --cacert ${caFile}`]
       : []),
     `  Authorization server ${process.env.AUTH_ISSUER ?? '(none)'} (${asKind})`,
+    ...(facade?.lines ?? []),
     `  Dev users           ${devUsersLine(required, declared)}`,
     `  Access token        ${tokenCommand(publicUrl, neededScopes)}`,
     `  MCP Inspector       npx @modelcontextprotocol/inspector, transport "Streamable HTTP", URL ${publicUrl}`,
