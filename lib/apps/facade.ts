@@ -20,7 +20,6 @@ import {
   metadataDocument,
 } from '../facade/index.ts';
 import { CORS_ROUTES, preflightRoute } from '../facade/routes.ts';
-import { dynamoFacadeStore } from '../facade/state-dynamodb.ts';
 import { discoverUpstream, type UpstreamMetadata } from '../facade/upstream.ts';
 import type { WebHandler } from '../web-handler.ts';
 
@@ -38,6 +37,17 @@ const CORS = {
   'access-control-allow-headers': 'content-type, authorization, mcp-protocol-version',
   'access-control-max-age': '600',
 };
+
+/** The DynamoDB store, loaded on first use: the AWS SDK stays out of init (and of STORE=memory entirely). */
+function lazyDynamoStore(cfg: Config, table: string): FacadeStore {
+  const load = once(() => import('../facade/state-dynamodb.ts').then((m) => m.dynamoFacadeStore(cfg.store, table)));
+  return {
+    create: async (...a) => (await load()).create(...a),
+    get: async (...a) => (await load()).get(...a),
+    take: async (...a) => (await load()).take(...a),
+    consume: async (...a) => (await load()).consume(...a),
+  };
+}
 
 /** Memoises a loader; a failure is not cached, so the next request retries. */
 function once<T>(load: () => Promise<T>): () => Promise<T> {
@@ -61,9 +71,7 @@ export function createFacadeApp(cfg: Config, fcfg: FacadeConfig, overrides: Faca
   const log = overrides.log ?? ((event: Record<string, unknown>) => process.stderr.write(`${JSON.stringify(event)}\n`));
   const ctx: FacadeContext = {
     cfg: fcfg,
-    store:
-      overrides.store ??
-      (cfg.store.kind === 'dynamodb' ? dynamoFacadeStore(cfg.store, fcfg.table) : memoryFacadeStore()),
+    store: overrides.store ?? (cfg.store.kind === 'dynamodb' ? lazyDynamoStore(cfg, fcfg.table) : memoryFacadeStore()),
     keys: once(overrides.keys ?? (() => loadFacadeKeys(fcfg))),
     upstream: once<UpstreamMetadata>(() => discoverUpstream(fcfg)),
     ...(overrides.lookup ? { lookup: overrides.lookup } : {}),
