@@ -266,6 +266,38 @@ describe('the upstream callback', () => {
   });
 });
 
+async function upstreamCallback(): Promise<URL> {
+  const { challenge } = pkcePair();
+  const { driveAuthorization } = await import('../../../local/oauth-login.ts');
+  const cb = await driveAuthorization({
+    authorizationUrl: authorizeUrl(f, clientId, challenge),
+    redirectUri: `${f.issuer}/oauth/callback`,
+    username: 'dev',
+    password: 'dev',
+  });
+  return new URL(`${f.issuer}/oauth/callback?${cb}`);
+}
+
+describe('the upstream callback: mix-up and errors', () => {
+  it('an iss other than the upstream (RFC 9207 mix-up) -> access_denied to the client, no code', async () => {
+    const cb = await upstreamCallback();
+    expect(cb.searchParams.get('iss')).toBe(f.upstream.issuer);
+    cb.searchParams.set('iss', 'https://evil.example/realms/mcp');
+    const q = redirectQuery(await noFollow(cb.href));
+    expect(q.get('error')).toBe('access_denied');
+    expect(q.get('code')).toBeNull();
+    expect(q.get('state')).toBe('client-state-1');
+  });
+
+  it('a forged upstream code is refused by the upstream -> access_denied, no code', async () => {
+    const cb = await upstreamCallback();
+    cb.searchParams.set('code', 'forged-code');
+    const q = redirectQuery(await noFollow(cb.href));
+    expect(q.get('error')).toBe('access_denied');
+    expect(q.get('code')).toBeNull();
+  });
+});
+
 describe('/oauth/token', () => {
   it('a wrong code_verifier is invalid_grant and burns the code (the right one then fails too)', async () => {
     const { back, verifier } = await login(f, clientId);
