@@ -22,6 +22,8 @@ export interface PendingAuthorization {
   state: string | undefined;
   codeChallenge: string;
   scopes: string[];
+  /** The client registered the refresh_token grant (and the façade issues refresh tokens). */
+  refresh: boolean;
   csrfDigest: string;
 }
 
@@ -79,6 +81,7 @@ export async function handleAuthorize(request: Request, ctx: FacadeContext): Pro
     state: state ?? undefined,
     codeChallenge: challenge,
     scopes,
+    refresh: ctx.cfg.refreshTtlSec > 0 && client.grant_types.includes('refresh_token'),
     csrfDigest: digest(csrf),
   };
   if (ctx.cfg.autoConsent) return startUpstream(pending, ctx);

@@ -18,6 +18,8 @@ export interface CodeGrant {
   codeChallenge: string;
   scopes: string[];
   subject: string;
+  /** The token family this code's exchange starts (revoked when the code is replayed); absent: no refresh. */
+  family?: string;
 }
 
 /** Handles GET /oauth/callback. */
@@ -59,6 +61,7 @@ export async function handleCallback(request: Request, ctx: FacadeContext): Prom
     codeChallenge: flow.codeChallenge,
     scopes,
     subject,
+    ...(flow.refresh ? { family: randomBytes(16).toString('base64url') } : {}),
   };
   await ctx.store.create('code', digest(ours), grant, ctx.cfg.codeTtlSec);
   return redirectTo(flow.redirectUri, { code: ours, state: flow.state, iss: ctx.cfg.issuer });

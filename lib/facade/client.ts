@@ -82,7 +82,7 @@ export function validateClientMetadata(raw: unknown, clientId: string): FacadeCl
     client_id: clientId,
     client_name: name as string | undefined,
     redirect_uris: redirectUris,
-    // refresh_token is accepted in the metadata (clients send it by default) but the façade issues none.
+    // With refresh_token the façade issues rotating refresh tokens (unless FACADE_REFRESH_TTL_S=0).
     grant_types: grants,
     response_types: ['code'],
     token_endpoint_auth_method: 'none',

@@ -12,6 +12,7 @@
 //   FACADE_SECRET_ARN             Secrets Manager secret {"signingKey": <JWK>, "upstreamClientSecret": "..."}
 //   FACADE_TABLE                  DynamoDB table (STORE=dynamodb), default mcp-facade
 //   FACADE_ACCESS_TOKEN_TTL_S     lifetime of the façade's access tokens, 60-3600, default 300
+//   FACADE_REFRESH_TTL_S          absolute lifetime of a login's refresh tokens (rotated on use), 0 = none, default 28800
 //   FACADE_AUTO_CONSENT           true skips the consent page (dev only), default false
 //   FACADE_CIMD_ALLOW_PRIVATE     true lets CIMD fetch http and private/loopback addresses (dev only), default false
 import type { Config, Env } from '../config.ts';
@@ -38,6 +39,8 @@ export interface FacadeConfig {
   store: Config['store'];
   table: string;
   accessTokenTtlSec: number;
+  /** 0: no refresh tokens. */
+  refreshTtlSec: number;
   codeTtlSec: number;
   pendingTtlSec: number;
   clientTtlSec: number;
@@ -75,6 +78,14 @@ export function loadFacadeConfig(env: Env, cfg: Config): FacadeConfig {
       `must be a whole number of seconds from 60 to 3600, got "${ttlRaw}"`,
     );
   }
+  const refreshRaw = env.FACADE_REFRESH_TTL_S?.trim() || '28800';
+  const refresh = Number(refreshRaw);
+  if (!/^\d+$/.test(refreshRaw) || refresh > 30 * 86_400) {
+    throw new ConfigError(
+      'FACADE_REFRESH_TTL_S',
+      `must be a whole number of seconds from 0 to 2592000, got "${refreshRaw}"`,
+    );
+  }
   const clientId = env.FACADE_UPSTREAM_CLIENT_ID?.trim() ?? '';
   if (enabled && !clientId)
     throw new ConfigError('FACADE_UPSTREAM_CLIENT_ID', 'is required with FACADE_UPSTREAM_ISSUER');
@@ -102,6 +113,7 @@ export function loadFacadeConfig(env: Env, cfg: Config): FacadeConfig {
     store: cfg.store,
     table: env.FACADE_TABLE?.trim() || 'mcp-facade',
     accessTokenTtlSec: ttl,
+    refreshTtlSec: refresh,
     codeTtlSec: 60,
     pendingTtlSec: 600,
     clientTtlSec: 30 * 86_400,

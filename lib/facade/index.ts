@@ -13,6 +13,7 @@ export { FacadeKeyError, type FacadeKeys, loadFacadeKeys, parseSigningKey } from
 export { metadataDocument } from './metadata.ts';
 export { isS256Challenge, s256, verifierMatches } from './pkce.ts';
 export { redirectUriProblem, redirectUriRegistered } from './redirect-uri.ts';
+export { type RefreshGrant, redeemRefreshToken, revokeFamily, startFamily } from './refresh.ts';
 export { handleRegister } from './register.ts';
 export { type FacadeRoute, facadeRoute } from './routes.ts';
 export { grantedScopes, requestedScopes, splitScopes, upstreamScope } from './scopes.ts';

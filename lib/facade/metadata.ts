@@ -15,7 +15,7 @@ export function metadataDocument(cfg: FacadeConfig): Record<string, unknown> {
     scopes_supported: cfg.scopesSupported,
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
-    grant_types_supported: ['authorization_code'],
+    grant_types_supported: cfg.refreshTtlSec > 0 ? ['authorization_code', 'refresh_token'] : ['authorization_code'],
     token_endpoint_auth_methods_supported: ['none'],
     code_challenge_methods_supported: ['S256'],
     client_id_metadata_document_supported: true,

@@ -1,9 +1,10 @@
 // The façade's state: registered clients, pending authorizations (before consent), upstream flows (after consent,
-// keyed by the upstream `state`), and authorization codes (keyed by the SHA-256 of the code). Every record has a
+// keyed by the upstream `state`), authorization codes and refresh tokens (keyed by their SHA-256), and token families
+// (one per code exchange; deleting it revokes every refresh token of that login). Every record has a
 // TTL; readers treat expired records as absent (DynamoDB's TTL sweeper may lag by days).
 
 /** The kinds of records, each its own key space. */
-export type RecordKind = 'client' | 'pending' | 'flow' | 'code';
+export type RecordKind = 'client' | 'pending' | 'flow' | 'code' | 'refresh' | 'family';
 
 /** What consuming a single-use record found. */
 export type Consumed<T> = { state: 'first'; data: T } | { state: 'replayed'; data: T } | { state: 'absent' };

@@ -1,7 +1,7 @@
-// POST /oauth/token: authorization_code with PKCE for public clients. Codes are single-use: the first attempt
-// marks the code used whatever its outcome, and every later attempt is refused and logged as a replay (RFC 9700
-// section 4.5). The façade issues no refresh tokens, so a replayed code has no token family to revoke beyond the
-// short-lived access token (FACADE_ACCESS_TOKEN_TTL_S). The access token is the façade's own JWT:
+// POST /oauth/token: authorization_code with PKCE for public clients, and refresh_token (refresh.ts). Codes are
+// single-use: the first attempt marks the code used whatever its outcome, and every later attempt is refused, logged
+// as a replay and revokes the refresh tokens that code's exchange issued (RFC 9700 section 4.5). Access tokens
+// already issued live on until they expire (FACADE_ACCESS_TOKEN_TTL_S). The access token is the façade's own JWT:
 // typ at+jwt (RFC 9068), iss = façade issuer, aud = the MCP resource, sub and scope from the upstream login.
 import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
@@ -10,6 +10,7 @@ import type { FacadeContext } from './context.ts';
 import { FacadeError } from './errors.ts';
 import { verifierMatches } from './pkce.ts';
 import { digest } from './redirect.ts';
+import { redeemRefreshToken, revokeFamily, startFamily } from './refresh.ts';
 
 /** Signs the façade's access token. */
 export async function signAccessToken(ctx: FacadeContext, grant: Pick<CodeGrant, 'clientId' | 'scopes' | 'subject'>) {
@@ -26,7 +27,23 @@ export async function signAccessToken(ctx: FacadeContext, grant: Pick<CodeGrant,
     .sign(keys.privateKey);
 }
 
-/** Handles POST /oauth/token. `onReplay` hears of a replayed code (client id only, never the code). */
+/** The token response (RFC 6749 section 5.1), never cached. */
+async function tokenResponse(
+  ctx: FacadeContext,
+  grant: Pick<CodeGrant, 'clientId' | 'scopes' | 'subject'>,
+  refreshToken: string | undefined,
+): Promise<Response> {
+  const body = {
+    access_token: await signAccessToken(ctx, grant),
+    token_type: 'Bearer',
+    expires_in: ctx.cfg.accessTokenTtlSec,
+    scope: grant.scopes.join(' '),
+    ...(refreshToken ? { refresh_token: refreshToken } : {}),
+  };
+  return Response.json(body, { status: 200, headers: { 'cache-control': 'no-store', pragma: 'no-cache' } });
+}
+
+/** Handles POST /oauth/token. `onReplay` hears of a replayed code or refresh token (client id only, never the secret). */
 export async function handleToken(
   request: Request,
   ctx: FacadeContext,
@@ -39,11 +56,28 @@ export async function handleToken(
     throw new FacadeError('invalid_client', 'only public clients are supported (no client authentication)', 401);
   }
   const form = new URLSearchParams((await request.text()).slice(0, 16_384));
-  for (const k of ['grant_type', 'code', 'redirect_uri', 'client_id', 'code_verifier', 'resource']) {
+  for (const k of [
+    'grant_type',
+    'code',
+    'redirect_uri',
+    'client_id',
+    'code_verifier',
+    'resource',
+    'refresh_token',
+    'scope',
+  ]) {
     if (form.getAll(k).length > 1) throw new FacadeError('invalid_request', `${k} is repeated`);
   }
+  const resource = form.get('resource');
+  if (resource !== null && resource !== ctx.cfg.resource) {
+    throw new FacadeError('invalid_target', 'resource must be the MCP server this authorization server serves');
+  }
+  if (form.get('grant_type') === 'refresh_token' && ctx.cfg.refreshTtlSec > 0) {
+    const { grant, refreshToken } = await redeemRefreshToken(form, ctx, onReplay);
+    return tokenResponse(ctx, grant, refreshToken);
+  }
   if (form.get('grant_type') !== 'authorization_code') {
-    throw new FacadeError('unsupported_grant_type', 'only authorization_code is supported');
+    throw new FacadeError('unsupported_grant_type', 'only authorization_code and refresh_token are supported');
   }
   const code = form.get('code');
   const clientId = form.get('client_id');
@@ -51,6 +85,7 @@ export async function handleToken(
   const used = await ctx.store.consume<CodeGrant>('code', digest(code));
   if (used.state === 'absent') throw new FacadeError('invalid_grant', 'the code is unknown or expired');
   if (used.state === 'replayed') {
+    if (used.data.family) await revokeFamily(ctx, used.data.family);
     onReplay(used.data.clientId);
     throw new FacadeError('invalid_grant', 'the code was already used');
   }
@@ -62,18 +97,6 @@ export async function handleToken(
   if (!verifierMatches(form.get('code_verifier'), grant.codeChallenge)) {
     throw new FacadeError('invalid_grant', 'the code_verifier does not match the code_challenge');
   }
-  const resource = form.get('resource');
-  if (resource !== null && resource !== ctx.cfg.resource) {
-    throw new FacadeError('invalid_target', 'resource must be the MCP server this authorization server serves');
-  }
-  const accessToken = await signAccessToken(ctx, grant);
-  return Response.json(
-    {
-      access_token: accessToken,
-      token_type: 'Bearer',
-      expires_in: ctx.cfg.accessTokenTtlSec,
-      scope: grant.scopes.join(' '),
-    },
-    { status: 200, headers: { 'cache-control': 'no-store', pragma: 'no-cache' } },
-  );
+  const refreshToken = grant.family ? await startFamily(ctx, { ...grant, family: grant.family }) : undefined;
+  return tokenResponse(ctx, grant, refreshToken);
 }

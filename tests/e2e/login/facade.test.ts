@@ -97,7 +97,8 @@ describe('npm start with FACADE=true: the SDK v2 OAuth client logs in through th
     const provider = await sdkLogin('dev');
     const asked = provider.authorizationUrl!.searchParams.get('scope')!.split(' ');
     const tokens = provider.tokens()!;
-    expect(tokens.refresh_token).toBeUndefined();
+    // The SDK registers with the refresh_token grant: the façade's rotating refresh token comes with it.
+    expect(tokens.refresh_token).toBeTruthy();
     const { payload, protectedHeader } = await jwtVerify(
       tokens.access_token,
       createRemoteJWKSet(new URL(`${issuer}/oauth/jwks`)),

@@ -351,7 +351,7 @@ describe('/oauth/token', () => {
     );
     expect(basic.status).toBe(401);
     await basic.body?.cancel();
-    for (const grant of ['client_credentials', 'password', 'refresh_token']) {
+    for (const grant of ['client_credentials', 'password', 'urn:ietf:params:oauth:grant-type:device_code']) {
       const res = await token(f, { grant_type: grant, client_id: clientId });
       expect(((await res.json()) as { error: string }).error).toBe('unsupported_grant_type');
     }
@@ -361,6 +361,74 @@ describe('/oauth/token', () => {
       body: 'grant_type=authorization_code&code=a&code=b&client_id=x',
     });
     expect(((await repeated.json()) as { error: string }).error).toBe('invalid_request');
+  });
+});
+
+describe('refresh tokens: rotation, reuse detection, and revocation when the code is replayed', () => {
+  let refreshClient: string;
+  beforeAll(async () => {
+    const res = await register(f, {
+      redirect_uris: [REDIRECT],
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+    });
+    refreshClient = ((await res.json()) as { client_id: string }).client_id;
+  });
+  const refresh = (rt: string, extra: Record<string, string> = {}) =>
+    token(f, { grant_type: 'refresh_token', refresh_token: rt, client_id: refreshClient, ...extra });
+  async function firstTokens(): Promise<{ code: string; verifier: string; rt: string }> {
+    const { back, verifier } = await login(f, refreshClient);
+    const code = back.get('code')!;
+    const res = await token(f, codeParams(refreshClient, code, verifier));
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { refresh_token?: string };
+    expect(body.refresh_token).toBeTruthy();
+    return { code, verifier, rt: body.refresh_token! };
+  }
+  const errorOf = async (res: Response) => ((await res.json()) as { error: string }).error;
+
+  it('a client registered without the refresh_token grant gets no refresh token', async () => {
+    const { back, verifier } = await login(f, clientId);
+    const body = (await (await token(f, codeParams(clientId, back.get('code')!, verifier))).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(body.refresh_token).toBeUndefined();
+  });
+
+  it('rotates: each refresh gives a new refresh token; the old one, used again, revokes the whole login', async () => {
+    const { rt } = await firstTokens();
+    const r1 = await refresh(rt);
+    expect(r1.status).toBe(200);
+    const b1 = (await r1.json()) as { refresh_token: string; access_token: string; scope: string };
+    expect(b1.refresh_token).not.toBe(rt);
+    expect(b1.scope).toBe('mcp:tools mcp:admin');
+    const reuse = await refresh(rt);
+    expect(reuse.status).toBe(400);
+    expect(await errorOf(reuse)).toBe('invalid_grant');
+    // The legitimate holder's newer token died with the family.
+    expect(await errorOf(await refresh(b1.refresh_token))).toBe('invalid_grant');
+    expect(f.events.some((e) => String(e.message).includes('replayed') && e.client_id === refreshClient)).toBe(true);
+  });
+
+  it('a replayed authorization code revokes the refresh tokens its first exchange issued', async () => {
+    const { code, verifier, rt } = await firstTokens();
+    const replay = await token(f, codeParams(refreshClient, code, verifier));
+    expect(await errorOf(replay)).toBe('invalid_grant');
+    expect(await errorOf(await refresh(rt))).toBe('invalid_grant');
+  });
+
+  it('a refresh may narrow the scope but never widen it, and belongs to its client', async () => {
+    const { rt } = await firstTokens();
+    const narrow = await refresh(rt, { scope: 'mcp:tools' });
+    const nb = (await narrow.json()) as { scope: string; refresh_token: string };
+    expect(nb.scope).toBe('mcp:tools');
+    const wide = await refresh(nb.refresh_token, { scope: 'mcp:tools mcp:admin openid' });
+    expect(await errorOf(wide)).toBe('invalid_scope');
+    const { rt: rt2 } = await firstTokens();
+    const other = await token(f, { grant_type: 'refresh_token', refresh_token: rt2, client_id: clientId });
+    expect(await errorOf(other)).toBe('invalid_grant');
+    expect(await errorOf(await refresh('made-up'))).toBe('invalid_grant');
   });
 });
 

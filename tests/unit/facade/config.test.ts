@@ -23,6 +23,7 @@ describe('loadFacadeConfig', () => {
       issuer: 'https://mcp.example.com',
       resource: 'https://mcp.example.com/mcp',
       accessTokenTtlSec: 300,
+      refreshTtlSec: 28800,
       table: 'mcp-facade',
       autoConsent: false,
       cimdAllowPrivate: false,
@@ -36,6 +37,7 @@ describe('loadFacadeConfig', () => {
     [{ FACADE_ACCESS_TOKEN_TTL_S: '5m' }, 'FACADE_ACCESS_TOKEN_TTL_S'],
     [{ FACADE_UPSTREAM_ISSUER: 'ftp://idp' }, 'FACADE_UPSTREAM_ISSUER'],
     [{ FACADE_AUTO_CONSENT: 'maybe' }, 'FACADE_AUTO_CONSENT'],
+    [{ FACADE_REFRESH_TTL_S: '-1' }, 'FACADE_REFRESH_TTL_S'],
   ])('%o -> ConfigError naming %s', (patch, variable) => {
     const err = (() => {
       try {
