@@ -62,6 +62,7 @@ function tokenCommand(publicUrl: string, scopes: readonly string[]): string {
   const vars: string[] = [];
   if (process.env.AS_PORT && process.env.AS_PORT !== '8080') vars.push(`AS_PORT=${process.env.AS_PORT}`);
   if (publicUrl !== 'http://127.0.0.1:3000/mcp') vars.push(`MCP_PUBLIC_URL=${publicUrl}`);
+  if (process.env.FACADE_UPSTREAM_ISSUER) vars.push('FACADE=true');
   return `${vars.length ? `${vars.join(' ')} ` : ''}npm run token -- --scope "${scopes.join(' ')}"`;
 }
 

@@ -4,6 +4,10 @@
 //     at the façade, logs dev in at the upstream (consent at the façade first), gets the façade's token, calls tools.
 //  2. Two local hosts on one dynalite: the authorization starts on host A, consent, callback and token happen on
 //     host B (state shared in DynamoDB), a replay of the code on host A is refused, and the token calls whoami.
+
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import {
   Client,
   type OAuthClientMetadata,
@@ -18,6 +22,9 @@ import { newSigningKey } from '../../integration/facade/harness.ts';
 import { type DynaliteServer, startDynalite } from '../../support/dynalite.ts';
 import { type HostProcess, startHostProcess } from '../../support/host.ts';
 import { freePort, McpSession, mcpUrlFor, readChallenge, rpcMessages, ScriptedOAuthProvider } from './login-flow.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
+const run = promisify(execFile);
 
 const textOf = (r: { content?: unknown }) =>
   ((r.content as Array<{ type: string; text?: string }>) ?? []).map((c) => c.text ?? '').join('');
@@ -59,6 +66,25 @@ describe('npm start with FACADE=true: the SDK v2 OAuth client logs in through th
     const up = (await (await fetch(`${upstream}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
     expect(up.issuer).toBe(upstream);
     expect(up.registration_endpoint).toBeUndefined();
+  });
+
+  it('npm run token (FACADE=true) registers at the façade and prints a façade token that calls whoami', async () => {
+    expect(host.stdout()).toMatch(/Access token\s+.*FACADE=true.*npm run token/);
+    const { stdout } = await run(process.execPath, ['local/token.ts', '--scope', 'mcp:tools mcp:admin'], {
+      cwd: ROOT,
+      env: { ...process.env, FACADE: 'true', MCP_PUBLIC_URL: mcpUrl },
+    });
+    const token = stdout.trim();
+    const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(`${issuer}/oauth/jwks`)), {
+      issuer,
+      audience: mcpUrl,
+    });
+    expect(payload.sub).toBe('dev');
+    expect(String(payload.scope).split(' ').sort()).toEqual(['mcp:admin', 'mcp:tools']);
+    const session = await McpSession.open(mcpUrl, token);
+    const res = await session.request('tools/call', { name: 'admin_demo', arguments: {} });
+    expect(res.status).toBe(200);
+    await res.body?.cancel();
   });
 
   async function sdkLogin(user: string) {
