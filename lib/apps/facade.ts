@@ -21,13 +21,14 @@ import {
 } from '../facade/index.ts';
 import { CORS_ROUTES, preflightRoute } from '../facade/routes.ts';
 import { discoverUpstream, type UpstreamMetadata } from '../facade/upstream.ts';
+import { log as ops } from '../telemetry/index.ts';
 import type { WebHandler } from '../web-handler.ts';
 
 export interface FacadeOverrides {
   store?: FacadeStore;
   keys?: () => Promise<FacadeKeys>;
   lookup?: FacadeContext['lookup'];
-  /** Hears operational events (a replayed code); default one JSON line on stderr. Never gets a secret. */
+  /** Hears operational events (a replayed code); default the operational logger. Never gets a secret. */
   log?: (event: Record<string, unknown>) => void;
 }
 
@@ -68,7 +69,11 @@ function withHeaders(res: Response, headers: Record<string, string>): Response {
 export function createFacadeApp(cfg: Config, fcfg: FacadeConfig, overrides: FacadeOverrides = {}): WebHandler {
   const notFound = () => Response.json({ error: 'not_found' }, { status: 404 });
   if (!fcfg.enabled) return async () => notFound();
-  const log = overrides.log ?? ((event: Record<string, unknown>) => process.stderr.write(`${JSON.stringify(event)}\n`));
+  // The operational logger (Powertools, redacting): never a token, code, verifier or secret in `event`.
+  const log =
+    overrides.log ??
+    (({ level, message, ...fields }: Record<string, unknown>) =>
+      (level === 'ERROR' ? ops.error : ops.warn)(String(message), fields));
   const ctx: FacadeContext = {
     cfg: fcfg,
     store: overrides.store ?? (cfg.store.kind === 'dynamodb' ? lazyDynamoStore(cfg, fcfg.table) : memoryFacadeStore()),

@@ -295,6 +295,14 @@ describe('two local hosts on one DynamoDB (dynalite): start on A, consent/callba
     const replay = await tokenAt(originA);
     expect(replay.status).toBe(400);
     expect(((await replay.json()) as { error: string }).error).toBe('invalid_grant');
+    // Host A's operational log names the replay and the client, never the code.
+    await expect.poll(() => a.stderr()).toContain('facade: authorization code replayed; refused');
+    const line = a
+      .stderr()
+      .split('\n')
+      .find((l) => l.includes('code replayed'))!;
+    expect(JSON.parse(line)).toMatchObject({ level: 'WARN', client_id: clientId });
+    expect(a.stderr() + a.stdout() + b.stderr() + b.stdout()).not.toContain(code);
 
     // The token works on either instance's MCP function (both trust the façade issuer).
     for (const origin of [originA, originB]) {
