@@ -131,5 +131,5 @@ export async function fetchCimdClient(clientId: string, ctx: FacadeContext): Pro
       : undefined;
   if (docId !== clientId)
     throw new FacadeError('invalid_client', 'the client metadata document names another client_id');
-  return validateClientMetadata(doc, clientId);
+  return validateClientMetadata(doc, clientId, true);
 }

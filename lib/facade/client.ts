@@ -8,9 +8,15 @@ export interface FacadeClient {
   redirect_uris: string[];
   grant_types: string[];
   response_types: string[];
-  token_endpoint_auth_method: 'none';
+  token_endpoint_auth_method: ClientAuthMethod;
   scope: string | undefined;
+  /** SHA-256 of the client secret, for confidential DCR clients; never returned. */
+  secret_digest?: string;
 }
+
+/** How a client authenticates at the token endpoint. */
+export type ClientAuthMethod = 'none' | 'client_secret_post' | 'client_secret_basic';
+const AUTH_METHODS: ReadonlySet<string> = new Set(['none', 'client_secret_post', 'client_secret_basic']);
 
 /** Keys that would reach an object's prototype if code ever copied a caller's object with assign/spread. */
 const POISON_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -36,9 +42,10 @@ function stringList(o: Record<string, unknown>, k: string, fallback: string[]): 
 
 /**
  * Client metadata (RFC 7591 section 2) from a parsed JSON body or CIMD document, validated: redirect URIs by the
- * RFC 9700 rules, public clients only (token_endpoint_auth_method none), code flow only. Reads own properties only.
+ * RFC 9700 rules, code flow only; public clients (none) or, by DCR, confidential ones (client_secret_post/basic,
+ * which real clients such as Claude's connectors ask for). Reads own properties only.
  */
-export function validateClientMetadata(raw: unknown, clientId: string): FacadeClient {
+export function validateClientMetadata(raw: unknown, clientId: string, publicOnly = false): FacadeClient {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new FacadeError('invalid_client_metadata', 'the client metadata must be a JSON object');
   }
@@ -52,11 +59,14 @@ export function validateClientMetadata(raw: unknown, clientId: string): FacadeCl
     const problem = redirectUriProblem(uri);
     if (problem) throw new FacadeError('invalid_redirect_uri', `redirect URI ${uri.slice(0, 200)} ${problem}`);
   }
+  // RFC 7591's default is client_secret_basic; MCP clients nearly always say what they want, and public is safer.
   const auth = own(o, 'token_endpoint_auth_method') ?? 'none';
-  if (auth !== 'none') {
+  if (typeof auth !== 'string' || !AUTH_METHODS.has(auth) || (publicOnly && auth !== 'none')) {
     throw new FacadeError(
       'invalid_client_metadata',
-      'only public clients (token_endpoint_auth_method "none") are supported',
+      publicOnly
+        ? 'a client metadata document must describe a public client (token_endpoint_auth_method "none")'
+        : 'token_endpoint_auth_method must be none, client_secret_post or client_secret_basic',
     );
   }
   const grants = stringList(o, 'grant_types', ['authorization_code']);
@@ -85,7 +95,7 @@ export function validateClientMetadata(raw: unknown, clientId: string): FacadeCl
     // With refresh_token the façade issues rotating refresh tokens (unless FACADE_REFRESH_TTL_S=0).
     grant_types: grants,
     response_types: ['code'],
-    token_endpoint_auth_method: 'none',
+    token_endpoint_auth_method: auth as ClientAuthMethod,
     scope: scope as string | undefined,
   };
 }

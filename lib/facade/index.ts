@@ -5,7 +5,8 @@
 export { handleAuthorize, handleConsent, type PendingAuthorization, type UpstreamFlow } from './authorize.ts';
 export { type CodeGrant, handleCallback } from './callback.ts';
 export { cimdUrlProblem, fetchCimdClient, isCimdClientId, isPrivateAddress } from './cimd.ts';
-export { type FacadeClient, hasPoisonKey, validateClientMetadata } from './client.ts';
+export { type ClientAuthMethod, type FacadeClient, hasPoisonKey, validateClientMetadata } from './client.ts';
+export { authenticateClient, basicCredentials } from './client-auth.ts';
 export { type FacadeConfig, loadFacadeConfig } from './config.ts';
 export { endpoints, type FacadeContext } from './context.ts';
 export { errorResponse, FacadeError, type FacadeErrorCode } from './errors.ts';

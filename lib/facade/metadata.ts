@@ -16,7 +16,7 @@ export function metadataDocument(cfg: FacadeConfig): Record<string, unknown> {
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
     grant_types_supported: cfg.refreshTtlSec > 0 ? ['authorization_code', 'refresh_token'] : ['authorization_code'],
-    token_endpoint_auth_methods_supported: ['none'],
+    token_endpoint_auth_methods_supported: ['none', 'client_secret_post', 'client_secret_basic'],
     code_challenge_methods_supported: ['S256'],
     client_id_metadata_document_supported: true,
     authorization_response_iss_parameter_supported: true,

@@ -52,12 +52,12 @@ export async function revokeFamily(ctx: FacadeContext, family: string): Promise<
  */
 export async function redeemRefreshToken(
   form: URLSearchParams,
+  clientId: string,
   ctx: FacadeContext,
   onReuse: (clientId: string) => void,
 ): Promise<{ grant: RefreshGrant; refreshToken: string }> {
   const token = form.get('refresh_token');
-  const clientId = form.get('client_id');
-  if (!token || !clientId) throw new FacadeError('invalid_request', 'refresh_token and client_id are required');
+  if (!token) throw new FacadeError('invalid_request', 'refresh_token is required');
   const used = await ctx.store.consume<RefreshGrant>('refresh', digest(token));
   if (used.state === 'absent') throw new FacadeError('invalid_grant', 'the refresh token is unknown or expired');
   if (used.state === 'replayed') {

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { CodeGrant } from './callback.ts';
+import { authenticateClient } from './client-auth.ts';
 import type { FacadeContext } from './context.ts';
 import { FacadeError } from './errors.ts';
 import { verifierMatches } from './pkce.ts';
@@ -52,15 +53,13 @@ export async function handleToken(
   if (!(request.headers.get('content-type') ?? '').startsWith('application/x-www-form-urlencoded')) {
     throw new FacadeError('invalid_request', 'the token request must be application/x-www-form-urlencoded');
   }
-  if (request.headers.get('authorization')) {
-    throw new FacadeError('invalid_client', 'only public clients are supported (no client authentication)', 401);
-  }
   const form = new URLSearchParams((await request.text()).slice(0, 16_384));
   for (const k of [
     'grant_type',
     'code',
     'redirect_uri',
     'client_id',
+    'client_secret',
     'code_verifier',
     'resource',
     'refresh_token',
@@ -72,16 +71,17 @@ export async function handleToken(
   if (resource !== null && resource !== ctx.cfg.resource) {
     throw new FacadeError('invalid_target', 'resource must be the MCP server this authorization server serves');
   }
-  if (form.get('grant_type') === 'refresh_token' && ctx.cfg.refreshTtlSec > 0) {
-    const { grant, refreshToken } = await redeemRefreshToken(form, ctx, onReplay);
-    return tokenResponse(ctx, grant, refreshToken);
-  }
-  if (form.get('grant_type') !== 'authorization_code') {
+  const grantType = form.get('grant_type');
+  if (grantType !== 'authorization_code' && (grantType !== 'refresh_token' || ctx.cfg.refreshTtlSec === 0)) {
     throw new FacadeError('unsupported_grant_type', 'only authorization_code and refresh_token are supported');
   }
+  const clientId = await authenticateClient(request, form, ctx);
+  if (grantType === 'refresh_token') {
+    const { grant, refreshToken } = await redeemRefreshToken(form, clientId, ctx, onReplay);
+    return tokenResponse(ctx, grant, refreshToken);
+  }
   const code = form.get('code');
-  const clientId = form.get('client_id');
-  if (!code || !clientId) throw new FacadeError('invalid_request', 'code and client_id are required');
+  if (!code) throw new FacadeError('invalid_request', 'code is required');
   const used = await ctx.store.consume<CodeGrant>('code', digest(code));
   if (used.state === 'absent') throw new FacadeError('invalid_grant', 'the code is unknown or expired');
   if (used.state === 'replayed') {

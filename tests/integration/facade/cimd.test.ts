@@ -48,6 +48,8 @@ beforeAll(async () => {
       case '/redirect.json':
         res.writeHead(302, { location: '/good.json' });
         return res.end();
+      case '/confidential.json':
+        return json(doc(self, { token_endpoint_auth_method: 'client_secret_basic' }));
       case '/bad-redirect-uri.json':
         return json(doc(self, { redirect_uris: ['http://evil.example/cb'] }));
       default:
@@ -116,6 +118,7 @@ describe('CIMD: the document itself', () => {
   it('a document whose redirect URIs break the rules is refused; a 404 too', async () => {
     await refused(dev, `${docsOrigin}/bad-redirect-uri.json`, /redirect URI/);
     await refused(dev, `${docsOrigin}/missing.json`, /answered 404/);
+    await refused(dev, `${docsOrigin}/confidential.json`, /public client/);
   });
   it('a good document: consent page names the client; the redirect URI must be one the document lists', async () => {
     const clientId = `${docsOrigin}/good.json`;

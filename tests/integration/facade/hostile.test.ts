@@ -65,10 +65,11 @@ describe('DCR refuses what RFC 9700 and RFC 7591 rule out', () => {
     expect(((await res.json()) as { error: string }).error).toBe(error);
   });
 
-  it('no redirect URIs, or a confidential client, or an implicit response type -> 400', async () => {
+  it('no redirect URIs, an unsupported client auth method, or an implicit response type -> 400', async () => {
     for (const body of [
       { token_endpoint_auth_method: 'none' },
-      { redirect_uris: [REDIRECT], token_endpoint_auth_method: 'client_secret_basic' },
+      { redirect_uris: [REDIRECT], token_endpoint_auth_method: 'private_key_jwt' },
+      { redirect_uris: [REDIRECT], token_endpoint_auth_method: 'client_secret_jwt' },
       { redirect_uris: [REDIRECT], response_types: ['token'] },
       { redirect_uris: [REDIRECT], grant_types: ['client_credentials'] },
     ]) {
@@ -361,6 +362,51 @@ describe('/oauth/token', () => {
       body: 'grant_type=authorization_code&code=a&code=b&client_id=x',
     });
     expect(((await repeated.json()) as { error: string }).error).toBe('invalid_request');
+  });
+});
+
+describe('confidential DCR clients (client_secret_post / client_secret_basic, as Claude connectors register)', () => {
+  async function confidential(method: string): Promise<{ id: string; secret: string }> {
+    const res = await register(f, { redirect_uris: [REDIRECT], token_endpoint_auth_method: method });
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body.token_endpoint_auth_method).toBe(method);
+    expect(body.client_secret_expires_at).toBe(0);
+    expect(body.secret_digest).toBeUndefined();
+    return { id: String(body.client_id), secret: String(body.client_secret) };
+  }
+  const basic = (id: string, secret: string) =>
+    `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+  const errorOf = async (res: Response) => ((await res.json()) as { error: string }).error;
+
+  it('the token endpoint refuses a missing or wrong secret (401 invalid_client), burning nothing', async () => {
+    const c = await confidential('client_secret_basic');
+    const { back, verifier } = await login(f, c.id);
+    const params = codeParams(c.id, back.get('code')!, verifier);
+    const none = await token(f, params);
+    expect(none.status).toBe(401);
+    expect(await errorOf(none)).toBe('invalid_client');
+    const wrong = await token(f, params, { authorization: basic(c.id, 'guess') });
+    expect(wrong.status).toBe(401);
+    const otherId = await token(f, params, { authorization: basic('dcr_other', c.secret) });
+    expect(otherId.status).toBe(401);
+    await otherId.body?.cancel();
+    // Failed client authentication does not use up the code: the right secret still redeems it.
+    const ok = await token(f, params, { authorization: basic(c.id, c.secret) });
+    expect(ok.status).toBe(200);
+    await ok.body?.cancel();
+  });
+
+  it('client_secret_post works with the secret in the body; a public client presenting a secret is refused', async () => {
+    const c = await confidential('client_secret_post');
+    const { back, verifier } = await login(f, c.id);
+    const ok = await token(f, { ...codeParams(c.id, back.get('code')!, verifier), client_secret: c.secret });
+    expect(ok.status).toBe(200);
+    await ok.body?.cancel();
+    const pub = await login(f, clientId);
+    const res = await token(f, { ...codeParams(clientId, pub.back.get('code')!, pub.verifier), client_secret: 'x' });
+    expect(res.status).toBe(401);
+    await res.body?.cancel();
   });
 });
 
