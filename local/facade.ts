@@ -36,12 +36,6 @@ export async function wireFacade(opts: {
   say: (line: string) => void;
 }): Promise<WiredFacade> {
   const { env, say } = opts;
-  if (env.AUTH_ISSUER?.trim()) {
-    throw new ConfigError(
-      'AUTH_ISSUER',
-      'must not be set with the façade (it is the façade); name the IdP in FACADE_UPSTREAM_ISSUER',
-    );
-  }
   if (!env.MCP_PUBLIC_URL)
     throw new ConfigError('PORT', 'must be a fixed port (or MCP_PUBLIC_URL set) with the façade');
   const issuer = (env.FACADE_ISSUER?.trim() || new URL(env.MCP_PUBLIC_URL).origin).replace(/\/+$/, '');

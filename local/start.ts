@@ -26,7 +26,7 @@ import { declaredScopes, type ScopeInfo, servedEntries, toolNeeding } from '../l
 import { buildAll, ROOT } from '../scripts/build.ts';
 import { loadCatalogue } from '../scripts/catalogue.ts';
 import { generate } from '../scripts/generate.ts';
-import { facadeRequested, type WiredFacade } from './facade.ts';
+import type { WiredFacade } from './facade.ts';
 import { startHost } from './host.ts';
 import { checkHostNames, hostNameAdvice } from './host-names.ts';
 import { checkIssuer } from './issuer-check.ts';
@@ -158,7 +158,7 @@ try {
 
   let asKind = 'external';
   let facade: WiredFacade | undefined;
-  if (probeCfg.auth.enabled && facadeRequested(process.env)) {
+  if (probeCfg.auth.enabled && stack.facade) {
     // The registration façade (local/facade.ts): the functions trust it; it logs users in at the upstream.
     const { wireFacade } = await import('./facade.ts');
     facade = await wireFacade({ env: process.env, asPort: stack.asPort, scopes: { required, declared }, say });
