@@ -522,3 +522,21 @@ describe('happy path: the façade issues its own short-lived token, scopes as th
     }
   });
 });
+
+describe('FACADE_AUTO_CONSENT (development only)', () => {
+  it('off by default: /authorize shows the consent page; on: it goes straight to the upstream', async () => {
+    const { challenge } = pkcePair();
+    const page = await noFollow(authorizeUrl(f, clientId, challenge));
+    expect(page.status).toBe(200);
+    await page.body?.cancel();
+    const auto = await startFacade({ FACADE_AUTO_CONSENT: 'true' });
+    try {
+      const id = await registerClient(auto);
+      const res = await noFollow(authorizeUrl(auto, id, challenge));
+      expect(res.status).toBe(302);
+      expect(res.headers.get('location')!.startsWith(auto.upstream.issuer)).toBe(true);
+    } finally {
+      await auto.stop();
+    }
+  });
+});
