@@ -269,7 +269,9 @@ try {
     `  Dev users           ${devUsersLine(required, declared)}`,
     `  Access token        ${tokenCommand(publicUrl, neededScopes)}`,
     `  MCP Inspector       npx @modelcontextprotocol/inspector, transport "Streamable HTTP", URL ${publicUrl}`,
-    '                      client id mcp-inspector (pre-registered) or let it register (DCR); log in as dev / dev',
+    facade
+      ? '                      let it register at the façade (DCR), approve, then log in as dev / dev'
+      : '                      client id mcp-inspector (pre-registered) or let it register (DCR); log in as dev / dev',
     `  Functions from      ${path.relative(process.cwd(), path.join(ROOT, 'template.yaml')) || 'template.yaml'}; bundles in dist/`,
     ...advice.map((line) => `  Host names          ${line}`),
     ...degradedLines.map((line) => `  DEGRADED            ${line}`),
