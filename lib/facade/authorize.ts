@@ -149,5 +149,6 @@ async function startUpstream(pending: PendingAuthorization, ctx: FacadeContext):
   u.searchParams.set('code_challenge', s256(flow.verifier));
   u.searchParams.set('code_challenge_method', 'S256');
   if (up.resource) u.searchParams.set('resource', up.resource);
+  if (up.audience) u.searchParams.set('audience', up.audience);
   return new Response(null, { status: 302, headers: { location: u.href, 'cache-control': 'no-store' } });
 }

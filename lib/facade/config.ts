@@ -7,6 +7,7 @@
 //   FACADE_UPSTREAM_SCOPE_PREFIX  prefix of the MCP scopes at the IdP (Cognito: https://mcp.example.com/), default ''
 //   FACADE_UPSTREAM_LOGIN_SCOPES  extra scopes asked upstream, default 'openid'
 //   FACADE_UPSTREAM_RESOURCE      RFC 8707 resource sent upstream (default none: Entra refuses it with scopes)
+//   FACADE_UPSTREAM_AUDIENCE      Auth0's `audience` parameter (the API identifier), sent on the authorization request
 //   FACADE_ISSUER                 the façade's issuer, default the origin of MCP_PUBLIC_URL
 //   FACADE_SIGNING_KEY            private JWK (JSON, with kid) or PKCS#8 PEM, in dev
 //   FACADE_SECRET_ARN             Secrets Manager secret {"signingKey": <JWK>, "upstreamClientSecret": "..."}
@@ -33,6 +34,8 @@ export interface FacadeConfig {
     scopePrefix: string;
     loginScopes: string[];
     resource: string | undefined;
+    /** Auth0's `audience` authorization parameter (its API identifier), without which it drops API scopes. */
+    audience: string | undefined;
   };
   signingKey: string | undefined;
   secretArn: string | undefined;
@@ -59,11 +62,11 @@ function flag(env: Env, name: string): boolean {
   throw new ConfigError(name, `must be true or false, got "${env[name]}"`);
 }
 
-function url(name: string, value: string): string {
+function url(name: string, value: string, stripSlash = true): string {
   if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) {
     throw new ConfigError(name, `must be an http(s) URL, got "${value}"`);
   }
-  return value.replace(/\/+$/, '');
+  return stripSlash ? value.replace(/\/+$/, '') : value;
 }
 
 /** Parses the façade's variables on top of the functions' Config. Throws ConfigError. */
@@ -101,12 +104,14 @@ export function loadFacadeConfig(env: Env, cfg: Config): FacadeConfig {
     scopesSupported: cfg.auth.scopesSupported,
     requiredScopes: cfg.auth.requiredScopes,
     upstream: {
-      issuer: enabled ? url('FACADE_UPSTREAM_ISSUER', upstreamIssuer) : '',
+      // Exactly as given: the IdP's `iss` is compared byte for byte (Auth0's ends with a slash).
+      issuer: enabled ? url('FACADE_UPSTREAM_ISSUER', upstreamIssuer, false) : '',
       clientId,
       clientSecret: env.FACADE_UPSTREAM_CLIENT_SECRET?.trim() || undefined,
       scopePrefix: env.FACADE_UPSTREAM_SCOPE_PREFIX?.trim() ?? '',
       loginScopes: splitScopes(env.FACADE_UPSTREAM_LOGIN_SCOPES?.trim() || 'openid'),
       resource: env.FACADE_UPSTREAM_RESOURCE?.trim() || undefined,
+      audience: env.FACADE_UPSTREAM_AUDIENCE?.trim() || undefined,
     },
     signingKey,
     secretArn,

@@ -523,18 +523,23 @@ describe('happy path: the façade issues its own short-lived token, scopes as th
   });
 });
 
-describe('FACADE_AUTO_CONSENT (development only)', () => {
+describe('FACADE_AUTO_CONSENT (development only), FACADE_UPSTREAM_AUDIENCE', () => {
   it('off by default: /authorize shows the consent page; on: it goes straight to the upstream', async () => {
     const { challenge } = pkcePair();
     const page = await noFollow(authorizeUrl(f, clientId, challenge));
     expect(page.status).toBe(200);
     await page.body?.cancel();
-    const auto = await startFacade({ FACADE_AUTO_CONSENT: 'true' });
+    const auto = await startFacade({
+      FACADE_AUTO_CONSENT: 'true',
+      FACADE_UPSTREAM_AUDIENCE: 'https://api.example.com',
+    });
     try {
       const id = await registerClient(auto);
       const res = await noFollow(authorizeUrl(auto, id, challenge));
       expect(res.status).toBe(302);
       expect(res.headers.get('location')!.startsWith(auto.upstream.issuer)).toBe(true);
+      // Auth0's audience parameter goes upstream when configured (here the dev AS ignores it).
+      expect(new URL(res.headers.get('location')!).searchParams.get('audience')).toBe('https://api.example.com');
     } finally {
       await auto.stop();
     }
