@@ -48,6 +48,8 @@ export interface DevAuthServerOptions {
   registration?: boolean;
   /** Pre-registers DEV_CLIENTS.facade with these redirect URIs (the façade's <issuer>/oauth/callback). */
   facadeRedirectUris?: string[];
+  /** How DEV_CLIENTS.facade authenticates at the token endpoint (default client_secret_basic). */
+  facadeAuthMethod?: 'client_secret_basic' | 'client_secret_post';
 }
 
 export interface DevAuthServer {
@@ -148,7 +150,7 @@ function buildConfiguration(
             {
               client_id: DEV_CLIENTS.facade.client_id,
               client_secret: DEV_CLIENTS.facade.client_secret,
-              token_endpoint_auth_method: 'client_secret_basic' as const,
+              token_endpoint_auth_method: opts.facadeAuthMethod ?? 'client_secret_basic',
               redirect_uris: opts.facadeRedirectUris,
               grant_types: ['authorization_code'],
               response_types: ['code'],

@@ -8,6 +8,7 @@
 //   FACADE_UPSTREAM_LOGIN_SCOPES  extra scopes asked upstream, default 'openid'
 //   FACADE_UPSTREAM_RESOURCE      RFC 8707 resource sent upstream (default none: Entra refuses it with scopes)
 //   FACADE_UPSTREAM_AUDIENCE      Auth0's `audience` parameter (the API identifier), sent on the authorization request
+//   FACADE_UPSTREAM_AUTH_METHOD   client_secret_basic (default) or client_secret_post, as the IdP's client is set up
 //   FACADE_ISSUER                 the façade's issuer, default the origin of MCP_PUBLIC_URL
 //   FACADE_SIGNING_KEY            private JWK (JSON, with kid) or PKCS#8 PEM, in dev
 //   FACADE_SECRET_ARN             Secrets Manager secret {"signingKey": <JWK>, "upstreamClientSecret": "..."}
@@ -36,6 +37,7 @@ export interface FacadeConfig {
     resource: string | undefined;
     /** Auth0's `audience` authorization parameter (its API identifier), without which it drops API scopes. */
     audience: string | undefined;
+    authMethod: 'client_secret_basic' | 'client_secret_post';
   };
   signingKey: string | undefined;
   secretArn: string | undefined;
@@ -67,6 +69,17 @@ function url(name: string, value: string, stripSlash = true): string {
     throw new ConfigError(name, `must be an http(s) URL, got "${value}"`);
   }
   return stripSlash ? value.replace(/\/+$/, '') : value;
+}
+
+function upstreamAuthMethod(env: Env): FacadeConfig['upstream']['authMethod'] {
+  const raw = env.FACADE_UPSTREAM_AUTH_METHOD?.trim() || 'client_secret_basic';
+  if (raw !== 'client_secret_basic' && raw !== 'client_secret_post') {
+    throw new ConfigError(
+      'FACADE_UPSTREAM_AUTH_METHOD',
+      `must be client_secret_basic or client_secret_post, got "${raw}"`,
+    );
+  }
+  return raw;
 }
 
 /** Parses the façade's variables on top of the functions' Config. Throws ConfigError. */
@@ -112,6 +125,7 @@ export function loadFacadeConfig(env: Env, cfg: Config): FacadeConfig {
       loginScopes: splitScopes(env.FACADE_UPSTREAM_LOGIN_SCOPES?.trim() || 'openid'),
       resource: env.FACADE_UPSTREAM_RESOURCE?.trim() || undefined,
       audience: env.FACADE_UPSTREAM_AUDIENCE?.trim() || undefined,
+      authMethod: upstreamAuthMethod(env),
     },
     signingKey,
     secretArn,

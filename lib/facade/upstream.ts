@@ -71,7 +71,10 @@ export async function exchangeUpstreamCode(
     'content-type': 'application/x-www-form-urlencoded',
     accept: 'application/json',
   };
-  if (clientSecret !== undefined) {
+  if (clientSecret !== undefined && cfg.upstream.authMethod === 'client_secret_post') {
+    body.set('client_id', cfg.upstream.clientId);
+    body.set('client_secret', clientSecret);
+  } else if (clientSecret !== undefined) {
     const basic = `${encodeURIComponent(cfg.upstream.clientId)}:${encodeURIComponent(clientSecret)}`;
     headers.authorization = `Basic ${Buffer.from(basic).toString('base64')}`;
   } else body.set('client_id', cfg.upstream.clientId);

@@ -6,7 +6,12 @@ import { toolManifest } from '../../../generated/tool-manifest.ts';
 import { createFacadeApp, type FacadeOverrides } from '../../../lib/apps/facade.ts';
 import { loadConfig } from '../../../lib/config.ts';
 import { loadFacadeConfig } from '../../../lib/facade/config.ts';
-import { DEV_CLIENTS, type DevAuthServer, startDevAuthServer } from '../../../local/dev-as.ts';
+import {
+  DEV_CLIENTS,
+  type DevAuthServer,
+  type DevAuthServerOptions,
+  startDevAuthServer,
+} from '../../../local/dev-as.ts';
 import { driveAuthorization, pkcePair } from '../../../local/oauth-login.ts';
 import { startWebServer, type WebServer } from '../../support/web-server.ts';
 
@@ -25,7 +30,11 @@ export function newSigningKey(): string {
 }
 
 /** Starts the upstream (DCR off) and the façade; `env` adds façade variables (FACADE_AUTO_CONSENT...). */
-export async function startFacade(env: Record<string, string> = {}, overrides: FacadeOverrides = {}): Promise<Facade> {
+export async function startFacade(
+  env: Record<string, string> = {},
+  overrides: FacadeOverrides = {},
+  upstreamOptions: Partial<DevAuthServerOptions> = {},
+): Promise<Facade> {
   const web = await startWebServer();
   const issuer = web.origin;
   const mcpUrl = `${issuer}/mcp`;
@@ -34,6 +43,7 @@ export async function startFacade(env: Record<string, string> = {}, overrides: F
     port: 0,
     registration: false,
     facadeRedirectUris: [`${issuer}/oauth/callback`],
+    ...upstreamOptions,
   });
   const all = {
     MCP_PUBLIC_URL: mcpUrl,

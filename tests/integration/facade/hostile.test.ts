@@ -545,3 +545,24 @@ describe('FACADE_AUTO_CONSENT (development only), FACADE_UPSTREAM_AUDIENCE', () 
     }
   });
 });
+
+describe('FACADE_UPSTREAM_AUTH_METHOD: the façade authenticates at the IdP as its client is set up there', () => {
+  // oidc-provider accepts either secret method from a secret client, so only the positive path is provable here.
+  it('client_secret_post against a client_secret_post client: the whole login works', async () => {
+    const post = await startFacade(
+      { FACADE_UPSTREAM_AUTH_METHOD: 'client_secret_post' },
+      {},
+      { facadeAuthMethod: 'client_secret_post' },
+    );
+    try {
+      const id = await registerClient(post);
+      const { back, verifier } = await login(post, id);
+      expect(back.get('code')).toBeTruthy();
+      const res = await token(post, codeParams(id, back.get('code')!, verifier));
+      expect(res.status).toBe(200);
+      await res.body?.cancel();
+    } finally {
+      await post.stop();
+    }
+  });
+});

@@ -39,6 +39,7 @@ describe('loadFacadeConfig', () => {
     [{ FACADE_UPSTREAM_ISSUER: 'ftp://idp' }, 'FACADE_UPSTREAM_ISSUER'],
     [{ FACADE_AUTO_CONSENT: 'maybe' }, 'FACADE_AUTO_CONSENT'],
     [{ FACADE_REFRESH_TTL_S: '-1' }, 'FACADE_REFRESH_TTL_S'],
+    [{ FACADE_UPSTREAM_AUTH_METHOD: 'private_key_jwt' }, 'FACADE_UPSTREAM_AUTH_METHOD'],
   ])('%o -> ConfigError naming %s', (patch, variable) => {
     const err = (() => {
       try {
