@@ -5,7 +5,7 @@ import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/l
 import type { StoreConfig } from '../config.ts';
 import { createDynamo, storeCall } from '../store/dynamodb-client.ts';
 import type { TableSpec } from '../store/dynamodb-tables.ts';
-import { type Consumed, expired, expiry, type FacadeStore, type RecordKind } from './state.ts';
+import { type Consumed, expired, expiry, type FacadeStore, type RecordKind, usableId } from './state.ts';
 
 /** The table in CreateTable shape (template.yaml's FacadeTable matches it). */
 export function facadeTableSpec(table: string): TableSpec {
@@ -42,12 +42,14 @@ export function dynamoFacadeStore(store: StoreConfig, table: string): FacadeStor
       );
     },
     async get<T>(kind: RecordKind, id: string) {
+      if (!usableId(id)) return undefined;
       const out = await storeCall(d, 'facade get', (abortSignal) =>
         d.doc.send(new GetCommand({ TableName: table, Key: key(kind, id), ConsistentRead: true }), { abortSignal }),
       );
       return liveData<T>(out.Item as Item | undefined);
     },
     async take<T>(kind: RecordKind, id: string) {
+      if (!usableId(id)) return undefined;
       const out = await storeCall(d, 'facade take', (abortSignal) =>
         d.doc.send(new DeleteCommand({ TableName: table, Key: key(kind, id), ReturnValues: 'ALL_OLD' }), {
           abortSignal,
@@ -56,6 +58,7 @@ export function dynamoFacadeStore(store: StoreConfig, table: string): FacadeStor
       return liveData<T>(out.Attributes as Item | undefined);
     },
     async consume<T>(kind: RecordKind, id: string): Promise<Consumed<T>> {
+      if (!usableId(id)) return { state: 'absent' };
       try {
         const out = await storeCall(d, 'facade consume', (abortSignal) =>
           d.doc.send(

@@ -20,6 +20,17 @@ export interface FacadeStore {
   consume<T>(kind: RecordKind, id: string): Promise<Consumed<T>>;
 }
 
+/**
+ * Ids come from callers (client_id, state, the consent request id): longer ones are absent without a lookup, so
+ * an oversized key never reaches DynamoDB (whose key limit would turn it into an error, not a refusal).
+ */
+export const MAX_ID_LENGTH = 512;
+
+/** Whether an id can name a record at all. Pure. */
+export function usableId(id: string): boolean {
+  return id.length > 0 && id.length <= MAX_ID_LENGTH;
+}
+
 /** Epoch seconds `ttlSec` from now. */
 export function expiry(ttlSec: number, now = Date.now()): number {
   return Math.floor(now / 1000) + ttlSec;
@@ -48,16 +59,19 @@ export function memoryFacadeStore(): FacadeStore {
       items.set(key, { data: JSON.stringify(data), expiresAt: expiry(ttlSec), used: false });
     },
     async get(kind, id) {
+      if (!usableId(id)) return undefined;
       const item = live(`${kind}#${id}`);
       return item ? JSON.parse(item.data) : undefined;
     },
     async take(kind, id) {
+      if (!usableId(id)) return undefined;
       const key = `${kind}#${id}`;
       const item = live(key);
       items.delete(key);
       return item ? JSON.parse(item.data) : undefined;
     },
     async consume(kind, id) {
+      if (!usableId(id)) return { state: 'absent' };
       const item = live(`${kind}#${id}`);
       if (!item) return { state: 'absent' };
       const state = item.used ? 'replayed' : 'first';

@@ -118,6 +118,7 @@ describe('/oauth/authorize: untrusted client or redirect URI -> an error page, n
     ['an extra query', { redirect_uri: `${REDIRECT}?next=https://evil.example` }],
     ['a fragment', { redirect_uri: `${REDIRECT}#x` }],
     ['no redirect URI', { redirect_uri: undefined }],
+    ['an oversized client_id', { client_id: `dcr_${'x'.repeat(4000)}` }],
   ])('%s', async (_what, params) => {
     const res = await noFollow(authorizeUrl(f, clientId, challenge, params));
     expect(res.status).toBe(400);

@@ -64,6 +64,15 @@ describe.each(['memory', 'dynamodb'])('%s store', (kind) => {
     expect((await writer.consume('code', 'nobody')).state).toBe('absent');
   });
 
+  it('an oversized or empty id (caller input) is absent, without an error from the store', async () => {
+    const s = stores[kind]!();
+    const huge = 'x'.repeat(5000);
+    expect(await s.get('client', huge)).toBeUndefined();
+    expect(await s.take('flow', huge)).toBeUndefined();
+    expect((await s.consume('code', huge)).state).toBe('absent');
+    expect(await s.get('client', '')).toBeUndefined();
+  });
+
   it('an expired record reads as absent (the TTL sweeper may lag)', async () => {
     const s = stores[kind]!();
     await s.create('pending', `p-${kind}`, { x: 1 }, 0);
