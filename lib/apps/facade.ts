@@ -102,8 +102,15 @@ export function createFacadeApp(cfg: Config, fcfg: FacadeConfig, overrides: Faca
           return withHeaders(await handleRegister(request, ctx), cors);
         case 'token':
           return withHeaders(
-            await handleToken(request, ctx, (clientId) =>
-              log({ level: 'WARN', message: 'facade: authorization code replayed; refused', client_id: clientId }),
+            await handleToken(request, ctx, (what, clientId) =>
+              log({
+                level: 'WARN',
+                message:
+                  what === 'code'
+                    ? 'facade: authorization code replayed; refused, its refresh tokens revoked'
+                    : 'facade: refresh token replayed; refused, the login revoked',
+                client_id: clientId,
+              }),
             ),
             cors,
           );

@@ -54,7 +54,7 @@ export async function redeemRefreshToken(
   form: URLSearchParams,
   clientId: string,
   ctx: FacadeContext,
-  onReuse: (clientId: string) => void,
+  onReuse: (what: 'refresh_token', clientId: string) => void,
 ): Promise<{ grant: RefreshGrant; refreshToken: string }> {
   const token = form.get('refresh_token');
   if (!token) throw new FacadeError('invalid_request', 'refresh_token is required');
@@ -62,7 +62,7 @@ export async function redeemRefreshToken(
   if (used.state === 'absent') throw new FacadeError('invalid_grant', 'the refresh token is unknown or expired');
   if (used.state === 'replayed') {
     await revokeFamily(ctx, used.data.family);
-    onReuse(used.data.clientId);
+    onReuse('refresh_token', used.data.clientId);
     throw new FacadeError('invalid_grant', 'the refresh token was already used; the login is revoked');
   }
   const grant = used.data;

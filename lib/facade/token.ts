@@ -48,7 +48,7 @@ async function tokenResponse(
 export async function handleToken(
   request: Request,
   ctx: FacadeContext,
-  onReplay: (clientId: string) => void = () => {},
+  onReplay: (what: 'code' | 'refresh_token', clientId: string) => void = () => {},
 ): Promise<Response> {
   if (!(request.headers.get('content-type') ?? '').startsWith('application/x-www-form-urlencoded')) {
     throw new FacadeError('invalid_request', 'the token request must be application/x-www-form-urlencoded');
@@ -86,7 +86,7 @@ export async function handleToken(
   if (used.state === 'absent') throw new FacadeError('invalid_grant', 'the code is unknown or expired');
   if (used.state === 'replayed') {
     if (used.data.family) await revokeFamily(ctx, used.data.family);
-    onReplay(used.data.clientId);
+    onReplay('code', used.data.clientId);
     throw new FacadeError('invalid_grant', 'the code was already used');
   }
   const grant = used.data;

@@ -455,7 +455,9 @@ describe('refresh tokens: rotation, reuse detection, and revocation when the cod
     expect(await errorOf(reuse)).toBe('invalid_grant');
     // The legitimate holder's newer token died with the family.
     expect(await errorOf(await refresh(b1.refresh_token))).toBe('invalid_grant');
-    expect(f.events.some((e) => String(e.message).includes('replayed') && e.client_id === refreshClient)).toBe(true);
+    expect(
+      f.events.some((e) => String(e.message).includes('refresh token replayed') && e.client_id === refreshClient),
+    ).toBe(true);
   });
 
   it('a replayed authorization code revokes the refresh tokens its first exchange issued', async () => {
