@@ -134,15 +134,16 @@ export function loadStackConfig(env: Env, flags: { traefik: boolean; degraded: b
         'must be a fixed port (or MCP_PUBLIC_URL set) with the façade: the IdP needs its callback URL',
       );
     }
-    loadFacadeConfig(
-      {
-        FACADE_UPSTREAM_ISSUER: `http://127.0.0.1:${asPort || 8080}/realms/mcp`,
-        FACADE_UPSTREAM_CLIENT_ID: 'stand-in',
-        FACADE_SIGNING_KEY: 'stand-in',
-        ...env,
-      },
-      cfg,
-    );
+    // An external upstream (FACADE_UPSTREAM_ISSUER) needs its client id here; the embedded one gets ours.
+    const embedded = env.FACADE_UPSTREAM_ISSUER?.trim()
+      ? {}
+      : {
+          FACADE_UPSTREAM_ISSUER: `http://127.0.0.1:${asPort || 8080}/realms/mcp`,
+          FACADE_UPSTREAM_CLIENT_ID: 'stand-in',
+        };
+    const key =
+      env.FACADE_SIGNING_KEY?.trim() || env.FACADE_SECRET_ARN?.trim() ? {} : { FACADE_SIGNING_KEY: 'stand-in' };
+    loadFacadeConfig({ ...env, ...embedded, ...key }, cfg);
   }
   const notes: string[] = [];
   if (env.MCP_PUBLIC_URL?.trim()) {

@@ -88,6 +88,11 @@ describe('npm start: a bad variable stops it within 5 s, naming the variable, be
       'Invalid configuration: AUTH_ISSUER must not be set with the façade',
     ],
     [
+      'FACADE_UPSTREAM_ISSUER without FACADE_UPSTREAM_CLIENT_ID',
+      { FACADE_UPSTREAM_ISSUER: 'https://idp.example.com' },
+      'Invalid configuration: FACADE_UPSTREAM_CLIENT_ID is required',
+    ],
+    [
       'FACADE=true with FACADE_ACCESS_TOKEN_TTL_S=5m',
       { FACADE: 'true', FACADE_ACCESS_TOKEN_TTL_S: '5m' },
       'Invalid configuration: FACADE_ACCESS_TOKEN_TTL_S must be a whole number',
