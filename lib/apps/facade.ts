@@ -95,7 +95,7 @@ export function createFacadeApp(cfg: Config, fcfg: FacadeConfig, overrides: Faca
           return Response.json(metadataDocument(fcfg), { headers: { ...cors, 'cache-control': 'max-age=300' } });
         case 'jwks':
           return Response.json(
-            { keys: [(await ctx.keys()).publicJwk] },
+            { keys: await ctx.keys().then((k) => [k.publicJwk, ...k.previousPublicJwks]) },
             { headers: { ...cors, 'cache-control': 'max-age=300' } },
           );
         case 'register':

@@ -11,6 +11,7 @@
 //   FACADE_UPSTREAM_AUTH_METHOD   client_secret_basic (default) or client_secret_post, as the IdP's client is set up
 //   FACADE_ISSUER                 the façade's issuer, default the origin of MCP_PUBLIC_URL
 //   FACADE_SIGNING_KEY            private JWK (JSON, with kid) or PKCS#8 PEM, in dev
+//   FACADE_PREVIOUS_SIGNING_KEY   the key before a rotation, still published in the JWKS (dev; AWS: previousSigningKey)
 //   FACADE_SECRET_ARN             Secrets Manager secret {"signingKey": <JWK>, "upstreamClientSecret": "..."}
 //   FACADE_TABLE                  DynamoDB table (STORE=dynamodb), default mcp-facade
 //   FACADE_ACCESS_TOKEN_TTL_S     lifetime of the façade's access tokens, 60-3600, default 300
@@ -40,6 +41,7 @@ export interface FacadeConfig {
     authMethod: 'client_secret_basic' | 'client_secret_post';
   };
   signingKey: string | undefined;
+  previousSigningKey: string | undefined;
   secretArn: string | undefined;
   store: Config['store'];
   table: string;
@@ -128,6 +130,7 @@ export function loadFacadeConfig(env: Env, cfg: Config): FacadeConfig {
       authMethod: upstreamAuthMethod(env),
     },
     signingKey,
+    previousSigningKey: env.FACADE_PREVIOUS_SIGNING_KEY?.trim() || undefined,
     secretArn,
     store: cfg.store,
     table: env.FACADE_TABLE?.trim() || 'mcp-facade',

@@ -2,6 +2,8 @@
 // (FACADE_SIGNING_KEY: a private JWK or a PKCS#8 PEM; FACADE_UPSTREAM_CLIENT_SECRET); in AWS from one Secrets
 // Manager secret (FACADE_SECRET_ARN, JSON {"signingKey": <private JWK or PEM>, "upstreamClientSecret": "..."}),
 // read once per instance with the AWS SDK v3. The key id is the JWK's `kid`, else its RFC 7638 thumbprint.
+// Rotation: put the old key in `previousSigningKey` (FACADE_PREVIOUS_SIGNING_KEY in dev) for one access-token
+// lifetime; the JWKS publishes it beside the new one, so tokens signed before the switch still verify.
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { FacadeConfig } from './config.ts';
@@ -12,6 +14,8 @@ export interface FacadeKeys {
   privateKey: KeyObject;
   /** The public half, as served at the JWKS endpoint. */
   publicJwk: JWK;
+  /** Public halves of previous keys, still published while their tokens may be alive. */
+  previousPublicJwks: JWK[];
   upstreamClientSecret: string | undefined;
 }
 
@@ -25,7 +29,9 @@ export class FacadeKeyError extends Error {
 }
 
 /** Parses a private JWK (JSON) or PKCS#8 PEM into the signing key. Never puts key material in an error. */
-export async function parseSigningKey(material: string): Promise<Omit<FacadeKeys, 'upstreamClientSecret'>> {
+export async function parseSigningKey(
+  material: string,
+): Promise<Omit<FacadeKeys, 'upstreamClientSecret' | 'previousPublicJwks'>> {
   let privateKey: KeyObject;
   let kid: string | undefined;
   try {
@@ -70,18 +76,31 @@ async function readSecret(arn: string, timeoutMs: number): Promise<Record<string
 }
 
 /** The keys from the environment (dev) or the secret (AWS). */
+async function previous(material: string | undefined): Promise<JWK[]> {
+  return material ? [(await parseSigningKey(material)).publicJwk] : [];
+}
+
+const materialOf = (v: unknown): string | undefined =>
+  typeof v === 'string' ? v : v && typeof v === 'object' ? JSON.stringify(v) : undefined;
+
 export async function loadFacadeKeys(cfg: FacadeConfig): Promise<FacadeKeys> {
   if (cfg.signingKey) {
-    return { ...(await parseSigningKey(cfg.signingKey)), upstreamClientSecret: cfg.upstream.clientSecret };
+    return {
+      ...(await parseSigningKey(cfg.signingKey)),
+      previousPublicJwks: await previous(cfg.previousSigningKey),
+      upstreamClientSecret: cfg.upstream.clientSecret,
+    };
   }
   if (!cfg.secretArn) throw new FacadeKeyError('no FACADE_SIGNING_KEY and no FACADE_SECRET_ARN');
   const secret = await readSecret(cfg.secretArn, cfg.upstreamTimeoutMs);
   const key = Object.hasOwn(secret, 'signingKey') ? secret.signingKey : undefined;
-  const material = typeof key === 'string' ? key : key && typeof key === 'object' ? JSON.stringify(key) : undefined;
+  const material = materialOf(key);
   if (!material) throw new FacadeKeyError('the FACADE_SECRET_ARN secret has no signingKey');
+  const old = materialOf(Object.hasOwn(secret, 'previousSigningKey') ? secret.previousSigningKey : undefined);
   const upstream = Object.hasOwn(secret, 'upstreamClientSecret') ? secret.upstreamClientSecret : undefined;
   return {
     ...(await parseSigningKey(material)),
+    previousPublicJwks: await previous(old),
     upstreamClientSecret: typeof upstream === 'string' ? upstream : cfg.upstream.clientSecret,
   };
 }

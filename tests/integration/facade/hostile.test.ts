@@ -8,6 +8,7 @@ import {
   codeParams,
   type Facade,
   login,
+  newSigningKey,
   REDIRECT,
   register,
   registerClient,
@@ -510,6 +511,21 @@ describe('happy path: the façade issues its own short-lived token, scopes as th
   it('viewer gets mcp:tools only (the upstream refused mcp:admin)', async () => {
     const body = await tokensFor('viewer');
     expect(body.scope).toBe('mcp:tools');
+  });
+
+  it('after a key rotation the JWKS publishes the previous key too; tokens carry the new kid', async () => {
+    const rotated = await startFacade({
+      FACADE_PREVIOUS_SIGNING_KEY: newSigningKey().replace('facade-test-key', 'old-key'),
+    });
+    try {
+      const jwks = (await (await fetch(`${rotated.issuer}/oauth/jwks`)).json()) as {
+        keys: Array<Record<string, unknown>>;
+      };
+      expect(jwks.keys.map((k) => k.kid)).toEqual(['facade-test-key', 'old-key']);
+      for (const k of jwks.keys) expect(k.d).toBeUndefined();
+    } finally {
+      await rotated.stop();
+    }
   });
 
   it('the metadata is served at both well-known paths MCP clients try, with CORS', async () => {

@@ -93,6 +93,19 @@ describe('loadFacadeKeys from Secrets Manager (AWS mocked by a loopback server)'
     expect(keys.alg).toBe('ES256');
     expect(keys.upstreamClientSecret).toBe('s3');
     expect(calls).toEqual([{ target: 'secretsmanager.GetSecretValue', secretId: ARN, signed: true }]);
+    expect(keys.previousPublicJwks).toEqual([]);
+  });
+
+  it('a previousSigningKey (rotation) is published beside the new key, public half only', async () => {
+    const old = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+    secret = JSON.stringify({
+      signingKey: { ...ec.export({ format: 'jwk' }), kid: 'new' },
+      previousSigningKey: { ...old, kid: 'old' },
+    });
+    const keys = await loadFacadeKeys(facadeCfg());
+    expect(keys.kid).toBe('new');
+    expect(keys.previousPublicJwks.map((k) => k.kid)).toEqual(['old']);
+    expect(keys.previousPublicJwks[0]!.d).toBeUndefined();
   });
 
   it('a secret without signingKey, or not JSON, stops with FacadeKeyError', async () => {
