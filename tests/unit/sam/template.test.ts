@@ -473,6 +473,15 @@ describe('template.yaml: bundles built with the template’s esbuild settings', 
   it('SseFunction bundle loads and exports a handler', async () => {
     expect(typeof (await load('SseFunction'))).toBe('function');
   });
+
+  it('FacadeFunction (buffered) is inert without FACADE_UPSTREAM_ISSUER: its metadata path answers 404', async () => {
+    const handler = await load('FacadeFunction');
+    const ev = event('prm-get.json');
+    ev.rawPath = '/.well-known/oauth-authorization-server';
+    ev.requestContext.http.path = ev.rawPath;
+    const res = await handler(ev, ctx);
+    expect(res.statusCode).toBe(404);
+  });
 });
 
 describe('template.yaml: operational logs and metrics', () => {
