@@ -1,5 +1,5 @@
 // The façade's two pages: the consent page and the error page (shown instead of redirecting when the client or
-// its redirect URI cannot be trusted, RFC 6749 section 4.1.2.1). No script, no framing, forms post to self only.
+// its redirect URI cannot be trusted, RFC 6749 section 4.1.2.1). No script, no framing; the form posts to the façade.
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -7,8 +7,9 @@ const HEADERS = {
   'content-type': 'text/html; charset=utf-8',
   'cache-control': 'no-store',
   'x-frame-options': 'DENY',
-  'content-security-policy':
-    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+  // No form-action: browsers apply it to the redirects that follow the consent post too (to the IdP, or back to
+  // the client on deny), which would block the flow. The page has no script and escapes every value it shows.
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
   'referrer-policy': 'no-referrer',
 };
 
