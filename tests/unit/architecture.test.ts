@@ -196,6 +196,19 @@ describe('architecture', () => {
     expect(long).toEqual([]);
   });
 
+  it('the façade function reaches no MCP SDK, no lib/mcp, and the AWS SDK only lazily', () => {
+    const all = [...reach('functions/facade.ts')];
+    expect(all).toContain('lib/facade/index.ts');
+    expect(all.filter((d) => isSdk(d) || inRoom('lib/mcp')(d))).toEqual([]);
+    expect([...reach('functions/facade.ts', false)].filter((d) => d.startsWith('@aws-sdk'))).toEqual([]);
+    expect(all.filter((d) => d.startsWith('@aws-sdk'))).toEqual(
+      expect.arrayContaining(['@aws-sdk/lib-dynamodb', '@aws-sdk/client-secrets-manager']),
+    );
+    // Only lib/facade and lib/apps/facade.ts know the façade; the MCP side trusts its tokens through AUTH_ISSUER.
+    const users = LIB.filter((f) => !inRoom('lib/facade')(f) && importsOf(f).some(inRoom('lib/facade')));
+    expect(users).toEqual(['lib/apps/facade.ts']);
+  });
+
   it('the PRM function reaches neither the MCP SDK nor jose', () => {
     const all = [...reach('functions/prm.ts')];
     expect(all).toContain('lib/auth/prm.ts');
