@@ -4,6 +4,7 @@
 import { bearerOf, findChallenge } from './challenge.ts';
 import type { StepContext } from './context.ts';
 import { describeError } from './probe.ts';
+import { profileAdvice } from './profile.ts';
 import { type Check, fail, info, pass, type Step, skip, warn } from './report.ts';
 import { openSession, type RpcExchange, type RpcSession, type TimedMessage } from './rpc.ts';
 import { classifyArrivals } from './stream.ts';
@@ -28,6 +29,8 @@ export function tokenClaimChecks(
       ),
     ];
   const { payload, header } = decoded;
+  const advice = profileAdvice(payload, ctx.opts.url, ctx.found.requiredScopes);
+  const configure = advice.settings.length ? `set ${advice.settings.join(' ')} on the server` : '';
   const checks: Check[] = [
     info('token.decode', 'Token decodes as a JWT (not verified)', {
       detail: `alg ${String(header.alg)}, typ ${String(header.typ ?? '-')}, sub ${String(payload.sub ?? '-')}`,
@@ -43,12 +46,29 @@ export function tokenClaimChecks(
             'token.iss',
             'iss is the authorization server',
             `iss is ${JSON.stringify(payload.iss)} but the AS is ${issuer}`,
-            'Get the token from the AS the PRM names (or set AUTH_ISSUER to the issuer that minted it)',
+            `Get the token from the AS the PRM names (or set AUTH_ISSUER to the issuer that minted it${advice.profile === 'generic' ? '' : `, with AUTH_PROFILE=${advice.profile}`})`,
           ),
     );
   const url = ctx.opts.url;
   const aud = audiences(payload);
+  const ownAudience = advice.profile === 'entra' || advice.profile === 'okta' || advice.profile === 'auth0';
   if (aud.includes(url)) checks.push(pass('token.aud', 'aud contains the MCP URL', { detail: aud.join(', ') }));
+  else if (advice.profile === 'cognito')
+    checks.push(
+      info('token.aud', 'aud contains the MCP URL', {
+        detail: `Cognito access tokens carry no aud; the server checks client_id instead: ${configure}`,
+      }),
+    );
+  else if (ownAudience && aud.length)
+    checks.push(
+      warn(
+        'token.aud',
+        'aud contains the MCP URL',
+        `aud is ${aud.join(', ')}: a ${advice.profile} API identifier, not ${url}`,
+        `The server accepts it only when configured for it: ${configure}`,
+        { data: { aud } },
+      ),
+    );
   else {
     const near = aud
       .map((a) => ({ a, d: resourceDifferences(url, a) }))
@@ -85,8 +105,9 @@ export function tokenClaimChecks(
       ),
     );
   else checks.push(pass('token.exp', 'exp is in the future', { detail: `expires in ${Math.round(exp - nowSec)} s` }));
-  const scopes = tokenScopes(payload);
+  const scopes = advice.profile === 'generic' ? tokenScopes(payload) : advice.scopes;
   const missing = ctx.found.requiredScopes.filter((s) => !scopes.includes(s));
+  const prefixSetting = advice.settings.find((s) => s.startsWith('AUTH_SCOPE_PREFIX='));
   checks.push(
     missing.length === 0
       ? pass('token.scopes', 'Token has the required scopes', { detail: scopes.join(' ') || '(none required)' })
@@ -96,6 +117,20 @@ export function tokenClaimChecks(
           `The token lacks ${missing.join(' ')} (it has: ${scopes.join(' ') || 'none'})`,
           `Request scope "${ctx.found.requiredScopes.join(' ')}" when getting the token`,
         ),
+  );
+  if (missing.length === 0 && prefixSetting)
+    checks[checks.length - 1]!.detail += ` (under a prefix: set ${prefixSetting} on the server)`;
+  const title = 'Identity provider the token looks like';
+  const detail = `${advice.profile} (${advice.why})${configure ? `; for such tokens ${configure}` : ''}`;
+  checks.push(
+    advice.refusal
+      ? warn(
+          'token.profile',
+          title,
+          `${detail}; but AUTH_PROFILE=${advice.profile} refuses this token: ${advice.refusal}`,
+          'Send an access token issued for this server (not an ID token), from the issuer form the provider documents',
+        )
+      : info('token.profile', title, { detail }),
   );
   return checks;
 }

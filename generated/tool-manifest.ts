@@ -14,4 +14,6 @@ export const toolManifest: ToolManifestEntry[] = [
     source: 'lib/tools/demo.ts',
     scopes: [{ name: 'mcp:admin', admin: true, description: "Use the MCP server's admin tools" }],
   },
+  { name: 'confirm_demo', demo: true, source: 'lib/tools/demo.ts', scopes: [] },
+  { name: 'sample_demo', demo: true, source: 'lib/tools/demo.ts', scopes: [] },
 ];

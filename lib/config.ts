@@ -5,6 +5,7 @@
 // The scopes follow from the tools: loadConfig gets the catalogue's manifest (plain data, no tool is loaded) and
 // advertises AUTH_REQUIRED_SCOPES plus every scope a served tool declares; an AUTH_SCOPES_SUPPORTED that leaves
 // one out is refused, naming the tool.
+import { type AuthProfileSettings, loadAuthProfileSettings } from './auth/profile-config.ts';
 import { declaredScopes, type ToolCatalogue, toolNeeding } from './tools/catalogue.ts';
 import { SCOPE_TOKEN } from './tools/scopes.ts';
 
@@ -19,15 +20,14 @@ export class ConfigError extends Error {
 
 export type Env = Record<string, string | undefined>;
 
-export interface AuthConfig {
+/** AUTH_PROFILE with its audience, client and scope-prefix settings: lib/auth/profile-config.ts. */
+export interface AuthConfig extends AuthProfileSettings {
   /** false only when AUTH_DISABLED=true (conformance runs without auth); never in a deployment. */
   enabled: boolean;
   /** Exact `iss` the tokens must carry (AUTH_ISSUER). */
   issuer: string;
   /** Explicit JWKS URL (AUTH_JWKS_URL); otherwise it comes from the issuer's discovery document. */
   jwksUrl: string | undefined;
-  /** The resource the tokens must name in `aud`: MCP_PUBLIC_URL unless AUTH_AUDIENCE overrides it. */
-  audience: string;
   /** Scopes every MCP request needs (AUTH_REQUIRED_SCOPES). */
   requiredScopes: string[];
   /**
@@ -39,8 +39,6 @@ export interface AuthConfig {
   clockToleranceSec: number;
   jwksCooldownMs: number;
   jwksTimeoutMs: number;
-  /** Optional allow-list of `azp`/`client_id` values; empty means any client. */
-  allowedClientIds: string[];
   /** Largest token accepted before parsing, in bytes. */
   maxTokenBytes: number;
   /**
@@ -88,6 +86,18 @@ export interface OpsConfig {
   logSampleRate: number;
 }
 
+/** One key of REQUEST_STATE_KEYS: a key id and 32 bytes for AES-256-GCM. */
+export interface RequestStateKey {
+  kid: string;
+  key: Uint8Array;
+}
+
+/** Keys that seal the `requestState` of input-required results (2026-07-28). */
+export interface RequestStateConfig {
+  /** REQUEST_STATE_KEYS `kid:base64key,...`: the first seals, every one opens (rotation). Empty = unset. */
+  keys: RequestStateKey[];
+}
+
 export interface Config {
   publicUrl: string;
   /** Origin of publicUrl, e.g. https://mcp.example.com */
@@ -109,6 +119,7 @@ export interface Config {
   store: StoreConfig;
   audit: AuditConfig;
   ops: OpsConfig;
+  requestState: RequestStateConfig;
 }
 
 function str(env: Env, name: string, fallback?: string): string {
@@ -322,14 +333,13 @@ export function loadConfig(env: Env = process.env, catalogue: Pick<ToolCatalogue
       enabled: authEnabled,
       issuer,
       jwksUrl,
-      audience: url(env, 'AUTH_AUDIENCE', publicUrl),
+      ...loadAuthProfileSettings(env, publicUrl, issuer, (v, p) => new ConfigError(v, p)),
       requiredScopes,
       scopesSupported: scopesSupportedOf(env, requiredScopes, catalogue, demoTools),
       algorithms,
       clockToleranceSec: int(env, 'AUTH_CLOCK_TOLERANCE_S', 30, 0, 300),
       jwksCooldownMs: int(env, 'AUTH_JWKS_COOLDOWN_MS', 30_000, 0, 3_600_000),
       jwksTimeoutMs: int(env, 'AUTH_JWKS_TIMEOUT_MS', 3_000, 100, 60_000),
-      allowedClientIds: list(env, 'AUTH_ALLOWED_CLIENT_IDS', []),
       maxTokenBytes: int(env, 'AUTH_MAX_TOKEN_BYTES', 8192, 256, 65_536),
       verifiedTokenCacheMs: int(env, 'AUTH_VERIFIED_TOKEN_CACHE_S', 30, 0, 300) * 1000,
     },
@@ -352,5 +362,29 @@ export function loadConfig(env: Env = process.env, catalogue: Pick<ToolCatalogue
       argsAllowList,
     },
     ops,
+    requestState: { keys: requestStateKeys(env) },
   };
+}
+
+/**
+ * REQUEST_STATE_KEYS: `kid:base64key` entries, comma separated; each key is exactly 32 bytes (AES-256).
+ * The first entry seals new state, every entry opens state (so a rotated-out key keeps working until
+ * the states it sealed have expired). The value is a secret: it never appears in an error message.
+ */
+function requestStateKeys(env: Env): RequestStateKey[] {
+  const raw = optional(env, 'REQUEST_STATE_KEYS');
+  if (raw === undefined) return [];
+  const keys: RequestStateKey[] = [];
+  const kids = new Set<string>();
+  for (const [i, entry] of raw.split(',').entries()) {
+    const m = /^([A-Za-z0-9_-]{1,32}):([A-Za-z0-9+/=_-]+)$/.exec(entry.trim());
+    if (!m) throw new ConfigError('REQUEST_STATE_KEYS', `entry ${i + 1} must look like kid:base64key`);
+    const key = Buffer.from(m[2]!, m[2]!.includes('-') || m[2]!.includes('_') ? 'base64url' : 'base64');
+    if (key.length !== 32)
+      throw new ConfigError('REQUEST_STATE_KEYS', `key ${m[1]} must be 32 bytes, got ${key.length}`);
+    if (kids.has(m[1]!)) throw new ConfigError('REQUEST_STATE_KEYS', `key id ${m[1]} is used twice`);
+    kids.add(m[1]!);
+    keys.push({ kid: m[1]!, key: new Uint8Array(key) });
+  }
+  return keys;
 }

@@ -10,7 +10,8 @@
 //   /.well-known/oauth-authorization-server/realms/mcp (as Keycloak >= 26.4 does);
 // - the scopes: mcp:tools plus every scope the served tools declare (opts.scopes; default the committed catalogue
 //   with the demo tools); dev holds all, viewer all but the administrative ones (viewer's grant rejects those);
-// - PKCE S256 required for every authorization request; anonymous DCR; refresh tokens;
+// - PKCE S256 required for every authorization request; anonymous DCR (registration: false turns it off, as in an
+//   IdP with registration locked down: the registration façade's upstream); refresh tokens;
 // - access tokens are RS256 JWTs whose aud is the RFC 8707 resource (default: the MCP public URL).
 // Signing keys are generated at start and live only in memory.
 
@@ -28,6 +29,8 @@ export const DEV_CLIENTS = {
   inspector: { client_id: 'mcp-inspector' },
   /** Confidential client for tests and `npm run token` (same id/secret as in the Keycloak realm). */
   test: { client_id: 'mcp-test', client_secret: 'mcp-test-secret' },
+  /** The registration façade's one upstream client (confidential); registered only with `facadeRedirectUris`. */
+  facade: { client_id: 'mcp-facade', client_secret: 'mcp-facade-secret' },
 } as const;
 
 export interface DevAuthServerOptions {
@@ -41,6 +44,12 @@ export interface DevAuthServerOptions {
   accessTokenTtlSec?: number;
   /** The scopes it offers and grants; default defaultDevScopes(). */
   scopes?: DevScopes;
+  /** Anonymous dynamic client registration (default true); false: no registration endpoint at all. */
+  registration?: boolean;
+  /** Pre-registers DEV_CLIENTS.facade with these redirect URIs (the façade's <issuer>/oauth/callback). */
+  facadeRedirectUris?: string[];
+  /** How DEV_CLIENTS.facade authenticates at the token endpoint (default client_secret_basic). */
+  facadeAuthMethod?: 'client_secret_basic' | 'client_secret_post';
 }
 
 export interface DevAuthServer {
@@ -136,6 +145,18 @@ function buildConfiguration(
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
       },
+      ...(opts.facadeRedirectUris?.length
+        ? [
+            {
+              client_id: DEV_CLIENTS.facade.client_id,
+              client_secret: DEV_CLIENTS.facade.client_secret,
+              token_endpoint_auth_method: opts.facadeAuthMethod ?? 'client_secret_basic',
+              redirect_uris: opts.facadeRedirectUris,
+              grant_types: ['authorization_code'],
+              response_types: ['code'],
+            },
+          ]
+        : []),
     ],
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],
@@ -162,7 +183,7 @@ function buildConfiguration(
     pkce: { required: () => true },
     features: {
       devInteractions: { enabled: false },
-      registration: { enabled: true },
+      registration: { enabled: opts.registration ?? true },
       revocation: { enabled: true },
       introspection: { enabled: true },
       resourceIndicators: {

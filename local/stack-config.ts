@@ -3,12 +3,15 @@
 //
 //   PORT (3000; 0 = any free port), HOST (127.0.0.1), AS (auto|keycloak|embedded), AS_PORT (8080),
 //   TRAEFIK (true|false, like --traefik), TRAEFIK_HTTPS_PORT (8443), TRAEFIK_HTTP_PORT (8000), TRAEFIK_PING_PORT
-//   (8082), FUNCTIONS (template.yaml functions to serve), START_DEGRADED (true|false, like --degraded).
+//   (8082), FUNCTIONS (template.yaml functions to serve), START_DEGRADED (true|false, like --degraded),
+//   FACADE (true|false: the registration façade, local/facade.ts; its FACADE_* variables are checked here too).
 // It also runs lib/config's loadConfig with stand-ins for what the stack fills in later (the issuer of the AS it
 // starts; the URL of a PORT=0 host), so SESSION_TTL_S=abc fails here and not after Keycloak is up.
 import path from 'node:path';
 import { ConfigError, type Env, loadConfig } from '../lib/config.ts';
+import { loadFacadeConfig } from '../lib/facade/config.ts';
 import { type AuthServerChoice, parseAuthServerChoice } from './as.ts';
+import { facadeRequested } from './facade.ts';
 import { parseFunctionsVar, selectFunctions } from './host.ts';
 import { loadTemplate } from './template.ts';
 import { traefikRequested } from './traefik.ts';
@@ -25,6 +28,8 @@ export interface StackConfig {
   functions: string[] | undefined;
   /** --degraded or START_DEGRADED=true: start even when the issuer or its scopes do not check out, and say so. */
   degraded: boolean;
+  /** FACADE=true or FACADE_UPSTREAM_ISSUER: the registration façade (local/facade.ts). */
+  facade: boolean;
   /** Worth saying, stops nothing. */
   notes: string[];
 }
@@ -103,7 +108,8 @@ export function loadStackConfig(env: Env, flags: { traefik: boolean; degraded: b
   }
   const degraded = boolVar(env, 'START_DEGRADED', flags.degraded);
   const authDisabled = boolVar(env, 'AUTH_DISABLED', false);
-  const externalIssuer = authDisabled || Boolean(env.AUTH_ISSUER?.trim());
+  // The façade's upstream (FACADE_UPSTREAM_ISSUER) is an AS the stack does not start either.
+  const externalIssuer = authDisabled || Boolean(env.AUTH_ISSUER?.trim() || env.FACADE_UPSTREAM_ISSUER?.trim());
 
   // The functions' own variables, with stand-ins for what the stack decides later; the same parse runs again in
   // each function at init, so anything that passes here passes there.
@@ -113,6 +119,32 @@ export function loadStackConfig(env: Env, flags: { traefik: boolean; degraded: b
     MCP_PUBLIC_URL: env.MCP_PUBLIC_URL?.trim() || `http://127.0.0.1:${port || 3000}/mcp`,
   };
   const cfg = loadConfig(standIn);
+  // The façade's own variables, with stand-ins for what local/facade.ts fills in (the upstream, its client, the key).
+  const facade = facadeRequested(env);
+  if (facade) {
+    if (env.AUTH_ISSUER?.trim()) {
+      throw new ConfigError(
+        'AUTH_ISSUER',
+        'must not be set with the façade (it is the façade); name the IdP in FACADE_UPSTREAM_ISSUER',
+      );
+    }
+    if (port === 0 && !env.MCP_PUBLIC_URL?.trim()) {
+      throw new ConfigError(
+        'PORT',
+        'must be a fixed port (or MCP_PUBLIC_URL set) with the façade: the IdP needs its callback URL',
+      );
+    }
+    // An external upstream (FACADE_UPSTREAM_ISSUER) needs its client id here; the embedded one gets ours.
+    const embedded = env.FACADE_UPSTREAM_ISSUER?.trim()
+      ? {}
+      : {
+          FACADE_UPSTREAM_ISSUER: `http://127.0.0.1:${asPort || 8080}/realms/mcp`,
+          FACADE_UPSTREAM_CLIENT_ID: 'stand-in',
+        };
+    const key =
+      env.FACADE_SIGNING_KEY?.trim() || env.FACADE_SECRET_ARN?.trim() ? {} : { FACADE_SIGNING_KEY: 'stand-in' };
+    loadFacadeConfig({ ...env, ...embedded, ...key }, cfg);
+  }
   const notes: string[] = [];
   if (env.MCP_PUBLIC_URL?.trim()) {
     const mcp = template.find((f) => f.logicalId === 'McpFunction');
@@ -129,6 +161,7 @@ export function loadStackConfig(env: Env, flags: { traefik: boolean; degraded: b
     traefikPorts,
     functions,
     degraded,
+    facade,
     notes,
   };
 }

@@ -19,6 +19,7 @@
 // whether it runs), TRAEFIK_HOST (mcp.localhost|localhost|127.0.0.1: the name in the URLs behind Traefik; default the
 // first that resolves to loopback here). FUNCTIONS serves a subset of template.yaml's functions (by logical id or
 // bundle name): Lambda runs one function per process, and a subset gives a host process that looks like one.
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../lib/config.ts';
@@ -26,6 +27,7 @@ import { declaredScopes, type ScopeInfo, servedEntries, toolNeeding } from '../l
 import { buildAll, ROOT } from '../scripts/build.ts';
 import { loadCatalogue } from '../scripts/catalogue.ts';
 import { generate } from '../scripts/generate.ts';
+import type { WiredFacade } from './facade.ts';
 import { startHost } from './host.ts';
 import { checkHostNames, hostNameAdvice } from './host-names.ts';
 import { checkIssuer } from './issuer-check.ts';
@@ -61,6 +63,7 @@ function tokenCommand(publicUrl: string, scopes: readonly string[]): string {
   const vars: string[] = [];
   if (process.env.AS_PORT && process.env.AS_PORT !== '8080') vars.push(`AS_PORT=${process.env.AS_PORT}`);
   if (publicUrl !== 'http://127.0.0.1:3000/mcp') vars.push(`MCP_PUBLIC_URL=${publicUrl}`);
+  if (process.env.FACADE_UPSTREAM_ISSUER) vars.push('FACADE=true');
   return `${vars.length ? `${vars.join(' ')} ` : ''}npm run token -- --scope "${scopes.join(' ')}"`;
 }
 
@@ -155,7 +158,16 @@ try {
   if (port !== 0 || process.env.MCP_PUBLIC_URL) setPublicUrl(port);
 
   let asKind = 'external';
-  if (!probeCfg.auth.enabled) {
+  let facade: WiredFacade | undefined;
+  if (probeCfg.auth.enabled && stack.facade) {
+    // The registration façade (local/facade.ts): the functions trust it; it logs users in at the upstream.
+    const { wireFacade } = await import('./facade.ts');
+    facade = await wireFacade({ env: process.env, asPort: stack.asPort, scopes: { required, declared }, say });
+    if (facade.stop) stops.push(facade.stop);
+    asKind = facade.kind;
+    // Our own upstream offers the MCP scopes by name; an external one may prefix them (FACADE_UPSTREAM_SCOPE_PREFIX).
+    if (facade.stop) await issuerChecked(facade.upstreamIssuer);
+  } else if (!probeCfg.auth.enabled) {
     say('AUTH_DISABLED=true: no authorization server, every caller is anonymous (never do this in a deployment)');
     asKind = 'none';
   } else if (!process.env.AUTH_ISSUER) {
@@ -177,6 +189,10 @@ try {
     say('building function bundles');
     await buildAll({ generate: false });
   }
+
+  // The key that seals input-required requestState: a fresh random one per `npm start` unless given
+  // (two hosts that must accept each other's state get the same REQUEST_STATE_KEYS). Printed nowhere.
+  process.env.REQUEST_STATE_KEYS ||= `dev:${randomBytes(32).toString('base64')}`;
 
   // With STORE=dynamodb (LocalStack, dynalite) the tables are created when missing.
   const probe = loadConfig({ AUTH_DISABLED: 'true', ...process.env });
@@ -254,10 +270,13 @@ try {
       ? [`  Dev CA (Traefik)    NODE_EXTRA_CA_CERTS=${caFile} for Node clients, curl --cacert ${caFile}`]
       : []),
     `  Authorization server ${process.env.AUTH_ISSUER ?? '(none)'} (${asKind})`,
+    ...(facade?.lines ?? []),
     `  Dev users           ${devUsersLine(required, declared)}`,
     `  Access token        ${tokenCommand(publicUrl, neededScopes)}`,
     `  MCP Inspector       npx @modelcontextprotocol/inspector, transport "Streamable HTTP", URL ${publicUrl}`,
-    '                      client id mcp-inspector (pre-registered) or let it register (DCR); log in as dev / dev',
+    facade
+      ? '                      let it register at the façade (DCR), approve, then log in as dev / dev'
+      : '                      client id mcp-inspector (pre-registered) or let it register (DCR); log in as dev / dev',
     `  Functions from      ${path.relative(process.cwd(), path.join(ROOT, 'template.yaml')) || 'template.yaml'}; bundles in dist/`,
     ...advice.map((line) => `  Host names          ${line}`),
     ...degradedLines.map((line) => `  DEGRADED            ${line}`),

@@ -8,6 +8,9 @@
 // The issuer is --issuer, else AUTH_ISSUER, else http://127.0.0.1:<AS_PORT or 8080>/realms/mcp; it is discovered
 // through its metadata. Keycloak (password grant advertised): the password grant with the confidential test client.
 // Otherwise (the embedded dev AS): authorization code + PKCE S256 + resource, logging in through its HTML form.
+// With the registration façade (FACADE=true or FACADE_UPSTREAM_ISSUER, as for `npm start`) the issuer is the façade
+// (FACADE_ISSUER, else the origin of the resource URL): a public client is registered there (DCR), and the code flow
+// goes through the façade's consent page and the upstream's login form.
 
 import { parseArgs } from 'node:util';
 import { toolManifest } from '../generated/tool-manifest.ts';
@@ -31,6 +34,26 @@ export interface TokenOptions {
   username: string;
   password: string;
   resource: string;
+  /** Register a public client by DCR first (the registration façade knows no pre-registered client). */
+  register?: boolean;
+}
+
+async function registerPublicClient(metadata: AuthServerMetadata): Promise<string> {
+  if (!metadata.registration_endpoint) throw new Error(`${metadata.issuer} offers no client registration`);
+  const res = await fetch(metadata.registration_endpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      client_name: 'npm run token',
+      redirect_uris: [LOOPBACK_REDIRECT],
+      token_endpoint_auth_method: 'none',
+    }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = (await res.json().catch(() => ({}))) as { client_id?: string };
+  if (res.status !== 201 || !body.client_id)
+    throw new Error(`client registration at ${metadata.issuer} failed (${res.status})`);
+  return body.client_id;
 }
 
 export async function fetchDevToken(opts: TokenOptions): Promise<TokenResponse> {
@@ -51,6 +74,10 @@ export async function fetchDevToken(opts: TokenOptions): Promise<TokenResponse> 
     scope: opts.scope,
     resource: opts.resource,
   };
+  if (opts.register) {
+    const clientId = await registerPublicClient(metadata);
+    return authorizationCodeLogin({ ...common, clientId, clientSecret: undefined, redirectUri: LOOPBACK_REDIRECT });
+  }
   if (metadata.grant_types_supported?.includes('password')) {
     try {
       return await passwordGrant(common);
@@ -94,9 +121,14 @@ async function main(): Promise<void> {
     return;
   }
   const env = process.env;
-  const issuer = values.issuer ?? (env.AUTH_ISSUER?.trim() || `http://127.0.0.1:${env.AS_PORT || 8080}/realms/mcp`);
   const user = values.user ?? 'dev';
   const resource = values.resource ?? (env.MCP_PUBLIC_URL?.trim() || 'http://127.0.0.1:3000/mcp');
+  const facade = env.FACADE?.trim().toLowerCase() === 'true' || Boolean(env.FACADE_UPSTREAM_ISSUER?.trim());
+  const issuer =
+    values.issuer ??
+    (facade
+      ? env.FACADE_ISSUER?.trim() || new URL(resource).origin
+      : env.AUTH_ISSUER?.trim() || `http://127.0.0.1:${env.AS_PORT || 8080}/realms/mcp`);
   const token = await fetchDevToken({
     issuer,
     scope: values.scope ?? (await defaultScope(resource)),
@@ -104,6 +136,7 @@ async function main(): Promise<void> {
     // The local realms use password = username (dev/dev, viewer/viewer).
     password: values.password ?? user,
     resource,
+    register: facade,
   });
   process.stdout.write(`${token.access_token}\n`);
 }

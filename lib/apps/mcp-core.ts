@@ -26,7 +26,7 @@ export async function createCore(
   const bus = new StoreEventBus(stores.messages);
   // Test-only fixtures for the official conformance suite (CONFORMANCE_FIXTURES=true); off by default.
   const extras = cfg.conformanceFixtures ? withConformanceFixtures(bus) : undefined;
-  const factory = createServerFactory(tools, extras);
+  const factory = createServerFactory(tools, extras, { requestStateKeys: cfg.requestState.keys });
   return createMcpCore(cfg, {
     tools,
     extras,

@@ -12,7 +12,7 @@ export async function createSseCore(cfg: Config, catalogue: ToolCatalogue): Prom
   warnOnDrift(catalogue, tools);
   const extras = cfg.conformanceFixtures ? registerConformanceFixtures : undefined;
   const legacy = createLegacySseHandler(cfg, {
-    factory: createServerFactory(tools, extras),
+    factory: createServerFactory(tools, extras, { requestStateKeys: cfg.requestState.keys }),
     stores: createStores(cfg),
   });
   return legacy;

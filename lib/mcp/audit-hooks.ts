@@ -70,3 +70,12 @@ export function auditExpired(request: Request | undefined, rpcId: string | numbe
   const span = request ? auditSpanOf(originalOf(request)) : undefined;
   span?.settle(rpcId, { outcome: 'timeout' });
 }
+
+/**
+ * A request whose `requestState` was refused (tampered, another caller's, another call's, expired,
+ * unknown key): outcome `denied`, like any other refused credential-like input, with the fixed reason.
+ */
+export function auditRefusedState(request: Request | undefined, rpcId: string | number, reason: string): void {
+  const span = request ? auditSpanOf(originalOf(request)) : undefined;
+  span?.settle(rpcId, { outcome: 'denied', error: `request_state_${reason}` });
+}

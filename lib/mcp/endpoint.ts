@@ -60,7 +60,8 @@ export function missingToolScopes(
  * routing. It loads the MCP SDK; the gate (lib/gate) does not.
  */
 export function createMcpCore(cfg: Config, deps: Omit<McpEndpointDeps, 'authenticate'>): McpCore {
-  const factory = deps.factory ?? createServerFactory(deps.tools, deps.extras);
+  const factory =
+    deps.factory ?? createServerFactory(deps.tools, deps.extras, { requestStateKeys: cfg.requestState.keys });
   const onerror = (error: Error) => log.warn('mcp handler error', { error: loggableHandlerError(error) });
   const modern = createMcpHandler(factory, {
     legacy: 'reject',

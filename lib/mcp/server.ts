@@ -4,15 +4,30 @@
 import type {
   AuthInfo,
   CallToolResult,
+  ClientCapabilities,
+  InputRequiredResult,
   McpServerFactory,
   ServerContext,
   Transport,
 } from '@modelcontextprotocol/server';
-import { McpServer } from '@modelcontextprotocol/server';
+import { CLIENT_CAPABILITIES_META_KEY, inputRequired, McpServer } from '@modelcontextprotocol/server';
 import { hasScopes, identityOf } from '../auth/index.ts';
-import { declareTools } from '../telemetry/index.ts';
+import type { RequestStateKey } from '../config.ts';
+import { declareTools, log } from '../telemetry/index.ts';
 import type { ToolContext, ToolDefinition, ToolPrincipal } from '../tools/index.ts';
-import { auditReply, auditToolOutcome } from './audit-hooks.ts';
+import { auditRefusedState, auditReply, auditToolOutcome } from './audit-hooks.ts';
+import {
+  type Asks,
+  CallLedger,
+  createAsks,
+  createSealer,
+  ephemeralKey,
+  mintState,
+  type Sealer,
+  type StatePayload,
+  stateVerifier,
+  watchIncoming,
+} from './input/index.ts';
 import { compileInputSchemas, inputSchemaOf } from './input-schema.ts';
 
 const SERVER_INFO = { name: 'mcp-lambda-stack', version: '0.1.0' };
@@ -27,7 +42,29 @@ export function toolAllowed(tool: ToolDefinition, scopes: readonly string[]): bo
   return hasScopes(scopes, tool.requiredScopes);
 }
 
-function toolContext(principal: ToolPrincipal, ctx: ServerContext, server: McpServer): ToolContext {
+/** What one fresh server knows beyond the SDK: the caller, the era it serves, its request ledger. */
+interface Serving {
+  principal: ToolPrincipal;
+  era: 'legacy' | 'modern';
+  sealer: Sealer;
+  ledger: CallLedger;
+}
+
+/** The client's declared capabilities: the request's `_meta` at 2026-07-28, the initialize in 2025. */
+function clientCapabilities(ctx: ServerContext, server: McpServer, era: Serving['era']): ClientCapabilities {
+  // The SDK types the envelope as an empty object; it holds the reserved `_meta` keys as received.
+  const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
+  const declared = era === 'modern' ? envelope?.[CLIENT_CAPABILITIES_META_KEY] : server.server.getClientCapabilities();
+  return (declared ?? {}) as ClientCapabilities;
+}
+
+function toolContext(
+  principal: ToolPrincipal,
+  ctx: ServerContext,
+  server: McpServer,
+  asks: Asks,
+  era: Serving['era'],
+): ToolContext {
   const progressToken = ctx.mcpReq._meta?.progressToken;
   const requestSignal = ctx.http?.req?.signal;
   const signal = requestSignal ? AbortSignal.any([ctx.mcpReq.signal, requestSignal]) : ctx.mcpReq.signal;
@@ -41,26 +78,48 @@ function toolContext(principal: ToolPrincipal, ctx: ServerContext, server: McpSe
         params: { progressToken, progress, ...(total === undefined ? {} : { total }), ...(message ? { message } : {}) },
       });
     },
+    // The SDK's per-request log applies the request's `_meta` log level (2026-07-28: none set = no
+    // notifications/message at all) or the session's logging/setLevel (2025).
     async log(level, data) {
-      await ctx.mcpReq.notify({ method: 'notifications/message', params: { level, data } });
+      await ctx.mcpReq.log(level, data);
     },
     async notifySession(data) {
       if (!ctx.sessionId) return;
       await server.server.notification({ method: 'notifications/message', params: { level: 'info', data } });
     },
+    elicit: asks.elicit,
+    sample: asks.sample,
+    listRoots: asks.listRoots,
+    clientSupports: (capability) => Object.hasOwn(clientCapabilities(ctx, server, era), capability),
   };
 }
 
-function registerTools(server: McpServer, tools: readonly ToolDefinition[], principal: ToolPrincipal): void {
+/** The round ends with the SDK's input-required result: the pending asks and the sealed answers so far. */
+function askClient(serving: Serving, ctx: ServerContext, asks: Asks): InputRequiredResult {
+  const binding = serving.ledger.binding(ctx.mcpReq.id, serving.principal);
+  // The ledger saw this request (the transport delivered it); without it no state could be checked later.
+  if (!binding) throw new Error('no record of the request being answered');
+  return inputRequired({
+    inputRequests: Object.fromEntries(asks.pending),
+    requestState: mintState(serving.sealer, binding, asks.used()),
+  });
+}
+
+function registerTools(server: McpServer, tools: readonly ToolDefinition[], serving: Serving): void {
+  const { principal } = serving;
   for (const tool of tools) {
     if (!toolAllowed(tool, principal.scopes)) continue;
     server.registerTool(
       tool.name,
       { title: tool.title, description: tool.description, inputSchema: inputSchemaOf(tool) },
       // The SDK validated args against inputSchema before calling us.
-      async (args: unknown, ctx: ServerContext) => {
+      async (args: unknown, ctx: ServerContext): Promise<CallToolResult | InputRequiredResult> => {
         const started = Date.now();
-        const tctx = toolContext(principal, ctx, server);
+        // The SDK ran our requestState hook before this: the state's recorded answers, bound to this call.
+        const opened = ctx.mcpReq.requestState<StatePayload>();
+        const recorded = typeof opened === 'object' && opened !== null ? opened.answers : Object.create(null);
+        const asks = createAsks(recorded, ctx.mcpReq.inputResponses);
+        const tctx = toolContext(principal, ctx, server, asks, serving.era);
         const report = (ok: boolean, error?: unknown) =>
           auditToolOutcome(ctx.http?.req, {
             rpcId: ctx.mcpReq.id,
@@ -71,9 +130,12 @@ function registerTools(server: McpServer, tools: readonly ToolDefinition[], prin
           });
         try {
           const result = await tool.handler(args as never, tctx);
+          if (asks.pending.size > 0) return askClient(serving, ctx, asks);
           report(!result.isError);
           return result as CallToolResult;
         } catch (err) {
+          // An unanswered ask rejects; whatever the handler made of that, the round asks the client.
+          if (asks.pending.size > 0) return askClient(serving, ctx, asks);
           report(false, err);
           throw err;
         }
@@ -83,7 +145,12 @@ function registerTools(server: McpServer, tools: readonly ToolDefinition[], prin
 }
 
 /** Adds more to each fresh server (resources, prompts, the conformance fixtures); runs after the tools. */
-export type ServerExtras = (server: McpServer, principal: ToolPrincipal) => void;
+export type ServerExtras = (
+  server: McpServer,
+  principal: ToolPrincipal,
+  /** Registers more ToolDefinitions through the same wrapper as the served tools (asks, audit). */
+  addTools: (tools: readonly ToolDefinition[]) => void,
+) => void;
 
 /**
  * An McpServer that shows the audit span of the request it serves every answer it sends (the SDK sends
@@ -93,13 +160,25 @@ export type ServerExtras = (server: McpServer, principal: ToolPrincipal) => void
  */
 class AuditedMcpServer extends McpServer {
   readonly #request: Request | undefined;
+  readonly #ledger: CallLedger;
 
-  constructor(request: Request | undefined) {
-    super(SERVER_INFO, { capabilities: { tools: {}, logging: {} } });
+  constructor(request: Request | undefined, serving: Serving) {
+    super(SERVER_INFO, {
+      capabilities: { tools: {}, logging: {} },
+      // The SDK's seam opens every echoed requestState with our sealer before the handler runs.
+      requestState: {
+        verify: stateVerifier(serving.sealer, serving.principal, serving.ledger, (ctx, reason) => {
+          auditRefusedState(ctx.http?.req ?? request, ctx.mcpReq.id, reason);
+          log.warn('requestState refused', { reason });
+        }),
+      },
+    });
     this.#request = request;
+    this.#ledger = serving.ledger;
   }
 
   override async connect(transport: Transport): Promise<void> {
+    watchIncoming(transport, this.#ledger);
     const send = transport.send.bind(transport);
     const request = this.#request;
     transport.send = (message, options) => {
@@ -110,15 +189,36 @@ class AuditedMcpServer extends McpServer {
   }
 }
 
+let warnedEphemeral = false;
+/** Once per process: without shared keys a retry that reaches another instance is refused. */
+function warnEphemeralOnce(): void {
+  if (warnedEphemeral) return;
+  warnedEphemeral = true;
+  log.warn('REQUEST_STATE_KEYS is not set: input-required state opens only on the instance that sealed it');
+}
+
+export interface ServerFactoryOptions {
+  /** REQUEST_STATE_KEYS (cfg.requestState.keys); none = a random key of this process (one instance only). */
+  requestStateKeys?: readonly RequestStateKey[];
+}
+
 /** A factory of fresh servers, one per request, with the tools the caller's scopes allow. */
-export function createServerFactory(tools: readonly ToolDefinition[], extras?: ServerExtras): McpServerFactory {
+export function createServerFactory(
+  tools: readonly ToolDefinition[],
+  extras?: ServerExtras,
+  options: ServerFactoryOptions = {},
+): McpServerFactory {
   declareTools(tools.map((t) => t.name));
   compileInputSchemas(tools);
-  return ({ authInfo, requestInfo }) => {
-    const server = new AuditedMcpServer(requestInfo instanceof Request ? requestInfo : undefined);
+  const keys = options.requestStateKeys?.length ? options.requestStateKeys : [ephemeralKey()];
+  if (!options.requestStateKeys?.length) warnEphemeralOnce();
+  const sealer = createSealer(keys);
+  return ({ era, authInfo, requestInfo }) => {
     const principal = principalOf(authInfo);
-    registerTools(server, tools, principal);
-    extras?.(server, principal);
+    const serving: Serving = { principal, era, sealer, ledger: new CallLedger() };
+    const server = new AuditedMcpServer(requestInfo instanceof Request ? requestInfo : undefined, serving);
+    registerTools(server, tools, serving);
+    extras?.(server, principal, (more) => registerTools(server, more, serving));
     return server;
   };
 }

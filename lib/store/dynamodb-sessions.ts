@@ -25,6 +25,7 @@ function fromItem(item: Record<string, unknown> | undefined, nowMs: number): Ses
       typeof item.clientInfo === 'string' ? (JSON.parse(item.clientInfo) as Record<string, unknown>) : undefined,
     // Records from before the field existed were all created by an initialize.
     initialized: item.initialized !== false,
+    ...(typeof item.logLevel === 'string' ? { logLevel: item.logLevel } : {}),
     createdAt: Number(item.createdAt),
     lastSeenAt: Number(item.lastSeenAt),
     expiresAt: Number(item.expiresAt),
@@ -38,6 +39,7 @@ function patchAttributes(patch: SessionPatch): Record<string, unknown> {
   if (patch.clientCapabilities !== undefined) out.clientCapabilities = json(patch.clientCapabilities);
   if (patch.clientInfo !== undefined) out.clientInfo = json(patch.clientInfo);
   if (patch.initialized !== undefined) out.initialized = patch.initialized;
+  if (patch.logLevel !== undefined) out.logLevel = patch.logLevel;
   return out;
 }
 

@@ -4,7 +4,7 @@
 //
 //   Sessions  PK id (S)
 //             subject S, clientId S?, protocolVersion S, clientCapabilities S (JSON), clientInfo S? (JSON),
-//             initialized BOOL, createdAt N (ms), lastSeenAt N (ms), expiresAt N (s, TTL)
+//             initialized BOOL, logLevel S?, createdAt N (ms), lastSeenAt N (ms), expiresAt N (s, TTL)
 //   Events    PK stream (S) = b64url(sessionId).b64url(streamKey)   SK seq (N) = 1, 2, 3 ... per stream
 //             body S (JSON) | blob S + chunks N + bytes N, createdAt N (ms), expiresAt N (s, TTL)
 //   Messages  PK channel (S)   SK seq (N) = 1, 2, 3 ... per channel; attributes as Events

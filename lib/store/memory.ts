@@ -132,6 +132,7 @@ function createMemorySessionStore(o: ResolvedStoreOptions): SessionStore {
       if (copy.clientCapabilities !== undefined) r.clientCapabilities = copy.clientCapabilities;
       if (copy.clientInfo !== undefined) r.clientInfo = copy.clientInfo;
       if (copy.initialized !== undefined) r.initialized = copy.initialized;
+      if (copy.logLevel !== undefined) r.logLevel = copy.logLevel;
       r.lastSeenAt = now;
       r.expiresAt = epochSec(now) + o.sessionTtlSec;
       return structuredClone(r);

@@ -26,6 +26,8 @@ export interface SessionRecord {
    * by GET /sse and initialized by a later POST (SessionStore.update).
    */
   initialized: boolean;
+  /** The level the client last set with `logging/setLevel`, replayed on every exchange; absent = none set. */
+  logLevel?: string;
   createdAt: number;
   lastSeenAt: number;
   expiresAt: number;
@@ -33,9 +35,9 @@ export interface SessionRecord {
 
 export type NewSession = Omit<SessionRecord, 'createdAt' | 'lastSeenAt' | 'expiresAt'>;
 
-/** What SessionStore.update may change: the recorded handshake. */
+/** What SessionStore.update may change: the recorded handshake and log level. */
 export type SessionPatch = Partial<
-  Pick<SessionRecord, 'protocolVersion' | 'clientCapabilities' | 'clientInfo' | 'initialized'>
+  Pick<SessionRecord, 'protocolVersion' | 'clientCapabilities' | 'clientInfo' | 'initialized' | 'logLevel'>
 >;
 
 export interface SessionStore {

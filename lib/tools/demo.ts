@@ -79,4 +79,47 @@ export const adminDemo = defineTool({
   },
 });
 
-export const demoTools = [echo, whoami, streamDemo, notifyDemo, failDemo, adminDemo];
+export const confirmDemo = defineTool({
+  name: 'confirm_demo',
+  title: 'Confirmation demo',
+  description:
+    'Asks the user to confirm `action` (an elicitation) and says what they answered. At 2026-07-28 the first call returns an input-required result and the retry, on any instance, completes it.',
+  inputSchema: z.object({ action: z.string().min(1).max(200) }),
+  async handler({ action }, { elicit }) {
+    const answer = await elicit(
+      {
+        message: `Do you want to ${action}?`,
+        requestedSchema: {
+          type: 'object',
+          properties: { confirm: { type: 'boolean', title: 'Confirm', description: `Yes, ${action}` } },
+          required: ['confirm'],
+        },
+      },
+      { key: 'confirm' },
+    );
+    const confirmed = answer.action === 'accept' && answer.content?.confirm === true;
+    const text = confirmed ? `confirmed: ${action}` : `not confirmed (${answer.action}): ${action}`;
+    return { content: [{ type: 'text', text }], structuredContent: { confirmed, action: answer.action } };
+  },
+});
+
+export const sampleDemo = defineTool({
+  name: 'sample_demo',
+  title: 'Sampling demo',
+  description: "Asks the client's model to answer `prompt` (sampling) and returns the model's text.",
+  inputSchema: z.object({
+    prompt: z.string().min(1).max(2_000),
+    max_tokens: z.number().int().min(1).max(1_000).default(200),
+  }),
+  async handler({ prompt, max_tokens }, { sample }) {
+    const answer = await sample(
+      { messages: [{ role: 'user', content: { type: 'text', text: prompt } }], maxTokens: max_tokens },
+      { key: 'answer' },
+    );
+    const content = Array.isArray(answer.content) ? answer.content[0] : answer.content;
+    const text = content?.type === 'text' ? content.text : `(the model answered with ${content?.type ?? 'nothing'})`;
+    return { content: [{ type: 'text', text }], structuredContent: { model: answer.model, text } };
+  },
+});
+
+export const demoTools = [echo, whoami, streamDemo, notifyDemo, failDemo, adminDemo, confirmDemo, sampleDemo];

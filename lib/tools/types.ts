@@ -1,6 +1,15 @@
 // What a tool is, independent of the MCP SDK: the endpoint checks `requiredScopes` before dispatch
 // (403 step-up) and the server factory registers only the tools the caller's scopes allow. A tool declares its
 // scopes once, in `scopes`; the build derives the PRM, the local realms and the start-up checks from that.
+import type {
+  CreateMessageRequestParams,
+  CreateMessageResult,
+  CreateMessageResultWithTools,
+  ElicitRequestFormParams,
+  ElicitResult,
+  LoggingLevel,
+  Root,
+} from '@modelcontextprotocol/server';
 import type { z } from 'zod';
 import { normaliseScopes, type ScopeDeclaration, type ScopeInfo } from './scopes.ts';
 
@@ -16,13 +25,41 @@ export interface ToolContext {
   signal: AbortSignal;
   /** Sends notifications/progress when the caller asked for progress (a progressToken); otherwise a no-op. */
   progress(progress: number, total?: number, message?: string): Promise<void>;
-  /** Sends a notifications/message log entry related to this call. */
-  log(level: 'debug' | 'info' | 'warning' | 'error', data: unknown): Promise<void>;
+  /**
+   * Sends a notifications/message log entry related to this call, only when the client asked for logs at
+   * this level or above: at 2026-07-28 through the request's `_meta` log level (none set = no log
+   * messages); in a 2025 session through `logging/setLevel` (none set = every level).
+   */
+  log(level: LoggingLevel, data: unknown): Promise<void>;
   /**
    * Sends a notifications/message that belongs to no request: it reaches the caller's session stream
    * (GET /mcp or the legacy SSE stream), on whichever instance holds it. No-op without a session.
    */
   notifySession(data: unknown): Promise<void>;
+  /**
+   * Asks the client's user to fill in a form (elicitation) and returns the answer: `accept` with the
+   * form's content, `decline` or `cancel`. The content is the client's input: validate it.
+   *
+   * At 2026-07-28 an unanswered ask ends this invocation with an input-required result; the client
+   * answers and retries (on any instance) and the handler runs again from the top, where the asks
+   * answered so far resolve at once. Code before an ask may therefore run more than once: keep side
+   * effects after the last ask. On a 2025 session or legacy SSE the same call sends a real
+   * `elicitation/create` request on the call's stream. Several asks started together (Promise.all)
+   * go to the client in one round. Never catch and drop the rejection of an unanswered ask.
+   *
+   * `key` names the ask in `inputRequests` (default `elicit_<n>` by call order). A client that did
+   * not declare the capability gets -32021 (HTTP 400) at 2026-07-28, an error result in 2025.
+   */
+  elicit(params: ElicitRequestFormParams, opts?: { key?: string }): Promise<ElicitResult>;
+  /** Asks the client's model for a completion (`sampling/createMessage`); same rules as `elicit`. */
+  sample(
+    params: CreateMessageRequestParams,
+    opts?: { key?: string },
+  ): Promise<CreateMessageResult | CreateMessageResultWithTools>;
+  /** Asks the client for its roots (`roots/list`); same rules as `elicit`. */
+  listRoots(opts?: { key?: string }): Promise<Root[]>;
+  /** Pure: the client declared this capability (2026: in the request's `_meta`; 2025: in initialize). */
+  clientSupports(capability: 'elicitation' | 'sampling' | 'roots'): boolean;
 }
 
 export interface ToolResult {

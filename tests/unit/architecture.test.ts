@@ -148,6 +148,17 @@ describe('architecture', () => {
     expect(new Set(intoMcp)).toEqual(new Set(['lib/mcp/jsonrpc.ts']));
   });
 
+  it('the 401 and PRM paths never reach aws-jwt-verify (jose alone verifies every profile, Cognito included)', () => {
+    for (const fn of ['functions/mcp.ts', 'functions/sse.ts', 'functions/prm.ts']) {
+      expect(reach(fn).size, fn).toBeGreaterThan(5);
+      expect(
+        [...reach(fn)].filter((d) => d.startsWith('aws-jwt-verify')),
+        fn,
+      ).toEqual([]);
+    }
+    expect(reach('functions/mcp.ts')).toContain('lib/auth/profiles.ts'); // the walk sees the profile table
+  });
+
   it('the 401 path loads neither the MCP SDK nor jose: both only lazily, after authentication', () => {
     for (const fn of ['functions/mcp.ts', 'functions/sse.ts']) {
       const all = [...reach(fn)];
@@ -163,12 +174,15 @@ describe('architecture', () => {
     }
   });
 
-  it('doctor/ is a client: of lib/ it uses only the pure AS-discovery order', () => {
+  it('doctor/ is a client: of lib/ it uses only the pure AS-discovery order and the pure auth-profile table', () => {
     const files = Object.keys(graph).filter((f) => f.startsWith('doctor/'));
     expect(files).toContain('doctor/cli.ts');
     const fromLib = files.flatMap((f) => importsOf(f).filter((d) => d.startsWith('lib/')));
     expect(fromLib.length).toBeGreaterThan(0);
-    expect([...new Set(fromLib)]).toEqual(['lib/auth/discovery.ts']);
+    // profiles.ts is allowed so that the doctor judges a token by the very rules the server applies; both
+    // files must stay import-free (plain data and pure functions), so the doctor pulls in nothing else.
+    expect(new Set(fromLib)).toEqual(new Set(['lib/auth/discovery.ts', 'lib/auth/profiles.ts']));
+    for (const f of ['lib/auth/discovery.ts', 'lib/auth/profiles.ts']) expect(importsOf(f), f).toEqual([]);
   });
 
   it('no file in lib/ is over 250 lines unless its header says why', () => {
@@ -180,6 +194,19 @@ describe('architecture', () => {
     });
     expect(LIB.length).toBeGreaterThan(50);
     expect(long).toEqual([]);
+  });
+
+  it('the façade function reaches no MCP SDK, no lib/mcp, and the AWS SDK only lazily', () => {
+    const all = [...reach('functions/facade.ts')];
+    expect(all).toContain('lib/facade/index.ts');
+    expect(all.filter((d) => isSdk(d) || inRoom('lib/mcp')(d))).toEqual([]);
+    expect([...reach('functions/facade.ts', false)].filter((d) => d.startsWith('@aws-sdk'))).toEqual([]);
+    expect(all.filter((d) => d.startsWith('@aws-sdk'))).toEqual(
+      expect.arrayContaining(['@aws-sdk/lib-dynamodb', '@aws-sdk/client-secrets-manager']),
+    );
+    // Only lib/facade and lib/apps/facade.ts know the façade; the MCP side trusts its tokens through AUTH_ISSUER.
+    const users = LIB.filter((f) => !inRoom('lib/facade')(f) && importsOf(f).some(inRoom('lib/facade')));
+    expect(users).toEqual(['lib/apps/facade.ts']);
   });
 
   it('the PRM function reaches neither the MCP SDK nor jose', () => {

@@ -26,6 +26,8 @@ export interface Handshake {
   protocolVersion: string;
   capabilities: Record<string, unknown>;
   clientInfo: Record<string, unknown> | undefined;
+  /** The session's `logging/setLevel`, replayed after the initialize (the SDK keeps it per server). */
+  logLevel?: string | undefined;
 }
 
 type Sink = (message: JSONRPCMessage) => void | Promise<void>;
@@ -129,6 +131,7 @@ export class ExchangeTransport implements Transport {
 }
 
 const REPLAY_ID = '__mcp_lambda_stack_replay__';
+const REPLAY_LEVEL_ID = '__mcp_lambda_stack_replay_level__';
 
 export interface OpenedExchange {
   transport: ExchangeTransport;
@@ -172,8 +175,9 @@ export async function openSessionServer(opts: {
     };
   }
   if (opts.handshake) {
+    const { logLevel, ...initialize } = opts.handshake;
     await transport.request(
-      { jsonrpc: '2.0', id: REPLAY_ID, method: 'initialize', params: { ...opts.handshake } } as JSONRPCMessage & {
+      { jsonrpc: '2.0', id: REPLAY_ID, method: 'initialize', params: initialize } as JSONRPCMessage & {
         id: RequestId;
       },
       extra,
@@ -181,6 +185,10 @@ export async function openSessionServer(opts: {
       opts.signal,
     );
     transport.deliver({ jsonrpc: '2.0', method: 'notifications/initialized' }, extra);
+    if (logLevel !== undefined) {
+      const setLevel = { jsonrpc: '2.0', id: REPLAY_LEVEL_ID, method: 'logging/setLevel', params: { level: logLevel } };
+      await transport.request(setLevel as JSONRPCMessage & { id: RequestId }, extra, () => {}, opts.signal);
+    }
   }
   return {
     transport,

@@ -22,6 +22,7 @@ import {
   handshakeOf,
   negotiatedVersion,
   owned,
+  recordingLogLevel,
   refuseInvalid,
   repliesChannel,
   type SessionfulDeps,
@@ -115,7 +116,8 @@ export function createLegacySseHandler(cfg: Config, deps: SessionfulDeps) {
     try {
       for (const n of list.filter((m) => !('id' in m))) opened.transport.deliver(n, opened.extra);
       const requests = list.filter(isRequest) as Array<JSONRPCMessage & { id: RequestId }>;
-      await Promise.all(requests.map((r) => opened.transport.request(r, opened.extra, append, bound.signal)));
+      const sink = recordingLogLevel(sessions, session.id, requests, append);
+      await Promise.all(requests.map((r) => opened.transport.request(r, opened.extra, sink, bound.signal)));
     } finally {
       await opened.close();
     }

@@ -15,6 +15,7 @@ import {
   handshakeOf,
   loadSession,
   negotiatedVersion,
+  recordingLogLevel,
   refuseInvalid,
   repliesChannel,
   type SessionfulDeps,
@@ -137,10 +138,10 @@ export async function post(deps: SessionfulDeps, ex: Exchange, ctx: InvocationCo
   if (supportsPriming(s.protocolVersion)) {
     body.write(sseFrame({ id: eventIdFor(s.id, streamKey, 0), data: '', retryMs: RETRY_MS }));
   }
-  const emit = async (m: JSONRPCMessage) => {
+  const emit = recordingLogLevel(sessions, s.id, requests, async (m: JSONRPCMessage) => {
     const id = await record(deps, s.id, streamKey, m);
     body.write(sseFrame({ id, event: 'message', data: JSON.stringify(m) }));
-  };
+  });
   const work = (async () => {
     try {
       await Promise.all(requests.map((r) => opened.transport.request(r, opened.extra, emit, bound.signal)));

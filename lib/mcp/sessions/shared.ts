@@ -2,7 +2,7 @@
 // caller's own session, the answers for missing sessions and store failures, the JSON-RPC check of a
 // POST body, and the bound of the work that runs after (or beyond) the response.
 
-import type { AuthInfo, McpServerFactory } from '@modelcontextprotocol/server';
+import type { AuthInfo, JSONRPCMessage, McpServerFactory } from '@modelcontextprotocol/server';
 import { parseJSONRPCMessage, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
 import {
   type SessionRecord,
@@ -111,6 +111,39 @@ export function handshakeOf(record: SessionRecord): Handshake | undefined {
     protocolVersion: record.protocolVersion,
     capabilities: record.clientCapabilities,
     clientInfo: record.clientInfo,
+    logLevel: record.logLevel,
+  };
+}
+
+type Sink = (message: JSONRPCMessage) => void | Promise<void>;
+
+/**
+ * Wraps a reply sink so that a `logging/setLevel` of this exchange that succeeded is recorded on the session
+ * before the client sees the answer: every later exchange, on any instance, replays it (openSessionServer).
+ * A store failure here only loses the level (logged), never the answer.
+ */
+export function recordingLogLevel(
+  sessions: SessionStore,
+  sessionId: string,
+  requests: readonly JSONRPCMessage[],
+  sink: Sink,
+): Sink {
+  const levels = new Map<string, string>();
+  for (const r of requests) {
+    const m = r as { id?: unknown; method?: unknown; params?: { level?: unknown } };
+    if (m.method === 'logging/setLevel' && m.id !== undefined && typeof m.params?.level === 'string') {
+      levels.set(JSON.stringify(m.id), m.params.level);
+    }
+  }
+  if (levels.size === 0) return sink;
+  return async (m) => {
+    const level = 'id' in m && 'result' in m ? levels.get(JSON.stringify(m.id)) : undefined;
+    if (level !== undefined) {
+      await sessions.update(sessionId, { logLevel: level }).catch((err: unknown) => {
+        log.warn('log level not stored', { error: err });
+      });
+    }
+    await sink(m);
   };
 }
 

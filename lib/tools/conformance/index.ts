@@ -6,7 +6,9 @@
 //   withConformanceFixtures(bus)                           the same, list-change hooks publishing on `bus`
 //   CONFORMANCE_TOOL_NAMES, CONFORMANCE_PROMPT_NAMES, CONFORMANCE_RESOURCE_URIS, CONFORMANCE_RESOURCE_TEMPLATES
 import type { McpServer, ServerEventBus } from '@modelcontextprotocol/server';
+import type { ToolDefinition } from '../types.ts';
 import { DIAGNOSTIC_TOOL_NAMES, registerDiagnosticTools } from './diagnostics.ts';
+import { registerInputRequiredFixtures } from './input-required.ts';
 import { registerConformancePrompts } from './prompts.ts';
 import { registerConformanceResources } from './resources.ts';
 import { registerSchemaTools, SCHEMA_TOOL_NAMES } from './schema-tools.ts';
@@ -22,13 +24,20 @@ export const CONFORMANCE_TOOL_NAMES: readonly string[] = [
   ...DIAGNOSTIC_TOOL_NAMES,
 ];
 
-export function registerConformanceFixtures(server: McpServer): void {
-  withConformanceFixtures(undefined)(server);
+export function registerConformanceFixtures(
+  server: McpServer,
+  principal?: unknown,
+  addTools?: (tools: readonly ToolDefinition[]) => void,
+): void {
+  withConformanceFixtures(undefined)(server, principal, addTools);
 }
 
 /** The fixture pack whose list-change diagnostic hooks publish on `bus` (the /mcp handler's change-event bus). */
-export function withConformanceFixtures(bus: ServerEventBus | undefined): (server: McpServer) => void {
-  return (server) => {
+export function withConformanceFixtures(
+  bus: ServerEventBus | undefined,
+): (server: McpServer, principal?: unknown, addTools?: (tools: readonly ToolDefinition[]) => void) => void {
+  return (server, _principal, addTools) => {
+    registerInputRequiredFixtures(server, addTools);
     registerConformanceTools(server);
     registerSchemaTools(server);
     registerDiagnosticTools(server, bus);

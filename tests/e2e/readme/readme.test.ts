@@ -1,5 +1,6 @@
-// The README runs: every fenced block of its "Set-up on a fresh machine", "Try it" and "Add your own tool" sections,
-// in order, in a fresh copy of the repository (no node_modules, no dist: the README's own `npm ci` installs it).
+// The README runs: every fenced block of its "Set-up on a fresh machine", "Try it" and "Add your own tool" sections
+// (with "Tools that ask for input"), in order, in a fresh copy of the repository (no node_modules, no dist: the
+// README's own `npm ci` installs it).
 // Shell blocks run in bash with `set -euo pipefail`, and the variables a block assigns (TOKEN, SESSION) carry into
 // the next, as in the reader's terminal. An `npm start` line runs in the background until its banner, as the reader
 // keeps it running in one terminal; a later `npm start` first stops the running one with Ctrl-C (SIGINT to its
@@ -203,5 +204,12 @@ describe('the README runs (set-up, Try it, Add your own tool)', () => {
     expect(denied.out).toMatch(/^HTTP\/1\.1 403/m);
     expect(denied.out).toMatch(/www-authenticate: Bearer error="insufficient_scope", scope="weather:write"/i);
     expect(denied.out).not.toContain('set by');
+  });
+
+  it('Tools that ask for input: confirm_demo answers input_required with a sealed state, and the retry completes', () => {
+    const run = find('calls confirm_demo', (b) => /mcp-name: confirm_demo/.test(b.text));
+    expect(run.out).toContain('"resultType":"input_required"');
+    expect(run.out).toMatch(/"requestState":"v1\.dev\./); // npm start's own random key, kid `dev`
+    expect(run.out).toContain('"text":"confirmed: deploy"');
   });
 });

@@ -81,6 +81,22 @@ describe('npm start: a bad variable stops it within 5 s, naming the variable, be
     ['DEMO_TOOLS=maybe', { DEMO_TOOLS: 'maybe' }, 'Invalid configuration: DEMO_TOOLS must be true or false'],
     ['FUNCTIONS=Nope', { FUNCTIONS: 'Nope' }, 'Invalid configuration: FUNCTIONS no function named "Nope"'],
     ['AUTH_ALGORITHMS=HS256', { AUTH_ALGORITHMS: 'HS256' }, 'Invalid configuration: AUTH_ALGORITHMS'],
+    ['FACADE=maybe', { FACADE: 'maybe' }, 'Invalid configuration: FACADE must be true or false'],
+    [
+      'FACADE=true with AUTH_ISSUER',
+      { FACADE: 'true', AUTH_ISSUER: 'http://127.0.0.1:1/realms/mcp' },
+      'Invalid configuration: AUTH_ISSUER must not be set with the façade',
+    ],
+    [
+      'FACADE_UPSTREAM_ISSUER without FACADE_UPSTREAM_CLIENT_ID',
+      { FACADE_UPSTREAM_ISSUER: 'https://idp.example.com' },
+      'Invalid configuration: FACADE_UPSTREAM_CLIENT_ID is required',
+    ],
+    [
+      'FACADE=true with FACADE_ACCESS_TOKEN_TTL_S=5m',
+      { FACADE: 'true', FACADE_ACCESS_TOKEN_TTL_S: '5m' },
+      'Invalid configuration: FACADE_ACCESS_TOKEN_TTL_S must be a whole number',
+    ],
     [
       'AUTH_SCOPES_SUPPORTED leaving out a declared scope',
       { AUTH_SCOPES_SUPPORTED: 'mcp:tools' },

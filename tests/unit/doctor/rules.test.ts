@@ -121,6 +121,7 @@ describe('tokenClaimChecks', () => {
       'token.aud': 'pass',
       'token.exp': 'pass',
       'token.scopes': 'pass',
+      'token.profile': 'info',
     });
   });
 
@@ -147,6 +148,7 @@ describe('tokenClaimChecks', () => {
       'token.aud': 'fail',
       'token.exp': 'fail',
       'token.scopes': 'fail',
+      'token.profile': 'info',
     });
     const noExp = tokenClaimChecks(jwt({ iss: issuer, aud: url, scope: 'mcp:tools' }), ctx, now);
     expect(noExp.find((c) => c.id === 'token.exp')?.cause).toContain('no exp');

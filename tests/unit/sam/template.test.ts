@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { yamlParse } from 'yaml-cfn';
 import { BY_DAY_INDEX, ITEM_KEY_ATTRIBUTES } from '../../../lib/audit/sinks.ts';
 import { loadConfig, loadOpsConfig } from '../../../lib/config.ts';
+import { facadeTableSpec } from '../../../lib/facade/state-dynamodb.ts';
 import { tableDefinitions } from '../../../lib/store/dynamodb-tables.ts';
 import { METRIC } from '../../../lib/telemetry/index.ts';
 import { type FunctionSpec, loadTemplate, matchRoute } from '../../../local/template.ts';
@@ -29,6 +30,8 @@ const byLogicalId = (id: string): FunctionSpec => {
   return fn;
 };
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+/** A list item `!If [Cond, item, !Ref AWS::NoValue]` as the item it is when Cond holds (the façade's parts). */
+const unwrapIf = (v: any): any => (v?.['Fn::If'] ? v['Fn::If'][1] : v);
 
 const ALL_METHODS = ['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE'];
 const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
@@ -43,8 +46,8 @@ function samplePaths(fn: FunctionSpec): Array<{ method: string; path: string; ra
 }
 
 describe('template.yaml: functions', () => {
-  it('declares the three functions the local host serves, each from Metadata.Routes', () => {
-    expect(fns.map((f) => f.logicalId).sort()).toEqual(['McpFunction', 'PrmFunction', 'SseFunction']);
+  it('declares the functions the local host serves, each from Metadata.Routes', () => {
+    expect(fns.map((f) => f.logicalId).sort()).toEqual(['FacadeFunction', 'McpFunction', 'PrmFunction', 'SseFunction']);
     for (const [id, res] of serverlessFns) {
       const raw: string[] = res.Metadata.Routes;
       const fn = byLogicalId(id);
@@ -62,6 +65,10 @@ describe('template.yaml: functions', () => {
     expect(at('POST', '/messages/')).toBe('SseFunction');
     expect(at('GET', '/.well-known/oauth-protected-resource')).toBe('PrmFunction');
     expect(at('GET', '/.well-known/oauth-protected-resource/mcp')).toBe('PrmFunction');
+    expect(at('GET', '/.well-known/oauth-authorization-server')).toBe('FacadeFunction');
+    expect(at('GET', '/.well-known/openid-configuration')).toBe('FacadeFunction');
+    expect(at('POST', '/oauth/token')).toBe('FacadeFunction');
+    expect(at('GET', '/oauth/authorize')).toBe('FacadeFunction');
     expect(at('POST', '/.well-known/oauth-protected-resource')).toBeUndefined();
     expect(at('GET', '/mcp/extra')).toBeUndefined();
     expect(at('GET', '/')).toBeUndefined();
@@ -95,8 +102,10 @@ describe('template.yaml: functions', () => {
     expect(doc.Globals.Function).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Tracing: 'Active' });
   });
 
-  it('every environment variable in Globals is one lib/config.ts reads', () => {
-    const configSource = readFileSync(path.join(ROOT, 'lib', 'config.ts'), 'utf8');
+  it('every environment variable in Globals is one lib/config.ts reads (or the auth-profile part it calls)', () => {
+    const configSource = ['lib/config.ts', 'lib/auth/profile-config.ts']
+      .map((f) => readFileSync(path.join(ROOT, f), 'utf8'))
+      .join('\n');
     const vars = Object.keys(doc.Globals.Function.Environment.Variables).filter((v) => v !== 'NODE_OPTIONS');
     expect(vars).toEqual(expect.arrayContaining(['AUTH_ISSUER', 'MCP_PUBLIC_URL', 'RESPONSE_MODE', 'STORE']));
     for (const v of vars) expect(configSource, v).toContain(`'${v}'`);
@@ -108,14 +117,14 @@ describe('template.yaml: CloudFront front', () => {
   const cfg = dist.Properties.DistributionConfig;
   /** origin id -> function logical id, from DomainName: Select [2, Split ['/', GetAtt <Fn>Url.FunctionUrl]] */
   const originFn: Record<string, string> = Object.fromEntries(
-    cfg.Origins.map((o: any) => {
+    cfg.Origins.map(unwrapIf).map((o: any) => {
       const getAtt = o.DomainName['Fn::Select'][1]['Fn::Split'][1]['Fn::GetAtt'];
       const target = (Array.isArray(getAtt) ? getAtt.join('.') : getAtt) as string;
       expect(target).toMatch(/^\w+Url\.FunctionUrl$/);
       return [o.Id, target.replace(/Url\.FunctionUrl$/, '')];
     }),
   );
-  const behaviours: any[] = cfg.CacheBehaviors;
+  const behaviours: any[] = cfg.CacheBehaviors.map(unwrapIf);
   const globRe = (pattern: string) =>
     new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
   /** CloudFront evaluates behaviours in order; the first match wins, else the default. */
@@ -164,7 +173,7 @@ describe('template.yaml: CloudFront front', () => {
       expect(b.OriginRequestPolicyId).toBe(ALL_VIEWER_EXCEPT_HOST);
       expect(b.Compress).toBe(false);
     }
-    for (const o of cfg.Origins) expect(o.CustomOriginConfig.OriginProtocolPolicy).toBe('https-only');
+    for (const o of cfg.Origins.map(unwrapIf)) expect(o.CustomOriginConfig.OriginProtocolPolicy).toBe('https-only');
   });
 });
 
@@ -220,7 +229,9 @@ describe('template.yaml: API Gateway REST front', () => {
       const sample = t.prefix ? `${t.path}mcp` : t.path;
       expect(matchRoute(fns, t.method, sample)?.logicalId, `${t.method} ${sample}`).toBe(t.fn);
     }
-    for (const fn of fns) {
+    // The façade is not routed through API Gateway: a template Rule refuses RegistrationFacade=true with it.
+    expect(JSON.stringify(doc.Rules.FacadeNeedsClientAndSecret.Assertions)).toContain('ApiGateway');
+    for (const fn of fns.filter((f) => f.logicalId !== 'FacadeFunction')) {
       for (const r of fn.routes) {
         // REST APIs ignore a trailing slash: /messages serves /messages/ too.
         const p = r.prefix ? r.path : r.path.replace(/(.)\/$/, '$1');
@@ -272,7 +283,13 @@ describe('template.yaml: tables and IAM', () => {
   const cfg = loadConfig({ AUTH_ISSUER: 'https://issuer.example/realms/mcp' });
 
   it('every table is on-demand with TTL', () => {
-    expect(tables.map(([id]) => id).sort()).toEqual(['AuditTable', 'EventsTable', 'MessagesTable', 'SessionsTable']);
+    expect(tables.map(([id]) => id).sort()).toEqual([
+      'AuditTable',
+      'EventsTable',
+      'FacadeTable',
+      'MessagesTable',
+      'SessionsTable',
+    ]);
     for (const [id, t] of tables) {
       expect(t.Properties.BillingMode, id).toBe('PAY_PER_REQUEST');
       expect(t.Properties.TimeToLiveSpecification.Enabled, id).toBe(true);
@@ -289,6 +306,17 @@ describe('template.yaml: tables and IAM', () => {
       expect(t.AttributeDefinitions, logicalId).toEqual(def.AttributeDefinitions);
       expect(t.TimeToLiveSpecification.AttributeName).toBe(def.ttlAttribute);
     }
+  });
+
+  it('the façade table matches lib/facade facadeTableSpec() and exists only with the façade', () => {
+    const t = resources.FacadeTable;
+    const spec = facadeTableSpec('x');
+    expect(t.Condition).toBe('UseFacade');
+    expect(t.Properties.KeySchema).toEqual(spec.KeySchema);
+    expect(t.Properties.AttributeDefinitions).toEqual(spec.AttributeDefinitions);
+    expect(t.Properties.TimeToLiveSpecification.AttributeName).toBe(spec.ttlAttribute);
+    expect(resources.FacadeFunction.Condition).toBe('UseFacade');
+    expect(resources.FacadeFunction.Properties.Environment.Variables.FACADE_TABLE).toEqual({ Ref: 'FacadeTable' });
   });
 
   it('the audit table matches lib/audit item keys, with the by-day index, and is retained', () => {
@@ -310,6 +338,11 @@ describe('template.yaml: tables and IAM', () => {
       for (const policy of res.Properties.Policies ?? []) {
         expect(typeof policy, `${id}: inline or managed policy names are not allowed`).toBe('object');
         const [name, args] = Object.entries(policy)[0] as [string, any];
+        // The façade alone reads one secret: its signing key and upstream client secret.
+        if (id === 'FacadeFunction' && name === 'AWSSecretsManagerGetSecretValuePolicy') {
+          expect(args).toEqual({ SecretArn: { Ref: 'FacadeSecretArn' } });
+          continue;
+        }
         expect(allowed.has(name), `${id}: ${name}`).toBe(true);
         expect(resources[args.TableName.Ref]?.Type, `${id}: ${name}`).toBe('AWS::DynamoDB::Table');
       }
@@ -441,6 +474,15 @@ describe('template.yaml: bundles built with the template’s esbuild settings', 
 
   it('SseFunction bundle loads and exports a handler', async () => {
     expect(typeof (await load('SseFunction'))).toBe('function');
+  });
+
+  it('FacadeFunction (buffered) is inert without FACADE_UPSTREAM_ISSUER: its metadata path answers 404', async () => {
+    const handler = await load('FacadeFunction');
+    const ev = event('prm-get.json');
+    ev.rawPath = '/.well-known/oauth-authorization-server';
+    ev.requestContext.http.path = ev.rawPath;
+    const res = await handler(ev, ctx);
+    expect(res.statusCode).toBe(404);
   });
 });
 
@@ -583,5 +625,21 @@ describe('events/ and the SAM scripts', () => {
     expect(text).toContain('--capabilities CAPABILITY_IAM');
     expect(text).toContain('"Front=None"');
     expect(text).toMatch(/deploy "\$ORIGIN"/);
+  });
+});
+
+describe('template.yaml: the requestState keys', () => {
+  const env = doc.Globals.Function.Environment.Variables;
+
+  it('REQUEST_STATE_KEYS comes from the Secrets Manager secret the parameter names, resolved at deploy time', () => {
+    expect(doc.Parameters.RequestStateKeysSecret).toMatchObject({ Type: 'String', Default: '' });
+    expect(env.REQUEST_STATE_KEYS).toEqual({
+      'Fn::If': [
+        'HasRequestStateKeys',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation !Sub placeholder, not JavaScript.
+        { 'Fn::Sub': '{{resolve:secretsmanager:${RequestStateKeysSecret}:SecretString}}' },
+        { Ref: 'AWS::NoValue' },
+      ],
+    });
   });
 });

@@ -124,6 +124,19 @@ export function storeContract(name: string, h: ContractHarness, cfgFor: () => Co
       expect(await a.sessions.get(s.id)).toBeUndefined();
     });
 
+    it('update records the log level a 2025 client set; a record without one has none', async () => {
+      const [a, b] = h.pair(cfgFor());
+      const s = await a.sessions.create({ ...newSession(), initialized: true });
+      expect((await b.sessions.get(s.id))?.logLevel).toBeUndefined();
+      expect(await b.sessions.update(s.id, { logLevel: 'error' })).toMatchObject({
+        logLevel: 'error',
+        subject: 'alice',
+      });
+      expect((await a.sessions.get(s.id))?.logLevel).toBe('error');
+      // A later handshake patch keeps it.
+      expect((await a.sessions.update(s.id, { protocolVersion: '2025-06-18' }))?.logLevel).toBe('error');
+    });
+
     it('returned records are copies: mutating one does not change the store', async () => {
       const [a] = h.pair(cfgFor());
       const s = newSession();
