@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../lib/config.ts';
 import { BUS_CHANNEL } from '../../../lib/mcp/event-bus.ts';
 import { createDynamoStores } from '../../../lib/store/dynamodb.ts';
-import { type Cluster, type Instance, mcpClient, startCluster } from './cluster.ts';
+import { type Cluster, mcpClient, routed, startCluster } from './cluster.ts';
 
 let c: Cluster;
 let token: string;
@@ -27,30 +27,9 @@ afterAll(async () => {
   await c?.stop();
 });
 
-interface Routed {
-  fetch: typeof fetch;
-  /** "METHOD path -> A|B" for every request, in order. */
-  log: string[];
-}
-
-/** A fetch that sends each request to the instance `pick` chooses, whatever origin the client aimed at. */
-function routed(pick: (method: string, n: number) => Instance): Routed {
-  const log: string[] = [];
-  let n = 0;
-  const f = (async (input: string | URL | Request, init?: RequestInit) => {
-    const url = new URL(input instanceof Request ? input.url : input);
-    const method = init?.method ?? (input instanceof Request ? input.method : 'GET');
-    const target = pick(method, n++);
-    log.push(`${method} ${url.pathname} -> ${target === c.a ? 'A' : 'B'}`);
-    const to = new URL(url.pathname + url.search, target.origin);
-    return fetch(to, init);
-  }) as typeof fetch;
-  return { fetch: f, log };
-}
-
 describe('real SDK clients across two instances (STORE=dynamodb)', () => {
   it('SDK v1 SSEClientTransport: stream on A, every POST /messages/ on B', async () => {
-    const r = routed((method) => (method === 'GET' ? c.a : c.b));
+    const r = routed(c, (method) => (method === 'GET' ? c.a : c.b));
     const transport = new SSEClientTransport(new URL(`${c.a.origin}/sse`), {
       requestInit: { headers: { authorization: `Bearer ${token}` } },
       eventSourceInit: { fetch: r.fetch },
@@ -94,7 +73,7 @@ describe('real SDK clients across two instances (STORE=dynamodb)', () => {
   });
 
   it('SDK v1 Streamable HTTP client, sessionful: session id issued and used on both instances; terminateSession DELETEs it', async () => {
-    const r = routed((_m, n) => (n % 2 === 0 ? c.a : c.b));
+    const r = routed(c, (_m, n) => (n % 2 === 0 ? c.a : c.b));
     const transport = new TransportV1(new URL(c.a.mcp), {
       requestInit: { headers: { authorization: `Bearer ${token}` } },
       fetch: r.fetch,
@@ -129,7 +108,7 @@ describe('real SDK clients across two instances (STORE=dynamodb)', () => {
   });
 
   it('SDK v2 client pinned to 2026-07-28: stateless calls on alternating instances', async () => {
-    const r = routed((_m, n) => (n % 2 === 0 ? c.a : c.b));
+    const r = routed(c, (_m, n) => (n % 2 === 0 ? c.a : c.b));
     const client = new ClientV2(
       { name: 'v2-modern', version: '1.0.0' },
       {

@@ -307,3 +307,27 @@ export function percentile(values: number[], p: number): number {
   const s = [...values].sort((x, y) => x - y);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 }
+
+/** A fetch that routes each request itself, and the route it took. */
+export interface Routed {
+  fetch: typeof fetch;
+  /** "METHOD path -> A|B" for every request, in order. */
+  log: string[];
+}
+
+/**
+ * A fetch that sends each request to the instance `pick` chooses, whatever origin the client aimed at: a load
+ * balancer in front of Lambda, so a real SDK client's requests land on A or B as the test decides.
+ */
+export function routed(c: Pick<Cluster, 'a'>, pick: (method: string, n: number) => Instance): Routed {
+  const log: string[] = [];
+  let n = 0;
+  const f = (async (input: string | URL | Request, init?: RequestInit) => {
+    const url = new URL(input instanceof Request ? input.url : input);
+    const method = init?.method ?? (input instanceof Request ? input.method : 'GET');
+    const target = pick(method, n++);
+    log.push(`${method} ${url.pathname} -> ${target === c.a ? 'A' : 'B'}`);
+    return fetch(new URL(url.pathname + url.search, target.origin), init);
+  }) as typeof fetch;
+  return { fetch: f, log };
+}

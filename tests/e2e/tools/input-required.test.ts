@@ -18,7 +18,15 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../lib/config.ts';
 import { argsDigest, createSealer, mintState } from '../../../lib/mcp/input/index.ts';
-import { auditRecords, type Cluster, type Instance, type Json, readSse, startCluster } from '../sessions/cluster.ts';
+import {
+  auditRecords,
+  type Cluster,
+  type Instance,
+  type Json,
+  readSse,
+  routed,
+  startCluster,
+} from '../sessions/cluster.ts';
 
 const KEYS = `k2:${randomBytes(32).toString('base64')},k1:${randomBytes(32).toString('base64')}`;
 const MODERN = '2026-07-28';
@@ -225,31 +233,11 @@ describe('logging by the request _meta log level (2026-07-28)', () => {
   });
 });
 
-interface Routed {
-  fetch: typeof fetch;
-  /** "METHOD path -> A|B" for every request, in order. */
-  log: string[];
-}
-
-/** A fetch that sends each request to the instance `pick` chooses (a load balancer in front of Lambda). */
-function routed(pick: (method: string, n: number) => Instance): Routed {
-  const log: string[] = [];
-  let n = 0;
-  const f = (async (input: string | URL | Request, init?: RequestInit) => {
-    const url = new URL(input instanceof Request ? input.url : input);
-    const method = init?.method ?? (input instanceof Request ? input.method : 'GET');
-    const target = pick(method, n++);
-    log.push(`${method} ${url.pathname} -> ${target === c.a ? 'A' : 'B'}`);
-    return fetch(new URL(url.pathname + url.search, target.origin), init);
-  }) as typeof fetch;
-  return { fetch: f, log };
-}
-
 describe('the SDK v2 client at 2026-07-28: first leg on A, retry on B', () => {
   it('confirm_demo: the client answers the elicitation and retries on B, which completes the call', async () => {
     // Each call's legs alternate A, B, A, ... from A (`legs` is reset before each call).
     let legs = 0;
-    const r = routed(() => (legs++ % 2 === 0 ? c.a : c.b));
+    const r = routed(c, () => (legs++ % 2 === 0 ? c.a : c.b));
     const client = new ClientV2(
       { name: 'v2-mrtr', version: '1.0.0' },
       { versionNegotiation: { mode: { pin: MODERN } }, capabilities: { elicitation: {}, sampling: {} } },
@@ -327,7 +315,7 @@ describe('the same tool in the 2025 era: real server-to-client requests on the s
     });
 
   it('a 2025 session (SDK v1 Streamable HTTP), requests alternating A and B', async () => {
-    const r = routed((_m, n) => (n % 2 === 0 ? c.a : c.b));
+    const r = routed(c, (_m, n) => (n % 2 === 0 ? c.a : c.b));
     const client = new ClientV1({ name: 'v1-elicit', version: '1.0.0' }, { capabilities: { elicitation: {} } });
     const asked: string[] = [];
     answerConfirm(client, asked);
@@ -378,7 +366,7 @@ describe('the same tool in the 2025 era: real server-to-client requests on the s
   });
 
   it('legacy SSE (SDK v1 SSEClientTransport): stream on A, every POST on B; sampling too', async () => {
-    const r = routed((method) => (method === 'GET' ? c.a : c.b));
+    const r = routed(c, (method) => (method === 'GET' ? c.a : c.b));
     const client = new ClientV1(
       { name: 'v1-sse-elicit', version: '1.0.0' },
       { capabilities: { elicitation: {}, sampling: {} } },
@@ -413,7 +401,7 @@ describe('the same tool in the 2025 era: real server-to-client requests on the s
 describe('logging/setLevel in a 2025 session holds on every instance', () => {
   it('set on one instance, honoured by a call on the other; a session that set nothing gets every level', async () => {
     // Each request goes to the other instance than the one before.
-    const r = routed((_m, n) => (n % 2 === 0 ? c.a : c.b));
+    const r = routed(c, (_m, n) => (n % 2 === 0 ? c.a : c.b));
     const client = new ClientV1({ name: 'v1-levels', version: '1.0.0' });
     const levels: string[] = [];
     client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
