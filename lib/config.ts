@@ -96,6 +96,11 @@ export interface RequestStateKey {
 export interface RequestStateConfig {
   /** REQUEST_STATE_KEYS `kid:base64key,...`: the first seals, every one opens (rotation). Empty = unset. */
   keys: RequestStateKey[];
+  /**
+   * REQUEST_STATE_KEYS_SECRET_ARN (AWS): the Secrets Manager secret whose SecretString is REQUEST_STATE_KEYS, read
+   * at runtime once per instance (lib/apps/request-state-keys.ts), so the keys never sit in the environment.
+   */
+  secretArn: string | undefined;
 }
 
 export interface Config {
@@ -362,27 +367,34 @@ export function loadConfig(env: Env = process.env, catalogue: Pick<ToolCatalogue
       argsAllowList,
     },
     ops,
-    requestState: { keys: requestStateKeys(env) },
+    requestState: requestStateConfig(env),
   };
+}
+
+/** REQUEST_STATE_KEYS (local, dev) or REQUEST_STATE_KEYS_SECRET_ARN (AWS), never both. */
+function requestStateConfig(env: Env): RequestStateConfig {
+  const raw = optional(env, 'REQUEST_STATE_KEYS');
+  const secretArn = optional(env, 'REQUEST_STATE_KEYS_SECRET_ARN');
+  if (raw !== undefined && secretArn !== undefined)
+    throw new ConfigError('REQUEST_STATE_KEYS_SECRET_ARN', 'and REQUEST_STATE_KEYS are both set: set one of them');
+  return { keys: raw === undefined ? [] : parseRequestStateKeys(raw, 'REQUEST_STATE_KEYS'), secretArn };
 }
 
 /**
  * REQUEST_STATE_KEYS: `kid:base64key` entries, comma separated; each key is exactly 32 bytes (AES-256).
  * The first entry seals new state, every entry opens state (so a rotated-out key keeps working until
  * the states it sealed have expired). The value is a secret: it never appears in an error message.
+ * `source` names where it came from in the ConfigError (the variable, or the secret).
  */
-function requestStateKeys(env: Env): RequestStateKey[] {
-  const raw = optional(env, 'REQUEST_STATE_KEYS');
-  if (raw === undefined) return [];
+export function parseRequestStateKeys(raw: string, source: string): RequestStateKey[] {
   const keys: RequestStateKey[] = [];
   const kids = new Set<string>();
   for (const [i, entry] of raw.split(',').entries()) {
     const m = /^([A-Za-z0-9_-]{1,32}):([A-Za-z0-9+/=_-]+)$/.exec(entry.trim());
-    if (!m) throw new ConfigError('REQUEST_STATE_KEYS', `entry ${i + 1} must look like kid:base64key`);
+    if (!m) throw new ConfigError(source, `entry ${i + 1} must look like kid:base64key`);
     const key = Buffer.from(m[2]!, m[2]!.includes('-') || m[2]!.includes('_') ? 'base64url' : 'base64');
-    if (key.length !== 32)
-      throw new ConfigError('REQUEST_STATE_KEYS', `key ${m[1]} must be 32 bytes, got ${key.length}`);
-    if (kids.has(m[1]!)) throw new ConfigError('REQUEST_STATE_KEYS', `key id ${m[1]} is used twice`);
+    if (key.length !== 32) throw new ConfigError(source, `key ${m[1]} must be 32 bytes, got ${key.length}`);
+    if (kids.has(m[1]!)) throw new ConfigError(source, `key id ${m[1]} is used twice`);
     kids.add(m[1]!);
     keys.push({ kid: m[1]!, key: new Uint8Array(key) });
   }

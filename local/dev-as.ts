@@ -10,8 +10,9 @@
 //   /.well-known/oauth-authorization-server/realms/mcp (as Keycloak >= 26.4 does);
 // - the scopes: mcp:tools plus every scope the served tools declare (opts.scopes; default the committed catalogue
 //   with the demo tools); dev holds all, viewer all but the administrative ones (viewer's grant rejects those);
-// - PKCE S256 required for every authorization request; anonymous DCR (registration: false turns it off, as in an
-//   IdP with registration locked down: the registration façade's upstream); refresh tokens;
+// - PKCE S256 required for every authorization request; anonymous DCR and client ID metadata documents
+//   (registration: false turns both off, as in an IdP with registration locked down: the registration façade's
+//   upstream); refresh tokens; a request without `scope` gets mcp:tools (withDefaultScope);
 // - access tokens are RS256 JWTs whose aud is the RFC 8707 resource (default: the MCP public URL).
 // Signing keys are generated at start and live only in memory.
 
@@ -44,10 +45,18 @@ export interface DevAuthServerOptions {
   accessTokenTtlSec?: number;
   /** The scopes it offers and grants; default defaultDevScopes(). */
   scopes?: DevScopes;
-  /** Anonymous dynamic client registration (default true); false: no registration endpoint at all. */
+  /**
+   * Anonymous dynamic client registration and client ID metadata documents (default true); false: neither, as an
+   * IdP that cannot register MCP clients (the registration façade's upstream).
+   */
   registration?: boolean;
   /** Pre-registers DEV_CLIENTS.facade with these redirect URIs (the façade's <issuer>/oauth/callback). */
   facadeRedirectUris?: string[];
+  /**
+   * How the AS fetches client ID metadata documents (oidc-provider's `fetch`; default globalThis.fetch through its
+   * SSRF-guarded dispatcher). Tests only: routes an https client_id to a loopback server.
+   */
+  fetch?: (url: URL, init: RequestInit) => Promise<Response>;
   /** How DEV_CLIENTS.facade authenticates at the token endpoint (default client_secret_basic). */
   facadeAuthMethod?: 'client_secret_basic' | 'client_secret_post';
 }
@@ -184,6 +193,11 @@ function buildConfiguration(
     features: {
       devInteractions: { enabled: false },
       registration: { enabled: opts.registration ?? true },
+      // CIMD (MCP 2025-11-25 client registration; draft-ietf-oauth-client-id-metadata-document-02, oidc-provider's
+      // experimental implementation, acknowledged at that version): an https client_id URL is fetched (2.5 s
+      // timeout, 5 KiB limit, no redirects, special-use IPs refused), its client_id must equal the URL, shared-secret
+      // auth is refused; the document's redirect_uris bind the authorization request like a registered client's.
+      clientIdMetadataDocument: { enabled: opts.registration ?? true, ack: 'draft-02' },
       revocation: { enabled: true },
       introspection: { enabled: true },
       resourceIndicators: {
@@ -203,6 +217,7 @@ function buildConfiguration(
         },
       },
     },
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
     // Keycloak issues refresh tokens for the code flow without offline_access; do the same.
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     // Loopback-only dev server; browser-based clients (MCP Inspector) need CORS on the token endpoint.
@@ -277,6 +292,22 @@ async function finishLogin(
   );
 }
 
+/**
+ * RFC 6749 §3.3: an authorization request without `scope` (or with an empty one) gets the realm's default, the
+ * required scopes (`mcp:tools`, the default client scope of the Keycloak realm), instead of access_denied.
+ * oidc-provider grants nothing beyond the request's scope parameter, so the default goes into the request
+ * itself, before the provider sees it (and before originalUrl is taken, from which it derives its mount path).
+ * An explicit scope is left as it is. Only GET: the browser redirect MCP clients use. Pure.
+ */
+export function withDefaultScope(url: string, defaultScope: string): string {
+  const q = url.indexOf('?');
+  if (url.slice(0, q === -1 ? undefined : q) !== `${REALM_PATH}/auth`) return url;
+  const params = new URLSearchParams(q === -1 ? '' : url.slice(q + 1));
+  if (params.get('scope')) return url;
+  params.set('scope', defaultScope);
+  return `${REALM_PATH}/auth?${params}`;
+}
+
 export async function startDevAuthServer(opts: DevAuthServerOptions): Promise<DevAuthServer> {
   const host = opts.host ?? '127.0.0.1';
   const port = opts.port ?? Number(process.env.AS_PORT || 8080);
@@ -296,6 +327,7 @@ export async function startDevAuthServer(opts: DevAuthServerOptions): Promise<De
   const mcpScopes = mcpScopesOf(scopes);
   const provider = new Provider(issuer, buildConfiguration(opts, REALM_PATH, users, mcpScopes));
   const login = { users, mcpScopes, defaultScopes: [...scopes.required] };
+  const defaultScope = scopes.required.join(' ');
   const callback = provider.callback();
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -304,6 +336,7 @@ export async function startDevAuthServer(opts: DevAuthServerOptions): Promise<De
     if (/^\/\.well-known\/oauth-authorization-server\/realms\/mcp\/?(\?.*)?$/.test(url) && req.method === 'GET') {
       url = `${REALM_PATH}/.well-known/openid-configuration`;
     }
+    if (req.method === 'GET') url = withDefaultScope(url, defaultScope);
     if (url !== REALM_PATH && !url.startsWith(`${REALM_PATH}/`) && !url.startsWith(`${REALM_PATH}?`)) {
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: 'not_found', issuer }));

@@ -158,7 +158,8 @@ export interface CodeLoginOptions {
   /** For confidential clients (client_secret_basic). */
   clientSecret?: string;
   redirectUri: string;
-  scope: string;
+  /** Omitted: the request carries no scope parameter and the AS applies its default (RFC 6749 §3.3). */
+  scope?: string;
   /** RFC 8707 resource; sent on the authorization and token requests. */
   resource?: string;
   username: string;
@@ -177,7 +178,7 @@ export async function authorizationCodeLogin(opts: CodeLoginOptions): Promise<To
   auth.searchParams.set('response_type', 'code');
   auth.searchParams.set('client_id', opts.clientId);
   auth.searchParams.set('redirect_uri', opts.redirectUri);
-  auth.searchParams.set('scope', opts.scope);
+  if (opts.scope !== undefined) auth.searchParams.set('scope', opts.scope);
   auth.searchParams.set('state', state);
   auth.searchParams.set('code_challenge', challenge);
   auth.searchParams.set('code_challenge_method', 'S256');

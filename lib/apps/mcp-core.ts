@@ -13,6 +13,7 @@ import { createStores } from '../store/index.ts';
 import { withConformanceFixtures } from '../tools/conformance/index.ts';
 import { servedTools, type ToolCatalogue } from '../tools/index.ts';
 import { warnOnDrift } from './catalogue-drift.ts';
+import { requestStateKeysOf } from './request-state-keys.ts';
 
 export async function createCore(
   cfg: Config,
@@ -26,7 +27,7 @@ export async function createCore(
   const bus = new StoreEventBus(stores.messages);
   // Test-only fixtures for the official conformance suite (CONFORMANCE_FIXTURES=true); off by default.
   const extras = cfg.conformanceFixtures ? withConformanceFixtures(bus) : undefined;
-  const factory = createServerFactory(tools, extras, { requestStateKeys: cfg.requestState.keys });
+  const factory = createServerFactory(tools, extras, { requestStateKeys: await requestStateKeysOf(cfg) });
   return createMcpCore(cfg, {
     tools,
     extras,

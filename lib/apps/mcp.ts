@@ -16,8 +16,12 @@ export function createMcpApp(
 ): WebHandler {
   let core: Promise<AuthenticatedHandler> | undefined;
   const loadCore = () =>
-    (core ??= import('./mcp-core.ts').then((m) =>
-      m.createCore(cfg, catalogue, (scopes) => insufficientScope(cfg, scopes), overrides),
-    ));
+    (core ??= import('./mcp-core.ts')
+      .then((m) => m.createCore(cfg, catalogue, (scopes) => insufficientScope(cfg, scopes), overrides))
+      .catch((err: unknown) => {
+        // Not cached: a core that could not be made (e.g. an unreadable requestState secret) is tried again.
+        core = undefined;
+        throw err;
+      }));
   return audited(cfg, withGate(cfg, overrides.authenticate ?? bearerAuth(cfg), loadCore));
 }

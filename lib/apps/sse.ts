@@ -8,6 +8,13 @@ import type { WebHandler } from '../web-handler.ts';
 /** `catalogue`: the user's tools (generated/tools.ts, handed over by functions/sse.ts), loaded with the core. */
 export function createSseApp(cfg: Config, catalogue: ToolCatalogue = EMPTY_CATALOGUE): WebHandler {
   let core: Promise<AuthenticatedHandler> | undefined;
-  const loadCore = () => (core ??= import('./sse-core.ts').then((m) => m.createSseCore(cfg, catalogue)));
+  const loadCore = () =>
+    (core ??= import('./sse-core.ts')
+      .then((m) => m.createSseCore(cfg, catalogue))
+      .catch((err: unknown) => {
+        // Not cached: a core that could not be made (e.g. an unreadable requestState secret) is tried again.
+        core = undefined;
+        throw err;
+      }));
   return audited(cfg, withGate(cfg, bearerAuth(cfg), loadCore, 'GET, POST, OPTIONS'));
 }

@@ -6,6 +6,7 @@
 // lifetime; the JWKS publishes it beside the new one, so tokens signed before the switch still verify.
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
+import { readSecretString } from '../secrets/index.ts';
 import type { FacadeConfig } from './config.ts';
 
 export interface FacadeKeys {
@@ -54,25 +55,18 @@ export async function parseSigningKey(
   return { alg, kid, privateKey, publicJwk: { ...pub, kid, alg, use: 'sig' } };
 }
 
-/** Reads the secret's JSON from Secrets Manager. Loads the AWS SDK only here. */
+/** Reads the secret's JSON from Secrets Manager (lib/secrets loads the AWS SDK only then). */
 async function readSecret(arn: string, timeoutMs: number): Promise<Record<string, unknown>> {
-  const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
-  const client = new SecretsManagerClient({ maxAttempts: 2 });
+  const text = await readSecretString(arn, timeoutMs);
+  let parsed: unknown;
   try {
-    const out = await client.send(new GetSecretValueCommand({ SecretId: arn }), {
-      abortSignal: AbortSignal.timeout(timeoutMs),
-    });
-    const parsed = JSON.parse(out.SecretString ?? '') as unknown;
-    if (!parsed || typeof parsed !== 'object') throw new Error('not an object');
-    return parsed as Record<string, unknown>;
-  } catch (err) {
-    if (err instanceof SyntaxError || (err as Error).message === 'not an object') {
-      throw new FacadeKeyError('the FACADE_SECRET_ARN secret is not a JSON object');
-    }
-    throw err;
-  } finally {
-    client.destroy();
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
   }
+  if (!parsed || typeof parsed !== 'object')
+    throw new FacadeKeyError('the FACADE_SECRET_ARN secret is not a JSON object');
+  return parsed as Record<string, unknown>;
 }
 
 /** The keys from the environment (dev) or the secret (AWS). */

@@ -19,11 +19,13 @@ export interface V2Result {
 const UPPER = /[A-Z]/;
 
 /**
- * The headers as given when every name is lower-case (always, from AWS): Request then builds its
- * Headers once. Otherwise a Headers object, which merges names that differ only in case.
+ * The headers as a record (Request then builds its Headers once). Names are lower-case from AWS; an
+ * upper-case one (a hand-made event) is lower-cased, and names that differ only in case are comma-joined,
+ * as in v1.ts. Never a Headers object here: a name or value Headers refuses must reach request.ts, which
+ * repairs or reports it, instead of throwing before any app code ran.
  */
 function headersOf(event: V2Event): {
-  headers: Record<string, string> | Headers;
+  headers: Record<string, string>;
   get(name: string): string | undefined;
 } {
   const src = event.headers ?? {};
@@ -32,13 +34,8 @@ function headersOf(event: V2Event): {
   for (const k in src) {
     const v = src[k];
     if (v === undefined) continue;
-    if (UPPER.test(k)) {
-      const h = new Headers();
-      for (const [name, value] of Object.entries(src)) if (value !== undefined) h.set(name, value);
-      if (event.cookies?.length) h.set('cookie', event.cookies.join('; '));
-      return { headers: h, get: (name) => h.get(name) ?? undefined };
-    }
-    plain[k] = v;
+    const name = UPPER.test(k) ? k.toLowerCase() : k;
+    plain[name] = Object.hasOwn(plain, name) ? `${plain[name]}, ${v}` : v;
   }
   if (event.cookies?.length) plain.cookie = event.cookies.join('; ');
   return { headers: plain, get: (name) => plain[name] };

@@ -209,6 +209,20 @@ describe('architecture', () => {
     expect(users).toEqual(['lib/apps/facade.ts']);
   });
 
+  it('Secrets Manager is read in lib/secrets alone, lazily; the MCP and SSE functions reach it only lazily', () => {
+    const readers = [...LIB, ...sources('functions')].filter((f) =>
+      importsOf(f).includes('@aws-sdk/client-secrets-manager'),
+    );
+    expect(readers).toEqual(['lib/secrets/read.ts']);
+    expect((graph['lib/secrets/read.ts'] ?? []).find((e) => e.path === '@aws-sdk/client-secrets-manager')?.lazy).toBe(
+      true,
+    );
+    for (const fn of ['functions/mcp.ts', 'functions/sse.ts']) {
+      expect(reach(fn)).toContain('@aws-sdk/client-secrets-manager');
+      expect(reach(fn, false).has('@aws-sdk/client-secrets-manager'), fn).toBe(false);
+    }
+  });
+
   it('the PRM function reaches neither the MCP SDK nor jose', () => {
     const all = [...reach('functions/prm.ts')];
     expect(all).toContain('lib/auth/prm.ts');

@@ -1,6 +1,8 @@
 // The embedded dev AS (oidc-provider) on an ephemeral port: discovery, DCR, code + PKCE S256 + resource,
 // audience and scopes per user, refresh, and the hostile cases (no PKCE, plain PKCE, foreign resource, bad password).
 import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -110,6 +112,28 @@ describe('tokens', () => {
     expect(decodeJwtPayload(t.access_token).aud).toBe(MCP);
   });
 
+  it('without a scope parameter grants the default scope mcp:tools (RFC 6749 3.3), to dev and viewer alike', async () => {
+    for (const user of ['dev', 'viewer']) {
+      const t = await authorizationCodeLogin({ metadata, ...TEST, resource: MCP, username: user, password: user });
+      const { payload } = await verify(t.access_token);
+      expect(payload.sub).toBe(user);
+      expect(payload.scope).toBe('mcp:tools');
+    }
+  });
+
+  it('an empty scope parameter gets the same default, and an explicit scope is never widened', async () => {
+    const empty = await authorizationCodeLogin({ metadata, ...TEST, scope: '', username: 'dev', password: 'dev' });
+    expect(decodeJwtPayload(empty.access_token).scope).toBe('mcp:tools');
+    const admin = await authorizationCodeLogin({
+      metadata,
+      ...TEST,
+      scope: 'mcp:admin',
+      username: 'dev',
+      password: 'dev',
+    });
+    expect(decodeJwtPayload(admin.access_token).scope).toBe('mcp:admin');
+  });
+
   it('refuses a foreign resource with invalid_target', async () => {
     await expect(
       authorizationCodeLogin({
@@ -194,6 +218,137 @@ describe('dynamic client registration', () => {
       resource: MCP,
     });
     expect(decodeJwtPayload(r.access_token).aud).toBe(MCP);
+  });
+});
+
+describe('client ID metadata documents (CIMD)', () => {
+  // The client's https document host is a loopback HTTP server: the AS's `fetch` option routes
+  // https://client.example/... there (TLS and DNS are all it skips; oidc-provider's own checks all run).
+  const CLIENT = 'https://client.example/oauth/client.json';
+  const REDIRECT = 'http://127.0.0.1:4568/cb';
+  const docs = new Map<string, unknown>();
+  const seen: string[] = [];
+  let docServer: Server;
+  let cimdAs: DevAuthServer;
+  let cimdMeta: AuthServerMetadata;
+
+  beforeAll(async () => {
+    docServer = createServer((req, res) => {
+      seen.push(req.url ?? '');
+      const doc = docs.get(req.url ?? '');
+      res.writeHead(doc ? 200 : 404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(doc ?? {}));
+    });
+    await new Promise<void>((resolve) => docServer.listen(0, '127.0.0.1', resolve));
+    const { port } = docServer.address() as AddressInfo;
+    cimdAs = await startDevAuthServer({
+      publicMcpUrl: MCP,
+      port: 0,
+      fetch: (url, init) => {
+        const u = new URL(url);
+        if (u.hostname !== 'client.example') throw new Error(`unexpected fetch of ${u.href}`);
+        const { dispatcher: _loopbackIsSpecialUse, ...rest } = init as RequestInit & { dispatcher?: unknown };
+        return fetch(`http://127.0.0.1:${port}${u.pathname}`, rest);
+      },
+    });
+    ({ metadata: cimdMeta } = await discoverAuthServer(cimdAs.issuer));
+  });
+  afterAll(async () => {
+    await cimdAs?.stop();
+    docServer?.close();
+  });
+
+  const good = (clientId: string) => ({
+    client_id: clientId,
+    client_name: 'cimd test',
+    redirect_uris: [REDIRECT],
+    token_endpoint_auth_method: 'none',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+  });
+  const login = (meta: AuthServerMetadata, clientId: string) =>
+    authorizationCodeLogin({
+      metadata: meta,
+      clientId,
+      redirectUri: REDIRECT,
+      scope: 'mcp:tools',
+      resource: MCP,
+      username: 'dev',
+      password: 'dev',
+    });
+
+  /** The AS's answer to an authorization request from clientId (its error page, or the redirect). */
+  async function authorize(meta: AuthServerMetadata, clientId: string, redirectUri = REDIRECT) {
+    const u = new URL(meta.authorization_endpoint);
+    const { challenge } = pkcePair();
+    const q = { response_type: 'code', client_id: clientId, redirect_uri: redirectUri, scope: 'mcp:tools' };
+    for (const [k, v] of Object.entries({ ...q, code_challenge: challenge, code_challenge_method: 'S256' }))
+      u.searchParams.set(k, v);
+    const res = await fetch(u, { redirect: 'manual' });
+    return { status: res.status, text: await res.text() };
+  }
+
+  it('advertises client_id_metadata_document_supported, and not when registration is off', async () => {
+    expect((metadata as Record<string, unknown>).client_id_metadata_document_supported).toBe(true);
+    const closed = await startDevAuthServer({ publicMcpUrl: MCP, port: 0, registration: false });
+    try {
+      const { metadata: m } = await discoverAuthServer(closed.issuer);
+      expect(m.registration_endpoint).toBeUndefined();
+      expect((m as Record<string, unknown>).client_id_metadata_document_supported).toBeUndefined();
+    } finally {
+      await closed.stop();
+    }
+  });
+
+  it('a client whose client_id is its document URL logs in and gets a token naming it', async () => {
+    docs.set('/oauth/client.json', good(CLIENT));
+    const t = await login(cimdMeta, CLIENT);
+    const { payload } = await jwtVerify(t.access_token, createRemoteJWKSet(new URL(cimdMeta.jwks_uri!)), {
+      issuer: cimdAs.issuer,
+      audience: MCP,
+    });
+    expect(payload.client_id).toBe(CLIENT);
+    expect(payload.scope).toBe('mcp:tools');
+    expect(seen).toContain('/oauth/client.json');
+  });
+
+  it('refuses a document whose client_id is another URL', async () => {
+    docs.set('/oauth/other.json', good('https://client.example/oauth/client.json'));
+    const r = await authorize(cimdMeta, 'https://client.example/oauth/other.json');
+    expect(r.status).toBe(400);
+    expect(r.text).toMatch(
+      /invalid_client_metadata\nerror_description: client_id metadata document client_id does not match/,
+    );
+  });
+
+  it('refuses a document with shared-secret client authentication', async () => {
+    const id = 'https://client.example/oauth/secret.json';
+    docs.set('/oauth/secret.json', { ...good(id), token_endpoint_auth_method: 'client_secret_basic' });
+    const r = await authorize(cimdMeta, id);
+    expect(r.status).toBe(400);
+    expect(r.text).toMatch(/invalid_client_metadata\nerror_description: .*must not use shared-secret/);
+  });
+
+  it('refuses a redirect_uri the document does not list', async () => {
+    docs.set('/oauth/client.json', good(CLIENT));
+    const r = await authorize(cimdMeta, CLIENT, 'http://127.0.0.1:4569/elsewhere');
+    expect(r.status).toBe(400);
+    expect(r.text).toMatch(/error: invalid_redirect_uri\n/);
+  });
+
+  it('never fetches an http client_id, and refuses an https one on a loopback address (SSRF)', async () => {
+    const before = seen.length;
+    const plain = await authorize(cimdMeta, 'http://client.example/oauth/client.json');
+    expect(plain.status).toBe(400);
+    expect(plain.text).toMatch(/error: invalid_client\nerror_description: client is invalid\n/);
+    expect(seen.length).toBe(before);
+    // The default AS (no fetch override): oidc-provider's dispatcher drops sockets to special-use addresses such
+    // as 127.0.0.1 (here the loopback server sees no request either way).
+    const { port } = docServer.address() as AddressInfo;
+    const loopback = await authorize(metadata, `https://127.0.0.1:${port}/oauth/client.json`);
+    expect(loopback.status).toBe(400);
+    expect(loopback.text).toMatch(/error: invalid_client\nerror_description: client_id metadata document fetch failed/);
+    expect(seen.length).toBe(before);
   });
 });
 

@@ -77,6 +77,34 @@ describe('header values no Headers object can hold', () => {
     expect(defectOf(req)).toBeUndefined();
   });
 
+  it('the same with an upper-case header name, on every front (hand-made events; never a throw)', () => {
+    const events = [
+      () => v2Processor.toRequest(functionUrlEvent({ headers: { 'X-Name': 'Zoë €' } })),
+      () => v2Processor.toRequest(functionUrlEvent({ headers: { 'X-Name': 'Zoë €' }, cookies: ['n=€'] })),
+      () => v1Processor.toRequest(restEvent({ headers: { 'X-Name': 'Zoë €' } })),
+      () => albProcessor.toRequest(albEvent({ headers: { 'X-Name': 'Zoë €' } })),
+    ];
+    for (const make of events) {
+      const req = make();
+      expect(Buffer.from(req.headers.get('x-name')!, 'latin1').toString('utf8')).toBe('Zoë €');
+      expect(defectOf(req)).toBeUndefined();
+    }
+    const withCookie = events[1]!();
+    expect(Buffer.from(withCookie.headers.get('cookie')!, 'latin1').toString('utf8')).toBe('n=€');
+  });
+
+  it('an upper-case name with a line break in its value, or a bad name, is left out and named (payload 2.0)', () => {
+    const evil = v2Processor.toRequest(
+      functionUrlEvent({ headers: { 'X-Evil': 'a\r\nset-cookie: x', Accept: '*/*' } }),
+    );
+    expect(evil.headers.get('x-evil')).toBeNull();
+    expect(evil.headers.get('accept')).toBe('*/*');
+    expect(defectOf(evil)).toBe('x-evil header');
+    const badName = v2Processor.toRequest(functionUrlEvent({ headers: { 'Bad Name': 'x' } }));
+    expect(badName.headers.get('host')).toBe('127.0.0.1:3000');
+    expect(defectOf(badName)).toBe('bad name header');
+  });
+
   it('a value with a line break or NUL is left out and named', () => {
     const req = v2Processor.toRequest(functionUrlEvent({ headers: { 'x-evil': 'a\r\nset-cookie: x', accept: '*/*' } }));
     expect(req.headers.get('x-evil')).toBeNull();

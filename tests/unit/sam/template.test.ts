@@ -335,12 +335,22 @@ describe('template.yaml: tables and IAM', () => {
   it('function policies are SAM DynamoDB policy templates on named tables; PRM gets none', () => {
     const allowed = new Set(['DynamoDBCrudPolicy', 'DynamoDBWritePolicy', 'DynamoDBReadPolicy']);
     for (const [id, res] of serverlessFns) {
-      for (const policy of res.Properties.Policies ?? []) {
-        expect(typeof policy, `${id}: inline or managed policy names are not allowed`).toBe('object');
+      for (const entry of res.Properties.Policies ?? []) {
+        expect(typeof entry, `${id}: inline or managed policy names are not allowed`).toBe('object');
+        // A conditional policy (!If [cond, policy, AWS::NoValue]) is checked as the policy it adds.
+        const conditional = entry['Fn::If'];
+        if (conditional) expect(conditional[2], id).toEqual({ Ref: 'AWS::NoValue' });
+        const policy = conditional ? conditional[1] : entry;
         const [name, args] = Object.entries(policy)[0] as [string, any];
         // The façade alone reads one secret: its signing key and upstream client secret.
         if (id === 'FacadeFunction' && name === 'AWSSecretsManagerGetSecretValuePolicy') {
           expect(args).toEqual({ SecretArn: { Ref: 'FacadeSecretArn' } });
+          continue;
+        }
+        // The functions that seal input-required state read one secret: the requestState keys (when set).
+        if (['McpFunction', 'SseFunction'].includes(id) && name === 'AWSSecretsManagerGetSecretValuePolicy') {
+          expect(conditional?.[0], id).toBe('HasRequestStateKeys');
+          expect(args).toEqual({ SecretArn: { Ref: 'RequestStateKeysSecretArn' } });
           continue;
         }
         expect(allowed.has(name), `${id}: ${name}`).toBe(true);
@@ -351,7 +361,7 @@ describe('template.yaml: tables and IAM', () => {
     // the audit table is write-only for the functions
     for (const id of ['McpFunction', 'SseFunction']) {
       const onAudit = resources[id].Properties.Policies.filter(
-        (p: any) => Object.values(p)[0] && (Object.values(p)[0] as any).TableName.Ref === 'AuditTable',
+        (p: any) => (Object.values(p)[0] as any)?.TableName?.Ref === 'AuditTable',
       );
       expect(onAudit.map((p: any) => Object.keys(p)[0])).toEqual(['DynamoDBWritePolicy']);
     }
@@ -629,17 +639,51 @@ describe('events/ and the SAM scripts', () => {
 });
 
 describe('template.yaml: the requestState keys', () => {
-  const env = doc.Globals.Function.Environment.Variables;
+  const text = readFileSync(TEMPLATE, 'utf8');
+  const sealing = ['McpFunction', 'SseFunction'];
 
-  it('REQUEST_STATE_KEYS comes from the Secrets Manager secret the parameter names, resolved at deploy time', () => {
-    expect(doc.Parameters.RequestStateKeysSecret).toMatchObject({ Type: 'String', Default: '' });
-    expect(env.REQUEST_STATE_KEYS).toEqual({
-      'Fn::If': [
-        'HasRequestStateKeys',
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation !Sub placeholder, not JavaScript.
-        { 'Fn::Sub': '{{resolve:secretsmanager:${RequestStateKeysSecret}:SecretString}}' },
-        { Ref: 'AWS::NoValue' },
-      ],
+  it('never resolve the secret into an environment (lambda:GetFunctionConfiguration would show it)', () => {
+    expect(text).not.toContain('resolve:secretsmanager');
+    expect(doc.Globals.Function.Environment.Variables.REQUEST_STATE_KEYS).toBeUndefined();
+    for (const [id, res] of serverlessFns)
+      expect(res.Properties.Environment?.Variables?.REQUEST_STATE_KEYS, id).toBeUndefined();
+  });
+
+  it('the functions that seal get the secret ARN (read at runtime) and GetSecretValue on that ARN only', () => {
+    expect(doc.Parameters.RequestStateKeysSecretArn).toMatchObject({ Type: 'String', Default: '' });
+    const pattern = new RegExp(doc.Parameters.RequestStateKeysSecretArn.AllowedPattern);
+    expect(pattern.test('')).toBe(true);
+    expect(pattern.test('arn:aws:secretsmanager:eu-west-1:123456789012:secret:mcp-request-state-keys-AbCdEf')).toBe(
+      true,
+    );
+    expect(pattern.test('mcp-request-state-keys')).toBe(false);
+    expect(doc.Conditions.HasRequestStateKeys).toEqual({
+      'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'RequestStateKeysSecretArn' }, ''] }],
     });
+    expect(readFileSync(path.join(ROOT, 'lib/config.ts'), 'utf8')).toContain("'REQUEST_STATE_KEYS_SECRET_ARN'");
+    for (const [id, res] of serverlessFns) {
+      const arn = res.Properties.Environment?.Variables?.REQUEST_STATE_KEYS_SECRET_ARN;
+      const grants = (res.Properties.Policies ?? []).filter(
+        (p: any) =>
+          p['Fn::If']?.[1]?.AWSSecretsManagerGetSecretValuePolicy?.SecretArn?.Ref === 'RequestStateKeysSecretArn',
+      );
+      if (sealing.includes(id)) {
+        expect(arn, id).toEqual({
+          'Fn::If': ['HasRequestStateKeys', { Ref: 'RequestStateKeysSecretArn' }, { Ref: 'AWS::NoValue' }],
+        });
+        expect(grants, id).toEqual([
+          {
+            'Fn::If': [
+              'HasRequestStateKeys',
+              { AWSSecretsManagerGetSecretValuePolicy: { SecretArn: { Ref: 'RequestStateKeysSecretArn' } } },
+              { Ref: 'AWS::NoValue' },
+            ],
+          },
+        ]);
+      } else {
+        expect(arn, id).toBeUndefined();
+        expect(grants, id).toEqual([]);
+      }
+    }
   });
 });
