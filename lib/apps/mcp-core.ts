@@ -13,6 +13,7 @@ import { createStores } from '../store/index.ts';
 import { withConformanceFixtures } from '../tools/conformance/index.ts';
 import { servedTools, type ToolCatalogue } from '../tools/index.ts';
 import { warnOnDrift } from './catalogue-drift.ts';
+import { loadPolicyGate } from './policy-gate.ts';
 
 export async function createCore(
   cfg: Config,
@@ -26,7 +27,8 @@ export async function createCore(
   const bus = new StoreEventBus(stores.messages);
   // Test-only fixtures for the official conformance suite (CONFORMANCE_FIXTURES=true); off by default.
   const extras = cfg.conformanceFixtures ? withConformanceFixtures(bus) : undefined;
-  const factory = createServerFactory(tools, extras, { requestStateKeys: cfg.requestState.keys });
+  const policy = await loadPolicyGate(cfg, catalogue.policies);
+  const factory = createServerFactory(tools, extras, { requestStateKeys: cfg.requestState.keys, policy });
   return createMcpCore(cfg, {
     tools,
     extras,
@@ -34,6 +36,7 @@ export async function createCore(
     bus,
     legacy: createSessionfulHandler(cfg, { factory, stores }),
     insufficientScope,
+    policy,
     ...overrides,
   });
 }

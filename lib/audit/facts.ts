@@ -32,6 +32,10 @@ export interface CallResult {
   /** A text that cannot carry caller input (see errorClass). */
   error?: string;
   durationMs?: number;
+  /** The Cedar policies' decision on a tools/call (only when policies are configured). */
+  decision?: 'allow' | 'deny';
+  /** The determining policy ids of that decision. */
+  policies?: string[];
 }
 
 export type Interruption = 'aborted' | 'timeout';
