@@ -26,7 +26,7 @@ function factsOf(principal: Identity, tool: ToolDefinition, era: ServingEra, req
   const span = request ? auditSpanOf(originalOf(request)) : undefined;
   return {
     caller: principal,
-    tool: { name: tool.name, scopes: tool.requiredScopes },
+    tool: { name: tool.name, scopes: tool.requiredScopes, annotations: tool.annotations },
     era: era === 'modern' ? '2026-07-28' : '2025',
     sourceIp: span?.sourceIp ?? '',
   };

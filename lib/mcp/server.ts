@@ -116,7 +116,12 @@ function registerTools(server: McpServer, tools: readonly ToolDefinition[], serv
     if (policy && !listable(policy.gate, tool, policy.identity, serving.era, policy.request)) continue;
     server.registerTool(
       tool.name,
-      { title: tool.title, description: tool.description, inputSchema: inputSchemaOf(tool) },
+      {
+        title: tool.title,
+        description: tool.description,
+        inputSchema: inputSchemaOf(tool),
+        ...(tool.annotations ? { annotations: tool.annotations } : {}),
+      },
       // The SDK validated args against inputSchema before calling us.
       async (args: unknown, ctx: ServerContext): Promise<CallToolResult | InputRequiredResult> => {
         const started = Date.now();

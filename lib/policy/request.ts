@@ -56,10 +56,18 @@ export function callerEntity(caller: PolicyCaller): EntityJson {
   };
 }
 
-/** The `Tool` entity and its action. */
+const HINTS = ['readOnlyHint', 'destructiveHint', 'idempotentHint', 'openWorldHint'];
+
+/** The `Tool` entity (name, scopes, the boolean annotation hints it declares) and its action. */
 export function toolEntities(tool: PolicyTool): EntityJson[] {
+  const annotations: Record<string, CedarValue> = {};
+  for (const h of HINTS) if (typeof tool.annotations?.[h] === 'boolean') annotations[h] = tool.annotations[h];
   return [
-    { uid: { type: 'Tool', id: tool.name }, attrs: { name: tool.name, scopes: [...tool.scopes] }, parents: [] },
+    {
+      uid: { type: 'Tool', id: tool.name },
+      attrs: { name: tool.name, scopes: [...tool.scopes], annotations },
+      parents: [],
+    },
     { uid: { type: 'Action', id: tool.name }, attrs: {}, parents: [TOOLS_CALL] },
     { uid: TOOLS_CALL, attrs: {}, parents: [] },
   ];

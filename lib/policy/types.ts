@@ -25,6 +25,8 @@ export interface PolicyTool {
   name: string;
   /** The scopes the tool declares. */
   scopes: readonly string[];
+  /** The tool's MCP annotations; policies see the boolean hints (readOnlyHint, destructiveHint, ...). */
+  annotations?: Readonly<Record<string, unknown>>;
 }
 
 /** Everything one decision is about. `args` are the arguments after the tool's schema validated them. */

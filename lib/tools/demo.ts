@@ -131,6 +131,7 @@ export const transferDemo = defineTool({
     amount: z.number().int().min(1).max(1_000_000_000),
     tenant: z.string().min(1).max(64),
   }),
+  annotations: { destructiveHint: true, idempotentHint: false, openWorldHint: false },
   async handler({ amount, tenant }) {
     return { content: [{ type: 'text', text: `transferred ${amount} for ${tenant} (demo: nothing moved)` }] };
   },

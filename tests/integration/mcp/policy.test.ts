@@ -269,7 +269,10 @@ describe('Cedar policies over every era', () => {
 describe('tools/list shows only what the caller could call at all', () => {
   it('transfer_demo is listed for a caller with a tenant and hidden without one (both eras, SSE)', async () => {
     const names = (r: Frame | undefined) => ((r?.result?.tools ?? []) as Frame[]).map((t) => t.name);
-    expect(names((await modern(acme, 'tools/list', {})).body)).toContain('transfer_demo');
+    const listed = (await modern(acme, 'tools/list', {})).body;
+    expect(names(listed)).toContain('transfer_demo');
+    const transfer = ((listed?.result?.tools ?? []) as Frame[]).find((t) => t.name === 'transfer_demo');
+    expect(transfer?.annotations).toEqual({ destructiveHint: true, idempotentHint: false, openWorldHint: false });
     const hidden = names((await modern(noTenant, 'tools/list', {})).body);
     expect(hidden).not.toContain('transfer_demo');
     expect(hidden).toEqual(expect.arrayContaining(['echo', 'whoami']));

@@ -118,3 +118,31 @@ describe('fail closed', () => {
     expect(logged).not.toContain('secret-tenant-xyz');
   });
 });
+
+describe('the resource carries the tool annotations', () => {
+  it('a policy over resource.annotations.destructiveHint sees what the tool declared', async () => {
+    const engine = await createPolicyEngine(
+      src(`${PERMIT}
+        @id("no-destructive-without-admin") @reason("destructive tools need mcp:admin")
+        forbid (principal, action in Action::"tools/call", resource)
+        when { resource.annotations has destructiveHint && resource.annotations.destructiveHint &&
+               !principal.scopes.contains("mcp:admin") };`),
+    );
+    const base = {
+      caller: { subject: 's', clientId: undefined, scopes: ['mcp:tools'] },
+      args: {},
+      era: '2025',
+      sourceIp: '127.0.0.1',
+      now: new Date(),
+    };
+    const destructive = { name: 'transfer_demo', scopes: [], annotations: { destructiveHint: true, title: 'x' } };
+    expect(engine.decide({ ...base, tool: destructive, args: { amount: 1, tenant: 'a' } })).toMatchObject({
+      decision: 'deny',
+      reason: 'destructive tools need mcp:admin',
+    });
+    expect(engine.decide({ ...base, tool: { name: 'echo', scopes: [] } }).decision).toBe('allow');
+    // A hint of the wrong type is not a hint.
+    const odd = { name: 'echo', scopes: [], annotations: { destructiveHint: 'yes' } };
+    expect(engine.decide({ ...base, tool: odd }).decision).toBe('allow');
+  });
+});
