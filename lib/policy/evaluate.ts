@@ -22,7 +22,7 @@ function failClosed(error: string, policies: string[] = []): PolicyDecision {
 export function evaluateOnce(set: PreparedSet, req: PolicyRequest): PolicyDecision {
   let context: Record<string, unknown>;
   try {
-    context = policyContext(req);
+    context = policyContext(req, set.compiled.reads);
   } catch (err) {
     if (err instanceof PolicyError) return failClosed(err.code);
     return failClosed('engine_failure');

@@ -12,7 +12,7 @@ export function callableAtAll(set: PreparedSet, req: Omit<PolicyRequest, 'args' 
   try {
     const parts = callParts(req.caller, req.tool);
     const context = {
-      ...policyContext({ ...req, args: {}, now: new Date(0) }),
+      ...policyContext({ ...req, args: {}, now: new Date(0) }, set.compiled.reads),
       args: { __extn: { fn: 'unknown', arg: 'args' } },
       time: { __extn: { fn: 'unknown', arg: 'time' } },
     };

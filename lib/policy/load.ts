@@ -5,10 +5,20 @@
 import type { Cedar } from './engine.ts';
 import { PolicyError, type PolicySource } from './types.ts';
 
-/** A validated policy set: Cedar text by policy id, and the authors' reasons. */
+/** A validated policy set: Cedar text by policy id, the authors' reasons, and the costly context it reads. */
 export interface CompiledPolicies {
   policies: Record<string, string>;
   reasons: ReadonlyMap<string, string>;
+  /**
+   * Whether any policy reads `source_ip` / `now` (an attribute of that name anywhere). Extension values are the
+   * dearest part of a request to hand to the engine; one no policy reads cannot change a decision, so it is left out.
+   */
+  reads: ContextReads;
+}
+
+export interface ContextReads {
+  sourceIp: boolean;
+  now: boolean;
 }
 
 type Detailed = { message: string; help?: string | null };
@@ -25,6 +35,7 @@ export function compilePolicies(cedar: Cedar, source: PolicySource): CompiledPol
   }
   const policies: Record<string, string> = Object.create(null);
   const reasons = new Map<string, string>();
+  const reads: ContextReads = { sourceIp: false, now: false };
   for (const file of source.files) {
     const parts = cedar.policySetTextToParts(file.text);
     if (parts.type === 'failure') throw new PolicyError('invalid_policy', `${file.name}: ${describe(parts.errors)}`);
@@ -34,6 +45,9 @@ export function compilePolicies(cedar: Cedar, source: PolicySource): CompiledPol
     parts.policies.forEach((text, n) => {
       const json = cedar.policyToJson(text);
       if (json.type === 'failure') throw new PolicyError('invalid_policy', `${file.name}: ${describe(json.errors)}`);
+      const est = JSON.stringify(json.json);
+      reads.sourceIp ||= est.includes('"attr":"source_ip"');
+      reads.now ||= est.includes('"attr":"now"');
       const annotations = json.json.annotations ?? {};
       const id = annotations.id ?? `${file.name}#${n}`;
       if (Object.hasOwn(policies, id))
@@ -52,5 +66,5 @@ export function compilePolicies(cedar: Cedar, source: PolicySource): CompiledPol
     const lines = checked.validationErrors.map((v) => `policy "${v.policyId}": ${describe([v.error])}`);
     throw new PolicyError('invalid_policy', lines.join('\n'));
   }
-  return { policies, reasons };
+  return { policies, reasons, reads };
 }

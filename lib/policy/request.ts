@@ -75,15 +75,21 @@ export function toolEntities(tool: PolicyTool): EntityJson[] {
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
-/** The request context: `args`, `era`, `source_ip` (an ipaddr; 0.0.0.0 when unknown) and `time`. */
-export function policyContext(req: Pick<PolicyRequest, 'args' | 'era' | 'sourceIp' | 'now'>) {
+/**
+ * The request context: `args`, `era`, `source_ip` (an ipaddr; 0.0.0.0 when unknown) and `time`. `reads` leaves out
+ * the extension values no policy reads (load.ts), which cannot change a decision.
+ */
+export function policyContext(
+  req: Pick<PolicyRequest, 'args' | 'era' | 'sourceIp' | 'now'>,
+  reads: { sourceIp: boolean; now: boolean } = { sourceIp: true, now: true },
+) {
   const ip = IPV4.test(req.sourceIp) || req.sourceIp.includes(':') ? req.sourceIp : '0.0.0.0';
   return {
     args: cedarValue(req.args),
     era: req.era,
-    source_ip: { __extn: { fn: 'ip', arg: ip } },
+    ...(reads.sourceIp ? { source_ip: { __extn: { fn: 'ip', arg: ip } } } : {}),
     time: {
-      now: { __extn: { fn: 'datetime', arg: req.now.toISOString() } },
+      ...(reads.now ? { now: { __extn: { fn: 'datetime', arg: req.now.toISOString() } } } : {}),
       hour_utc: req.now.getUTCHours(),
       weekday_utc: req.now.getUTCDay(),
     },

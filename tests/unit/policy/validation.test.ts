@@ -146,3 +146,26 @@ describe('the resource carries the tool annotations', () => {
     expect(engine.decide({ ...base, tool: odd }).decision).toBe('allow');
   });
 });
+
+describe('context values a policy reads', () => {
+  it('time.now (a datetime) and source_ip reach the policies that read them', async () => {
+    const engine = await createPolicyEngine(
+      src(`${PERMIT}
+        @id("until-2030") forbid (principal, action in Action::"tools/call", resource)
+        when { context.time.now >= datetime("2030-01-01T00:00:00Z") };
+        @id("not-from-doc-net") forbid (principal, action in Action::"tools/call", resource)
+        when { context.source_ip.isInRange(ip("192.0.2.0/24")) };`),
+    );
+    const base = {
+      caller: { subject: 's', clientId: undefined, scopes: [] },
+      tool: { name: 'echo', scopes: [] },
+      args: {},
+      era: '2025',
+      sourceIp: '203.0.113.1',
+    };
+    expect(engine.decide({ ...base, now: new Date('2029-12-31T23:59:59Z') }).decision).toBe('allow');
+    expect(engine.decide({ ...base, now: new Date('2030-01-01T00:00:00Z') }).policies).toEqual(['until-2030']);
+    const fromDocNet = engine.decide({ ...base, sourceIp: '192.0.2.7', now: new Date('2026-01-01T00:00:00Z') });
+    expect(fromDocNet.policies).toEqual(['not-from-doc-net']);
+  });
+});
