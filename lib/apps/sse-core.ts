@@ -16,6 +16,7 @@ export async function createSseCore(cfg: Config, catalogue: ToolCatalogue): Prom
   const legacy = createLegacySseHandler(cfg, {
     factory: createServerFactory(tools, extras, { requestStateKeys: cfg.requestState.keys, policy }),
     stores: createStores(cfg),
+    ...(policy ? { policy: { gate: policy, tools } } : {}),
   });
   return legacy;
 }

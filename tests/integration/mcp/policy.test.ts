@@ -140,7 +140,7 @@ async function legacyCall(token: string, method: string, params: Frame) {
 }
 
 /** Legacy HTTP+SSE: GET /sse, POST initialize and the call to /messages/, read the answer off the stream. */
-async function sseCall(token: string, method: string, params: Frame) {
+async function sseCall(token: string, method: string, params: Frame, expectAccepted = true): Promise<Frame> {
   const auth = { authorization: `Bearer ${token}` };
   const stream = await sse(
     new Request('http://127.0.0.1:3000/sse', { headers: { ...auth, accept: 'text/event-stream' } }),
@@ -158,7 +158,7 @@ async function sseCall(token: string, method: string, params: Frame) {
   };
   await until((b) => b.includes('event: endpoint'));
   const endpoint = /data: (\S+)/.exec(buffer)![1]!;
-  const post = async (body: Frame) => {
+  const post = async (body: Frame, accepted = true) => {
     const r = await sse(
       new Request(`http://127.0.0.1:3000${endpoint}`, {
         method: 'POST',
@@ -167,7 +167,8 @@ async function sseCall(token: string, method: string, params: Frame) {
       }),
       testContext(),
     );
-    expect(r.status).toBe(202);
+    if (accepted) expect(r.status).toBe(202);
+    return r;
   };
   await post({
     jsonrpc: '2.0',
@@ -178,7 +179,11 @@ async function sseCall(token: string, method: string, params: Frame) {
   await until((b) => b.includes('"id":0'));
   await post({ jsonrpc: '2.0', method: 'notifications/initialized' });
   const id = nextId++;
-  await post({ jsonrpc: '2.0', id, method, params });
+  const last = await post({ jsonrpc: '2.0', id, method, params }, expectAccepted);
+  if (last.status !== 202) {
+    await reader.cancel();
+    return { status: last.status, challenge: last.headers.get('www-authenticate') };
+  }
   await until((b) => b.includes(`"id":${id}`));
   await reader.cancel();
   return framesOf(buffer).find((f) => f.id === id)!;
@@ -258,6 +263,15 @@ describe('Cedar policies over every era', () => {
     const challenge = r.headers.get('www-authenticate')!;
     expect(challenge).toContain('error="insufficient_scope"');
     expect(challenge).toContain('scope="mcp:admin"');
+    // Legacy SSE: the POST to /messages/ is answered 403 instead of 202.
+    const legacy = await sseCall(
+      approver,
+      'tools/call',
+      { name: 'transfer_demo', arguments: { amount: 2_000_000, tenant: 'acme' } },
+      false,
+    );
+    expect(legacy.status).toBe(403);
+    expect(legacy.challenge).toContain('scope="mcp:admin"');
     const ok = await modern(approver, 'tools/call', {
       name: 'transfer_demo',
       arguments: { amount: 20_000, tenant: 'acme' },
