@@ -83,6 +83,8 @@ export async function stepUpScopes(
   era: ServingEra,
   request: Request,
 ): Promise<string[]> {
+  // No policy reads scopes: no scope can turn a decision, so the call is decided once, in the tool wrapper.
+  if (!gate.engine.scopeSensitive) return [];
   const wanted = new Set<string>();
   const byName = new Map(tools.map((t) => [t.name, t]));
   for (const message of messagesOf(body)) {

@@ -19,6 +19,8 @@ export interface CompiledPolicies {
 export interface ContextReads {
   sourceIp: boolean;
   now: boolean;
+  /** Any policy reads an attribute named `scopes`: only then can a scope turn a decision (step-up). */
+  scopes: boolean;
 }
 
 type Detailed = { message: string; help?: string | null };
@@ -35,7 +37,7 @@ export function compilePolicies(cedar: Cedar, source: PolicySource): CompiledPol
   }
   const policies: Record<string, string> = Object.create(null);
   const reasons = new Map<string, string>();
-  const reads: ContextReads = { sourceIp: false, now: false };
+  const reads: ContextReads = { sourceIp: false, now: false, scopes: false };
   for (const file of source.files) {
     const parts = cedar.policySetTextToParts(file.text);
     if (parts.type === 'failure') throw new PolicyError('invalid_policy', `${file.name}: ${describe(parts.errors)}`);
@@ -48,6 +50,7 @@ export function compilePolicies(cedar: Cedar, source: PolicySource): CompiledPol
       const est = JSON.stringify(json.json);
       reads.sourceIp ||= est.includes('"attr":"source_ip"');
       reads.now ||= est.includes('"attr":"now"');
+      reads.scopes ||= est.includes('"attr":"scopes"');
       const annotations = json.json.annotations ?? {};
       const id = annotations.id ?? `${file.name}#${n}`;
       if (Object.hasOwn(policies, id))

@@ -12,6 +12,8 @@ import { type PolicyDecision, PolicyError, type PolicyRequest, type PolicySource
 export interface PolicyEngine {
   /** How many policies the set holds. */
   readonly size: number;
+  /** Whether a scope can turn a decision at all (some policy reads `scopes`); if not, step-up checks are skipped. */
+  readonly scopeSensitive: boolean;
   /** The decision for one tools/call; `stepUpCandidates`: scopes that may be requested (the PRM's). */
   decide(req: PolicyRequest, stepUpCandidates?: readonly string[]): PolicyDecision;
   /** False when the policies deny the tool to this caller whatever the arguments (tools/list hides it). */
@@ -34,6 +36,7 @@ export async function createPolicyEngine(source: PolicySource): Promise<PolicyEn
   const listed = new Map<string, boolean>();
   return {
     size: Object.keys(compiled.policies).length,
+    scopeSensitive: compiled.reads.scopes,
     decide(req, candidates) {
       const d = decide(set, req, candidates);
       if (d.error)

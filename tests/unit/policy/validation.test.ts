@@ -169,3 +169,13 @@ describe('context values a policy reads', () => {
     expect(fromDocNet.policies).toEqual(['not-from-doc-net']);
   });
 });
+
+describe('step-up needs a policy that reads scopes', () => {
+  it('scopeSensitive is false unless some policy reads an attribute named scopes', async () => {
+    expect((await createPolicyEngine(src(PERMIT))).scopeSensitive).toBe(false);
+    const reads = await createPolicyEngine(
+      src(`${PERMIT}\nforbid (principal, action, resource) unless { principal.scopes.contains("mcp:tools") };`),
+    );
+    expect(reads.scopeSensitive).toBe(true);
+  });
+});
