@@ -97,7 +97,16 @@ export async function stepUpScopes(
       { ...factsOf(identityOf(authInfo), tool, era, request), args: checked.value as never, now: new Date() },
       gate.stepUpCandidates,
     );
-    for (const s of d.stepUp ?? []) wanted.add(s);
+    if (!d.stepUp) continue;
+    for (const s of d.stepUp) wanted.add(s);
+    if (typeof message.id === 'string' || typeof message.id === 'number') {
+      auditSpanOf(originalOf(request))?.settle(message.id, {
+        outcome: 'denied',
+        error: 'policy_step_up',
+        decision: 'deny',
+        policies: d.policies,
+      });
+    }
   }
   return [...wanted];
 }

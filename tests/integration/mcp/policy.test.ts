@@ -263,6 +263,13 @@ describe('Cedar policies over every era', () => {
     const challenge = r.headers.get('www-authenticate')!;
     expect(challenge).toContain('error="insufficient_scope"');
     expect(challenge).toContain('scope="mcp:admin"');
+    expect(await recordFor(nextId - 1)).toMatchObject({
+      outcome: 'denied',
+      httpStatus: 403,
+      decision: 'deny',
+      policies: ['huge-transfer-needs-admin-scope'],
+      error: 'policy_step_up',
+    });
     // Legacy SSE: the POST to /messages/ is answered 403 instead of 202.
     const legacy = await sseCall(
       approver,
