@@ -38,6 +38,11 @@ export interface CallResult {
   policies?: string[];
 }
 
+/** The Cedar decision of a call (lib/policy), when policies decided it. */
+export function policyFacts(r: CallResult | undefined): Pick<CallResult, 'decision' | 'policies'> {
+  return r?.decision ? { decision: r.decision, policies: r.policies ?? [] } : {};
+}
+
 export type Interruption = 'aborted' | 'timeout';
 
 /** How the HTTP response ended. */

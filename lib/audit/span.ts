@@ -10,6 +10,7 @@ import {
   type CallResult,
   type EndFacts,
   errorText,
+  policyFacts,
   type RpcFacts,
   rpcKey,
   traceIdOf,
@@ -241,9 +242,4 @@ export function mergeResults(prev: CallResult | undefined, next: CallResult): Ca
     durationMs: prev.durationMs ?? next.durationMs,
     ...policyFacts(prev.decision ? prev : next),
   };
-}
-
-/** The Cedar decision of a call (lib/policy), when policies decided it. */
-function policyFacts(r: CallResult | undefined): Pick<CallResult, 'decision' | 'policies'> {
-  return r?.decision ? { decision: r.decision, policies: r.policies ?? [] } : {};
 }
