@@ -347,6 +347,21 @@ await issuer.stop();
 say('jwt: bench/jwt-verify.ts');
 const jwt = await jwtBench();
 
+// Cedar policies (lib/policy, #20): its own script and JSON, so the report's tables stay as they are.
+say('policy: bench/policy.ts');
+const policyRun = spawn(process.execPath, [path.join(ROOT, 'bench/policy.ts')], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+let policyOut = '';
+policyRun.stdout!.on('data', (d) => (policyOut += d));
+const policyCode = await new Promise<number | null>((r) => policyRun.once('exit', r));
+const policy = JSON.parse(policyOut.trim().split('\n').pop() || '{}');
+await writeFile(path.join(ROOT, 'bench/tmp/policy.json'), `${JSON.stringify(policy, null, 2)}\n`);
+say(
+  `policy: ${policy.policies} policies, ${policy.decideAllowUs?.p50?.toFixed(0)} µs p50 per call (goal ≤ ${policy.goalUs} µs); ` +
+    `PRM and 401 paths ${policyCode === 0 ? 'load nothing of Cedar' : 'REACH CEDAR'}`,
+);
+
 const results: BenchResults = {
   date: new Date().toISOString().slice(0, 16).replace('T', ' '),
   node: process.versions.node,

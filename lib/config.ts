@@ -46,6 +46,8 @@ export interface AuthConfig extends AuthProfileSettings {
    * 0 = verify the signature on every request). exp is re-checked on every use either way.
    */
   verifiedTokenCacheMs: number;
+  /** Token claims copied into the identity for Cedar policies (AUTH_POLICY_CLAIMS; strings or string lists). */
+  policyClaims: string[];
 }
 
 export interface StoreConfig {
@@ -347,6 +349,7 @@ export function loadConfig(env: Env = process.env, catalogue: Pick<ToolCatalogue
       jwksTimeoutMs: int(env, 'AUTH_JWKS_TIMEOUT_MS', 3_000, 100, 60_000),
       maxTokenBytes: int(env, 'AUTH_MAX_TOKEN_BYTES', 8192, 256, 65_536),
       verifiedTokenCacheMs: int(env, 'AUTH_VERIFIED_TOKEN_CACHE_S', 30, 0, 300) * 1000,
+      policyClaims: list(env, 'AUTH_POLICY_CLAIMS', ['groups', 'tenant']),
     },
     store: {
       kind: oneOf(env, 'STORE', ['memory', 'dynamodb'] as const, 'memory'),

@@ -226,6 +226,8 @@ try {
         host.reload().catch((e) => say(`reload failed: ${(e as Error).message}`));
       },
     });
+    const { watchPolicies } = await import('./policy-watch.ts');
+    stops.push(watchPolicies(ROOT, say));
   }
 
   let publicUrl = process.env.MCP_PUBLIC_URL!;

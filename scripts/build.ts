@@ -38,6 +38,7 @@ export function esbuildOptions(fn: FunctionSpec): esbuild.BuildOptions {
     splitting: p.Splitting === true,
     chunkNames: (p.ChunkNames as string | undefined) ?? 'chunk-[hash]',
     legalComments: 'none',
+    ...(Array.isArray(p.External) ? { external: p.External as string[] } : {}),
     metafile: true,
     logLevel: 'silent',
     ...(banner ? { banner: { js: banner } } : {}),

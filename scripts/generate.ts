@@ -5,6 +5,7 @@
 //   generated/tools.ts       the catalogue the functions/ shells hand to lib/: that manifest and a lazy loader for
 //                            tools/*.ts (imported with the MCP core, each tool in its own chunk). Real files, because
 //                            `sam build` bundles functions/*.ts with esbuild and no plugins.
+//   generated/policies.ts    the Cedar policies (scripts/policies.ts: POLICIES_DIR, default policies/), validated.
 //   keycloak/realm-mcp.json  keycloak/base/realm-mcp.json plus every declared scope (local/realm.ts), for compose and
 //                            deployments; `npm start` renders its own from the tools it serves.
 // Files are rewritten only when their content changes. `--check` writes nothing and exits 1 when one is stale.
@@ -14,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateRealm, readBaseRealm, realmText } from '../local/realm.ts';
 import { allDeclaredScopes, type LoadedCatalogue, loadCatalogue } from './catalogue.ts';
+import { checkPolicySource, POLICIES_FILE, policiesDir, policiesSourceText, readPolicySource } from './policies.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const MANIFEST_FILE = path.join('generated', 'tool-manifest.ts');
@@ -45,9 +47,10 @@ export function catalogueSource(catalogue: Pick<LoadedCatalogue, 'files'>): stri
   return [
     ...HEADER,
     `import type { ToolCatalogue${catalogue.files.length ? ', ToolDefinition' : ''} } from '../lib/tools/index.ts';`,
+    "import { policySource } from './policies.ts';",
     "import { toolManifest } from './tool-manifest.ts';",
     '',
-    `export const catalogue: ToolCatalogue = { tools: toolManifest, load: ${load} };`,
+    `export const catalogue: ToolCatalogue = { tools: toolManifest, load: ${load}, policies: policySource };`,
     '',
   ].join('\n');
 }
@@ -70,9 +73,16 @@ export interface GenerateResult {
 export async function generate(opts: { root?: string; check?: boolean } = {}): Promise<GenerateResult> {
   const root = opts.root ?? ROOT;
   const catalogue = await loadCatalogue(root);
+  const dir = policiesDir(root);
+  const policies = readPolicySource(root, dir);
+  await checkPolicySource(policies, dir);
   const outputs: Array<[string, string]> = [
     [MANIFEST_FILE, formatted(root, MANIFEST_FILE, manifestSource(catalogue))],
     [CATALOGUE_FILE, formatted(root, CATALOGUE_FILE, catalogueSource(catalogue))],
+    [
+      POLICIES_FILE,
+      formatted(root, POLICIES_FILE, policiesSourceText(policies, path.relative(root, dir).split(path.sep).join('/'))),
+    ],
     [
       REALM_FILE,
       realmText(

@@ -13,6 +13,7 @@ import { createStores } from '../store/index.ts';
 import { withConformanceFixtures } from '../tools/conformance/index.ts';
 import { servedTools, type ToolCatalogue } from '../tools/index.ts';
 import { warnOnDrift } from './catalogue-drift.ts';
+import { loadPolicyGate } from './policy-gate.ts';
 import { requestStateKeysOf } from './request-state-keys.ts';
 
 export async function createCore(
@@ -27,7 +28,8 @@ export async function createCore(
   const bus = new StoreEventBus(stores.messages);
   // Test-only fixtures for the official conformance suite (CONFORMANCE_FIXTURES=true); off by default.
   const extras = cfg.conformanceFixtures ? withConformanceFixtures(bus) : undefined;
-  const factory = createServerFactory(tools, extras, { requestStateKeys: await requestStateKeysOf(cfg) });
+  const policy = await loadPolicyGate(cfg, catalogue.policies);
+  const factory = createServerFactory(tools, extras, { requestStateKeys: await requestStateKeysOf(cfg), policy });
   return createMcpCore(cfg, {
     tools,
     extras,
@@ -35,6 +37,7 @@ export async function createCore(
     bus,
     legacy: createSessionfulHandler(cfg, { factory, stores }),
     insufficientScope,
+    policy,
     ...overrides,
   });
 }

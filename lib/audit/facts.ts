@@ -32,6 +32,15 @@ export interface CallResult {
   /** A text that cannot carry caller input (see errorClass). */
   error?: string;
   durationMs?: number;
+  /** The Cedar policies' decision on a tools/call (only when policies are configured). */
+  decision?: 'allow' | 'deny';
+  /** The determining policy ids of that decision. */
+  policies?: string[];
+}
+
+/** The Cedar decision of a call (lib/policy), when policies decided it. */
+export function policyFacts(r: CallResult | undefined): Pick<CallResult, 'decision' | 'policies'> {
+  return r?.decision ? { decision: r.decision, policies: r.policies ?? [] } : {};
 }
 
 export type Interruption = 'aborted' | 'timeout';

@@ -98,6 +98,10 @@ export interface AuditRecord {
    * for a server-side failure, a short redacted text.
    */
   error?: string;
+  /** The Cedar policies' decision on the tool call (present only when policies are configured). */
+  decision?: 'allow' | 'deny';
+  /** The ids of the policies that determined it (the forbids that denied, the permits that allowed). */
+  policies?: string[];
   durationMs: number;
   bytesOut?: number;
   chunksOut?: number;

@@ -10,6 +10,7 @@ import {
   type CallResult,
   type EndFacts,
   errorText,
+  policyFacts,
   type RpcFacts,
   rpcKey,
   traceIdOf,
@@ -40,6 +41,8 @@ type EnvelopeKey =
 
 export interface AuditSpan {
   readonly requestId: string;
+  /** The client IP as the front door reported it ('' when unknown): what Cedar policies see as source_ip. */
+  readonly sourceIp: string;
   /** True once the records are written; facts given later are ignored. */
   readonly closed: boolean;
   /** After authentication; identifiers only, the token never reaches the record. */
@@ -149,6 +152,7 @@ export function openSpan(deps: SpanDeps, request: Request, ctx: InvocationContex
           httpStatus: fin.status,
           rpcErrorCode: r?.rpcErrorCode,
           error: r ? r.error : callOutcome === 'error' ? 'no answer' : undefined,
+          ...policyFacts(r),
           durationMs: r?.durationMs ?? durationMs,
         });
       }
@@ -167,6 +171,7 @@ export function openSpan(deps: SpanDeps, request: Request, ctx: InvocationContex
       httpStatus: fin.status,
       rpcErrorCode: rpcErrorCode ?? (single ? own?.rpcErrorCode : undefined),
       error: errorText(fin.error) ?? error ?? (single && final === own?.outcome ? own?.error : undefined),
+      ...(single ? policyFacts(own) : {}),
       durationMs,
       bytesOut: fin.bytesOut,
       chunksOut: fin.chunksOut,
@@ -175,6 +180,7 @@ export function openSpan(deps: SpanDeps, request: Request, ctx: InvocationContex
 
   return {
     requestId: ctx.requestId,
+    sourceIp: ctx.sourceIp,
     get closed() {
       return closed;
     },
@@ -234,5 +240,6 @@ export function mergeResults(prev: CallResult | undefined, next: CallResult): Ca
     rpcErrorCode: first.rpcErrorCode ?? second.rpcErrorCode,
     error: first.error ?? second.error,
     durationMs: prev.durationMs ?? next.durationMs,
+    ...policyFacts(prev.decision ? prev : next),
   };
 }

@@ -14,6 +14,10 @@ export interface Identity {
   issuer: string;
   jti?: string;
   sid?: string;
+  /** Roles/groups from the auth profile's role claims (for Cedar policies). */
+  roles?: string[];
+  /** AUTH_POLICY_CLAIMS claims the token carries (for Cedar policies); strings or lists of strings. */
+  claims?: Record<string, string | string[]>;
 }
 
 /** Where the identity travels inside the SDK's AuthInfo (`extra` is the SDK's slot for our data). */

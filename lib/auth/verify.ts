@@ -49,7 +49,9 @@ export type VerifyConfig = Pick<
   | 'allowedClientIds'
   | 'maxTokenBytes'
 > &
-  Partial<Pick<AuthConfig, 'verifiedTokenCacheMs' | 'profile' | 'audiences' | 'scopePrefix' | 'issuers'>>;
+  Partial<
+    Pick<AuthConfig, 'verifiedTokenCacheMs' | 'profile' | 'audiences' | 'scopePrefix' | 'issuers' | 'policyClaims'>
+  >;
 
 const ACCESS_TOKEN_TYPS = new Set(['at+jwt', 'jwt']);
 const ACCESS_TOKEN_TYP_CLAIMS = new Set(['bearer', 'at+jwt']);
@@ -123,6 +125,17 @@ function checkHeader(token: string, auth: VerifyConfig): void {
   if (header.crit !== undefined) throw invalid('The token has critical header parameters we do not support');
 }
 
+/** The AUTH_POLICY_CLAIMS claims the token carries, as strings or string lists (for Cedar policies). */
+function policyClaimsOf(payload: JWTPayload, names: readonly string[]): Identity['claims'] {
+  const out: NonNullable<Identity['claims']> = {};
+  for (const name of names) {
+    const v = Object.hasOwn(payload, name) ? payload[name] : undefined;
+    if (typeof v === 'string') out[name] = v;
+    else if (Array.isArray(v)) out[name] = v.filter((x): x is string => typeof x === 'string');
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
 function identityFrom(payload: JWTPayload, auth: VerifyConfig): Identity {
   const now = Math.floor(Date.now() / 1000);
   if (typeof payload.iat === 'number' && payload.iat > now + auth.clockToleranceSec) {
@@ -151,6 +164,9 @@ function identityFrom(payload: JWTPayload, auth: VerifyConfig): Identity {
   const sid = str(payload.sid);
   if (jti) identity.jti = jti;
   if (sid) identity.sid = sid;
+  if (read.roles.length) identity.roles = read.roles;
+  const claims = policyClaimsOf(payload, auth.policyClaims ?? []);
+  if (claims) identity.claims = claims;
   return identity;
 }
 

@@ -17,6 +17,7 @@ import { findTool, type ToolDefinition } from '../tools/index.ts';
 import { auditRpc } from './audit-hooks.ts';
 import { messagesOf, toolCallName } from './jsonrpc.ts';
 import { loggableHandlerError, nonAsciiParamHeader, nonAsciiParamRejection } from './param-headers.ts';
+import { type PolicyGate, stepUpScopes } from './policy-hook.ts';
 import { createServerFactory, type ServerExtras } from './server.ts';
 
 export type McpCore = (request: Request, authInfo: AuthInfo, ctx: InvocationContext) => Promise<Response>;
@@ -29,6 +30,8 @@ export interface McpEndpointDeps {
   authenticate(request: Request): Promise<AuthOutcome>;
   /** The 403 step-up challenge naming the scopes a tool call needs. */
   insufficientScope(scopes: string[]): Response;
+  /** Cedar policies (lib/policy): a deny that one more scope would turn is answered 403 here (step-up). */
+  policy?: PolicyGate;
   /** The server factory; by default one built from `tools`. */
   factory?: McpServerFactory;
   /** The change-event bus for subscriptions/listen; by default an in-process one. */
@@ -61,7 +64,8 @@ export function missingToolScopes(
  */
 export function createMcpCore(cfg: Config, deps: Omit<McpEndpointDeps, 'authenticate'>): McpCore {
   const factory =
-    deps.factory ?? createServerFactory(deps.tools, deps.extras, { requestStateKeys: cfg.requestState.keys });
+    deps.factory ??
+    createServerFactory(deps.tools, deps.extras, { requestStateKeys: cfg.requestState.keys, policy: deps.policy });
   const onerror = (error: Error) => log.warn('mcp handler error', { error: loggableHandlerError(error) });
   const modern = createMcpHandler(factory, {
     legacy: 'reject',
@@ -86,6 +90,10 @@ export function createMcpCore(cfg: Config, deps: Omit<McpEndpointDeps, 'authenti
     if (parsedBody !== undefined) {
       const missing = missingToolScopes(parsedBody, deps.tools, authInfo.scopes);
       if (missing.length) return deps.insufficientScope(missing);
+      const stepUp = deps.policy
+        ? await stepUpScopes(deps.policy, deps.tools, parsedBody, authInfo, legacy ? 'legacy' : 'modern', request)
+        : [];
+      if (stepUp.length) return deps.insufficientScope(stepUp);
     }
     if (!legacy) {
       const nonAscii = nonAsciiParamHeader(request.headers);

@@ -5,6 +5,7 @@
 // the functions import it lazily (on the first authenticated request).
 export { createMcpCore, type McpCore, type McpEndpointDeps } from './endpoint.ts';
 export { BUS_CHANNEL, StoreEventBus } from './event-bus.ts';
+export { type PolicyGate, stepUpScopes } from './policy-hook.ts';
 export {
   createServerFactory,
   principalOf,

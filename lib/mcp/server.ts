@@ -11,7 +11,7 @@ import type {
   Transport,
 } from '@modelcontextprotocol/server';
 import { CLIENT_CAPABILITIES_META_KEY, inputRequired, McpServer } from '@modelcontextprotocol/server';
-import { hasScopes, identityOf } from '../auth/index.ts';
+import { hasScopes, type Identity, identityOf } from '../auth/index.ts';
 import type { RequestStateKey } from '../config.ts';
 import { declareTools, log } from '../telemetry/index.ts';
 import type { ToolContext, ToolDefinition, ToolPrincipal } from '../tools/index.ts';
@@ -29,6 +29,7 @@ import {
   watchIncoming,
 } from './input/index.ts';
 import { compileInputSchemas, inputSchemaOf } from './input-schema.ts';
+import { listable, type PolicyGate, policyDenial } from './policy-hook.ts';
 
 const SERVER_INFO = { name: 'mcp-lambda-stack', version: '0.1.0' };
 
@@ -48,6 +49,8 @@ interface Serving {
   era: 'legacy' | 'modern';
   sealer: Sealer;
   ledger: CallLedger;
+  /** Cedar policies (lib/policy), when any are configured; the identity with the claims they read. */
+  policy?: { gate: PolicyGate; identity: Identity; request: Request | undefined };
 }
 
 /** The client's declared capabilities: the request's `_meta` at 2026-07-28, the initialize in 2025. */
@@ -109,12 +112,22 @@ function registerTools(server: McpServer, tools: readonly ToolDefinition[], serv
   const { principal } = serving;
   for (const tool of tools) {
     if (!toolAllowed(tool, principal.scopes)) continue;
+    const { policy } = serving;
+    if (policy && !listable(policy.gate, tool, policy.identity, serving.era, policy.request)) continue;
     server.registerTool(
       tool.name,
-      { title: tool.title, description: tool.description, inputSchema: inputSchemaOf(tool) },
+      {
+        title: tool.title,
+        description: tool.description,
+        inputSchema: inputSchemaOf(tool),
+        ...(tool.annotations ? { annotations: tool.annotations } : {}),
+      },
       // The SDK validated args against inputSchema before calling us.
       async (args: unknown, ctx: ServerContext): Promise<CallToolResult | InputRequiredResult> => {
         const started = Date.now();
+        const denied =
+          policy && policyDenial(policy.gate, tool, args, { ...policy, era: serving.era, rpcId: ctx.mcpReq.id });
+        if (denied) return denied;
         // The SDK ran our requestState hook before this: the state's recorded answers, bound to this call.
         const opened = ctx.mcpReq.requestState<StatePayload>();
         const recorded = typeof opened === 'object' && opened !== null ? opened.answers : Object.create(null);
@@ -200,6 +213,8 @@ function warnEphemeralOnce(): void {
 export interface ServerFactoryOptions {
   /** REQUEST_STATE_KEYS (cfg.requestState.keys); none = a random key of this process (one instance only). */
   requestStateKeys?: readonly RequestStateKey[];
+  /** Cedar policies decide each call and the tools listed (lib/policy); absent = scopes alone decide. */
+  policy?: PolicyGate;
 }
 
 /** A factory of fresh servers, one per request, with the tools the caller's scopes allow. */
@@ -215,8 +230,10 @@ export function createServerFactory(
   const sealer = createSealer(keys);
   return ({ era, authInfo, requestInfo }) => {
     const principal = principalOf(authInfo);
+    const request = requestInfo instanceof Request ? requestInfo : undefined;
     const serving: Serving = { principal, era, sealer, ledger: new CallLedger() };
-    const server = new AuditedMcpServer(requestInfo instanceof Request ? requestInfo : undefined, serving);
+    if (options.policy) serving.policy = { gate: options.policy, identity: identityOf(authInfo), request };
+    const server = new AuditedMcpServer(request, serving);
     registerTools(server, tools, serving);
     extras?.(server, principal, (more) => registerTools(server, more, serving));
     return server;

@@ -122,4 +122,29 @@ export const sampleDemo = defineTool({
   },
 });
 
-export const demoTools = [echo, whoami, streamDemo, notifyDemo, failDemo, adminDemo, confirmDemo, sampleDemo];
+export const transferDemo = defineTool({
+  name: 'transfer_demo',
+  title: 'Transfer demo (policies)',
+  description:
+    'Pretends to transfer `amount` (whole units) for `tenant`; nothing moves. The example Cedar policies (policies/examples/) limit it by tenant, amount and group.',
+  inputSchema: z.object({
+    amount: z.number().int().min(1).max(1_000_000_000),
+    tenant: z.string().min(1).max(64),
+  }),
+  annotations: { destructiveHint: true, idempotentHint: false, openWorldHint: false },
+  async handler({ amount, tenant }) {
+    return { content: [{ type: 'text', text: `transferred ${amount} for ${tenant} (demo: nothing moved)` }] };
+  },
+});
+
+export const demoTools = [
+  echo,
+  whoami,
+  streamDemo,
+  notifyDemo,
+  failDemo,
+  adminDemo,
+  confirmDemo,
+  sampleDemo,
+  transferDemo,
+];

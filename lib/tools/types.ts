@@ -9,6 +9,7 @@ import type {
   ElicitResult,
   LoggingLevel,
   Root,
+  ToolAnnotations,
 } from '@modelcontextprotocol/server';
 import type { z } from 'zod';
 import { normaliseScopes, type ScopeDeclaration, type ScopeInfo } from './scopes.ts';
@@ -97,6 +98,8 @@ export interface ToolSpec<S extends ToolInputSchema = ToolInputSchema> {
    * `{ name, description, admin: true }` for a scope the local `viewer` user must not get.
    */
   scopes?: readonly ScopeDeclaration[];
+  /** MCP tool annotations (readOnlyHint, destructiveHint, ...): listed as written; Cedar policies see the hints. */
+  annotations?: ToolAnnotations;
   handler(args: ToolArgs<S>, ctx: ToolContext): Promise<ToolResult>;
 }
 

@@ -22,9 +22,14 @@ export interface HostProcess {
   kill(): void;
 }
 
-export async function startHostProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<HostProcess> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'local/start.ts'), '--no-build'], {
-    cwd: ROOT,
+/** `root`: another checkout to serve (a repo copy with its own dist/), by default this one. */
+export async function startHostProcess(
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+  root = ROOT,
+): Promise<HostProcess> {
+  const child = spawn(process.execPath, [path.join(root, 'local/start.ts'), '--no-build'], {
+    cwd: root,
     env: { ...process.env, PORT: '0', TRAEFIK: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -12,7 +12,15 @@ export interface TestIssuer {
   server: KeyServer;
   key: TestKey;
   /** An access token for `audience` with the given subject and scopes. */
-  token(opts: { audience: string; sub?: string; scope?: string; clientId?: string; ttlSec?: number }): Promise<string>;
+  token(opts: {
+    audience: string;
+    sub?: string;
+    scope?: string;
+    clientId?: string;
+    ttlSec?: number;
+    /** More claims (e.g. tenant, groups for Cedar policies). */
+    claims?: Record<string, unknown>;
+  }): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -34,7 +42,7 @@ export async function startTestIssuer(): Promise<TestIssuer> {
     jwksUrl,
     server,
     key,
-    async token({ audience, sub = 'dev-user', scope = 'mcp:tools', clientId = 'test-client', ttlSec = 300 }) {
+    async token({ audience, sub = 'dev-user', scope = 'mcp:tools', clientId = 'test-client', ttlSec = 300, claims }) {
       const now = Math.floor(Date.now() / 1000);
       return sign(key, {
         iss: issuer,
@@ -46,6 +54,7 @@ export async function startTestIssuer(): Promise<TestIssuer> {
         iat: now,
         exp: now + ttlSec,
         jti: crypto.randomUUID(),
+        ...claims,
       });
     },
     stop: () => server.stop(),

@@ -53,6 +53,8 @@ function reach(entry: string, lazy = true): Set<string> {
 }
 
 const isSdk = (d: string) => d.startsWith('@modelcontextprotocol');
+/** The Cedar engine or the room that loads it (lib/policy, issue #20). */
+const isCedar = (d: string) => d.startsWith('@cedar-policy/') || d.startsWith('lib/policy/');
 
 beforeAll(async () => {
   const entryPoints = ['lib', 'local', 'functions', 'scripts', 'doctor']
@@ -227,5 +229,20 @@ describe('architecture', () => {
     const all = [...reach('functions/prm.ts')];
     expect(all).toContain('lib/auth/prm.ts');
     expect(all.filter((d) => isSdk(d) || d === 'jose')).toEqual([]);
+  });
+
+  it('the PRM function reaches nothing of Cedar, not even lazily', () => {
+    expect([...reach('functions/prm.ts')].filter(isCedar)).toEqual([]);
+  });
+
+  it('the 401 path loads nothing of Cedar: lib/policy and the engine load only lazily, with the MCP core', () => {
+    for (const fn of ['functions/mcp.ts', 'functions/sse.ts']) {
+      expect([...reach(fn)], fn).toContain('@cedar-policy/cedar-wasm/nodejs');
+      expect([...reach(fn, false)].filter(isCedar), fn).toEqual([]);
+    }
+    // Only lib/policy/engine.ts names the engine, and only in a dynamic import (plus its types).
+    const naming = LIB.filter((f) => importsOf(f).some((d) => d.startsWith('@cedar-policy/')));
+    expect(naming).toEqual(['lib/policy/engine.ts']);
+    expect(graph['lib/policy/engine.ts']?.every((e) => e.lazy)).toBe(true);
   });
 });

@@ -8,6 +8,7 @@
 // in the session record, so any instance can replay it.
 
 import type { AuthInfo, JSONRPCMessage, RequestId } from '@modelcontextprotocol/server';
+import { insufficientScope } from '../../auth/index.ts';
 import type { Config } from '../../config.ts';
 import { readJsonBody } from '../../gate/index.ts';
 import { eventIdFor, newSessionId, parseEventId, type SessionRecord } from '../../store/index.ts';
@@ -15,6 +16,7 @@ import { log } from '../../telemetry/index.ts';
 import type { InvocationContext } from '../../web-handler.ts';
 import { auditRpc } from '../audit-hooks.ts';
 import { INVALID_REQUEST, messagesOf, rpcErrorResponse } from '../jsonrpc.ts';
+import { stepUpScopes } from '../policy-hook.ts';
 import { principalOf } from '../server.ts';
 import { detachedRequest } from './detached.ts';
 import { isRequest, isResponse, openSessionServer } from './exchange.ts';
@@ -135,6 +137,10 @@ export function createLegacySseHandler(cfg: Config, deps: SessionfulDeps) {
     // nothing is processed, so nothing is left waiting for a reply that never comes.
     const invalid = refuseInvalid(read.body);
     if (invalid) return invalid;
+    const stepUp = deps.policy
+      ? await stepUpScopes(deps.policy.gate, deps.policy.tools, read.body, authInfo, 'legacy', request)
+      : [];
+    if (stepUp.length) return insufficientScope(cfg, stepUp);
     const list = messagesOf(read.body) as JSONRPCMessage[];
     await sessions.touch(session.id);
     const bound = workBound(ctx);

@@ -12,8 +12,10 @@ import {
   StoreUnavailableError,
 } from '../../store/index.ts';
 import { log, rateLimited } from '../../telemetry/index.ts';
+import type { ToolDefinition } from '../../tools/index.ts';
 import type { InvocationContext } from '../../web-handler.ts';
 import { INVALID_REQUEST, rpcErrorResponse, SERVICE_UNAVAILABLE } from '../jsonrpc.ts';
+import type { PolicyGate } from '../policy-hook.ts';
 import { principalOf } from '../server.ts';
 import type { Handshake } from './exchange.ts';
 
@@ -21,6 +23,8 @@ import type { Handshake } from './exchange.ts';
 export interface SessionfulDeps {
   factory: McpServerFactory;
   stores: Stores;
+  /** Cedar policies (legacy SSE): a tools/call deny that one more scope would turn is answered 403 before 202. */
+  policy?: { gate: PolicyGate; tools: readonly ToolDefinition[] };
 }
 
 /** One HTTP request to a session handler, with what the endpoint already knows. */
