@@ -8,7 +8,11 @@
 //   BENCH_CPU_ONLY=ours:tools/call node --cpu-prof --cpu-prof-dir=bench/tmp/prof bench/cpu.ts x.json > /dev/null
 //
 // Targets: `ours` (dist mcp, prm and sse bundles), `reference` (bench/reference/lambda-entry.ts, verified
-// tokens cached 30 s, as ours does by default) and `reference, no cache` (jose verifies every call).
+// tokens cached 30 s, as ours does by default) and `reference, no cache` (jose verifies every call);
+// with BENCH_CPU_BEFORE=<dir> (mcp/, prm/, sse/ bundles of another commit) also `ours, before`.
+// The figure per (scenario, target) is the mean over its batches with the highest and lowest 10 %
+// of batches left out: garbage collection stays in (it is billed), a batch that a neighbour process
+// slowed down does not decide the result.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -44,6 +48,10 @@ Object.assign(process.env, {
 const load = async (name: string) =>
   (await import(pathToFileURL(path.join(OUT, name, 'index.mjs')).href)) as Record<string, Handler>;
 const [mcp, prm, sse, ref] = await Promise.all([load('mcp'), load('prm'), load('sse'), load('reference-lambda')]);
+const BEFORE = process.env.BENCH_CPU_BEFORE;
+const loadBefore = async (name: string) =>
+  (await import(pathToFileURL(path.join(BEFORE!, name, 'index.mjs')).href)) as Record<string, Handler>;
+const before = BEFORE ? await Promise.all([loadBefore('mcp'), loadBefore('prm'), loadBefore('sse')]) : undefined;
 const token = await issuer.token({ audience: publicUrl, scope: 'mcp:tools', ttlSec: 3600 });
 
 let n = 0;
@@ -101,7 +109,7 @@ const list = {
 delete list.headers['mcp-name'];
 
 // The legacy SSE POST needs a session: GET /sse once, keep the endpoint, then close the stream.
-async function sseSession(): Promise<string> {
+async function sseSession(handler: Handler): Promise<string> {
   let endpoint = '';
   const stream = new RuntimeResponseStream((c) => {
     const m = /sessionId=([^\s&]+)/.exec(c.toString());
@@ -110,11 +118,12 @@ async function sseSession(): Promise<string> {
       setImmediate(() => stream.destroy());
     }
   });
-  await sse.handler!(event('GET', '/sse', { ...bearer, accept: 'text/event-stream' }), stream, context());
+  await handler(event('GET', '/sse', { ...bearer, accept: 'text/event-stream' }), stream, context());
   if (!endpoint) throw new Error('GET /sse gave no endpoint');
   return endpoint;
 }
-const sessionId = await sseSession();
+const sessionId = await sseSession(sse.handler!);
+const beforeSessionId = before ? await sseSession(before[2].handler!) : '';
 const ssePost = JSON.stringify({
   jsonrpc: '2.0',
   id: 3,
@@ -132,6 +141,7 @@ const ok200 = (r: { status: number; body: string }) => r.status === 200 && r.bod
 const listed = (r: { status: number; body: string }) => r.status === 200 && r.body.includes('"echo"');
 const refs: Array<[string, Handler]> = [
   ['ours', mcp.handler!],
+  ...(before ? [['ours, before', before[0].handler!] as [string, Handler]] : []),
   ['reference', ref.handler!],
   ['reference, no cache', ref.uncached!],
 ];
@@ -152,6 +162,7 @@ for (const [target, h] of refs) {
 }
 for (const [target, h] of [
   ['ours', mcp.handler!],
+  ...(before ? [['ours, before', before[0].handler!] as const] : []),
   ['reference', ref.handler!],
 ] as const) {
   cases.push({
@@ -163,6 +174,7 @@ for (const [target, h] of [
 }
 for (const [target, h] of [
   ['ours', prm.handler!],
+  ...(before ? [['ours, before', before[1].handler!] as const] : []),
   ['reference', ref.handler!],
 ] as const) {
   cases.push({
@@ -172,22 +184,35 @@ for (const [target, h] of [
     expect: (r) => r.status === 200 && r.body.includes('authorization_servers'),
   });
 }
-cases.push({
-  scenario: 'legacy SSE POST',
-  target: 'ours',
-  run: () =>
-    invoke(
-      sse.handler!,
-      event(
-        'POST',
-        '/messages/',
-        { ...bearer, 'content-type': 'application/json' },
-        ssePost,
-        `sessionId=${encodeURIComponent(sessionId)}`,
+for (const [target, h, id] of [
+  ['ours', sse.handler!, sessionId],
+  ...(before ? [['ours, before', before[2].handler!, beforeSessionId] as const] : []),
+] as const) {
+  cases.push({
+    scenario: 'legacy SSE POST',
+    target,
+    run: () =>
+      invoke(
+        h,
+        event(
+          'POST',
+          '/messages/',
+          { ...bearer, 'content-type': 'application/json' },
+          ssePost,
+          `sessionId=${encodeURIComponent(id)}`,
+        ),
       ),
-    ),
-  expect: (r) => r.status === 202,
-});
+    expect: (r) => r.status === 202,
+  });
+}
+
+/** The mean without the highest and lowest 10 % (at least one batch stays). */
+export function trimmedMean(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const cut = Math.floor(sorted.length / 10);
+  const kept = sorted.slice(cut, sorted.length - cut);
+  return kept.reduce((t, x) => t + x, 0) / kept.length;
+}
 
 const chosen = ONLY ? cases.filter((c) => `${c.target}:${c.scenario}` === ONLY) : cases;
 // Sanity and warm-up: every case answers as expected before any figure is taken.
@@ -196,7 +221,7 @@ for (const c of chosen) {
   if (!c.expect(r)) throw new Error(`${c.target} ${c.scenario}: ${r.status} ${r.body.slice(0, 300)}`);
   for (let i = 0; i < 300; i++) await c.run();
 }
-const acc = new Map(chosen.map((c) => [c, { us: 0, calls: 0, status: 0 }]));
+const acc = new Map(chosen.map((c) => [c, { batches: [] as number[], calls: 0, status: 0 }]));
 const until = performance.now() + MS;
 while (performance.now() < until) {
   for (const c of chosen) {
@@ -205,14 +230,14 @@ while (performance.now() < until) {
     let last = { status: 0, body: '' };
     for (let i = 0; i < BATCH; i++) last = await c.run();
     const d = process.cpuUsage(t0);
-    a.us += d.user + d.system;
+    a.batches.push((d.user + d.system) / BATCH);
     a.calls += BATCH;
     a.status = last.status;
   }
 }
 const rows: CpuRow[] = chosen.map((c) => {
   const a = acc.get(c)!;
-  return { scenario: c.scenario, target: c.target, cpuUs: a.us / a.calls, calls: a.calls, status: a.status };
+  return { scenario: c.scenario, target: c.target, cpuUs: trimmedMean(a.batches), calls: a.calls, status: a.status };
 });
 await issuer.stop();
 const out = process.argv[2];

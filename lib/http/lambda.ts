@@ -88,15 +88,26 @@ function lifetimeSignal(responseStream: Writable | undefined, context: Context) 
   const onGone = () => {
     if (!finished) controller.abort(new DOMException('client disconnected', 'AbortError'));
   };
+  const unwatch = () => {
+    responseStream?.off('close', onGone);
+    responseStream?.off('error', onGone);
+  };
   responseStream?.once('close', onGone);
   responseStream?.once('error', onGone);
   return {
     signal: controller.signal,
+    /**
+     * We ended the response stream: its 'close' that follows is no disconnect. (Aborting there cost every
+     * invocation a DOMException and a round of abort listeners; the deadline still aborts.)
+     */
+    ended() {
+      finished = true;
+      unwatch();
+    },
     finish() {
       finished = true;
       if (timer) clearTimeout(timer);
-      responseStream?.off('close', onGone);
-      responseStream?.off('error', onGone);
+      unwatch();
     },
   };
 }
@@ -136,6 +147,7 @@ export function streamHandle(app: WebHandler) {
         const delivered: Array<(d: Delivery) => void> = [];
         ctx.onDelivered = (listener) => void delivered.push(listener);
         const stats = await pipeResponse(await respond(app, request, ctx), responseStream, life.signal);
+        if (responseStream.writableEnded) life.ended();
         for (const listener of delivered) listener(stats);
         await settle(pending);
       });
