@@ -125,6 +125,8 @@ function invoke<T>(
   const ctx = invocationContext(processor.facts(event), context, signal, pending);
   const malformed = defectOf(request);
   if (malformed) ctx.malformed = malformed;
+  // Every event shape carries body + isBase64Encoded; a text body became the Request's body as is (UTF-8).
+  else if (request.body !== null && !event.isBase64Encoded && typeof event.body === 'string') ctx.bodyText = event.body;
   return withInvocation(ctx, () => body(processor, request, ctx));
 }
 

@@ -97,7 +97,7 @@ export function createMcpCore(cfg: Config, deps: Omit<McpEndpointDeps, 'authenti
   const core: McpCore = async (request, authInfo, ctx) => {
     let parsedBody: unknown;
     if (request.method === 'POST') {
-      const read = await readJsonBody(request, cfg.maxBodyBytes);
+      const read = await readJsonBody(request, cfg.maxBodyBytes, undefined, ctx.bodyText);
       if (!read.ok) return read.response;
       parsedBody = read.body;
     }
