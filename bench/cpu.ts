@@ -20,15 +20,8 @@ import { installAwsLambdaGlobal, RuntimeResponseStream } from '../local/runtime.
 import { startTestIssuer } from '../tests/support/issuer.ts';
 import { OUT } from './bundles.ts';
 import { mcpToolCall } from './load.ts';
-
-export interface CpuRow {
-  scenario: string;
-  target: string;
-  /** CPU (user + system) per call, µs */
-  cpuUs: number;
-  calls: number;
-  status: number;
-}
+import type { CpuRow } from './report.ts';
+import { trimmedMean } from './stats.ts';
 
 type Handler = (event: unknown, stream: RuntimeResponseStream, context: unknown) => Promise<void>;
 
@@ -204,14 +197,6 @@ for (const [target, h, id] of [
       ),
     expect: (r) => r.status === 202,
   });
-}
-
-/** The mean without the highest and lowest 10 % (at least one batch stays). */
-export function trimmedMean(xs: readonly number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const cut = Math.floor(sorted.length / 10);
-  const kept = sorted.slice(cut, sorted.length - cut);
-  return kept.reduce((t, x) => t + x, 0) / kept.length;
 }
 
 const chosen = ONLY ? cases.filter((c) => `${c.target}:${c.scenario}` === ONLY) : cases;
