@@ -79,6 +79,8 @@ async function sized(name: string, dir: string, kind: BenchBundle['kind'], meta:
   return { name, file, kind, bytes, gzipBytes, totalBytes, totalGzipBytes } satisfies BenchBundle;
 }
 
+const MINIFY = process.env.BENCH_MINIFY !== 'false';
+
 export async function buildBenchBundles() {
   const fns = loadTemplate(path.join(ROOT, 'template.yaml'));
   const mcpFn = fns.find((f) => f.name === 'mcp');
@@ -88,13 +90,15 @@ export async function buildBenchBundles() {
   const build = async (name: string, options: esbuild.BuildOptions, kind: BenchBundle['kind']) => {
     const dir = path.join(OUT, name);
     rmSync(dir, { recursive: true, force: true });
-    const r = await esbuild.build({ ...options, outdir: dir });
+    // BENCH_MINIFY=false keeps names readable in a profile (the figures that count are minified).
+    const r = await esbuild.build({ ...options, outdir: dir, ...(MINIFY ? {} : { minify: false }) });
     metafiles[name] = r.metafile!;
     bundles.push(await sized(name, dir, kind, r.metafile!));
   };
   for (const fn of fns) await build(fn.name, esbuildOptions(fn), 'lambda');
   const like = (entry: string) => ({ ...esbuildOptions(mcpFn), entryPoints: { index: path.join(ROOT, entry) } });
   await build('reference', like('bench/reference/sdk-entry.ts'), 'fetch');
+  await build('reference-lambda', like('bench/reference/lambda-entry.ts'), 'lambda');
   for (const probe of ['auth-401', 'sdk-only', 'zod-only', 'dynamodb-only']) {
     await build(probe, like(`bench/probes/${probe}.ts`), probe === 'auth-401' ? 'lambda' : 'fetch');
   }
@@ -119,3 +123,6 @@ export function packageBreakdown(
   }
   return [...totals].map(([pkg, bytes]) => ({ pkg, bytes })).sort((a, b) => b.bytes - a.bytes);
 }
+
+// `node bench/bundles.ts`: build them by hand (bench/cpu.ts and bench/warm.ts read bench/tmp/bundles).
+if (import.meta.url === `file://${process.argv[1]}`) await buildBenchBundles();

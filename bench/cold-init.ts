@@ -15,7 +15,7 @@ const run = promisify(execFile);
 export interface ColdTarget {
   label: string;
   bundle: BenchBundle;
-  probe: '401' | 'prm';
+  probe: '401' | 'prm' | 'call';
   /** Load Node's fetch globals before the clock starts (diagnostic). */
   prewarm?: boolean;
 }

@@ -1,6 +1,9 @@
 // One cold start, run in a fresh Node process by bench/cold-init.ts:
 //
-//   node bench/cold-probe.ts <bundle.mjs> <lambda|fetch> <401|prm> [prewarm]
+//   node bench/cold-probe.ts <bundle.mjs> <lambda|fetch> <401|prm|call> [prewarm]
+//
+// `call`: the first authenticated answer, a 2026-07-28 `tools/call echo` with BENCH_TOKEN as the bearer
+// token, verified against the JWKS of AUTH_JWKS_URL (a local issuer), so it includes the JWKS fetch.
 //
 // Installs the `awslambda` global (as the runtime does before loading a handler), then times
 // `import()` of the bundle, which constructs the app at module scope, and the first request
@@ -12,24 +15,47 @@ import { pathToFileURL } from 'node:url';
 import { createPreludeParser, installAwsLambdaGlobal, RuntimeResponseStream } from '../local/runtime.ts';
 
 const [file, kind, probe, prewarm] = process.argv.slice(2);
-if (!file || (kind !== 'lambda' && kind !== 'fetch') || (probe !== '401' && probe !== 'prm')) {
-  throw new Error('usage: cold-probe.ts <bundle.mjs> <lambda|fetch> <401|prm>');
+if (!file || (kind !== 'lambda' && kind !== 'fetch') || (probe !== '401' && probe !== 'prm' && probe !== 'call')) {
+  throw new Error('usage: cold-probe.ts <bundle.mjs> <lambda|fetch> <401|prm|call>');
 }
 installAwsLambdaGlobal();
 if (prewarm === 'prewarm') await new Response(new Request('http://127.0.0.1/', { headers: new Headers() }).body).text();
 
 const path = probe === 'prm' ? '/.well-known/oauth-protected-resource/mcp' : '/mcp';
 const method = probe === 'prm' ? 'GET' : 'POST';
+const META = {
+  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+  'io.modelcontextprotocol/clientInfo': { name: 'cold-probe', version: '1.0.0' },
+  'io.modelcontextprotocol/clientCapabilities': {},
+};
 const body =
   probe === 'prm'
     ? undefined
-    : JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo' } });
-const headers: Record<string, string> = {
-  host: '127.0.0.1:3000',
-  accept: 'application/json, text/event-stream',
-  'content-type': 'application/json',
-  'mcp-protocol-version': '2025-06-18',
-};
+    : probe === 'call'
+      ? JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/call',
+          params: { name: 'echo', arguments: { text: 'cold' }, _meta: META },
+        })
+      : JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo' } });
+const headers: Record<string, string> =
+  probe === 'call'
+    ? {
+        host: '127.0.0.1:3000',
+        accept: 'application/json, text/event-stream',
+        'content-type': 'application/json',
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': 'tools/call',
+        'mcp-name': 'echo',
+        authorization: `Bearer ${process.env.BENCH_TOKEN ?? ''}`,
+      }
+    : {
+        host: '127.0.0.1:3000',
+        accept: 'application/json, text/event-stream',
+        'content-type': 'application/json',
+        'mcp-protocol-version': '2025-06-18',
+      };
 
 function functionUrlEvent() {
   const now = new Date();

@@ -44,6 +44,22 @@ export interface StreamRow {
   firstChunkAfterRequest?: Summary;
 }
 
+/** In-process CPU per invocation (bench/cpu.ts): one row per (scenario, target). */
+export interface CpuRow {
+  scenario: string;
+  target: string;
+  /** CPU (user + system) per call, µs: the trimmed mean over interleaved batches */
+  cpuUs: number;
+  calls: number;
+  status: number;
+}
+
+/** Labels of the cold rows the first-authenticated-answer goal compares. */
+export const FIRST_AUTH = {
+  ours: 'mcp, first authenticated answer',
+  reference: 'reference, first authenticated answer',
+};
+
 export interface BenchResults {
   date: string;
   node: string;
@@ -61,6 +77,8 @@ export interface BenchResults {
     jwksFetchesDuringWarmLoop: number;
     results: Record<string, { verificationsPerSec: number; p50Us: number; p99Us: number }>;
   };
+  /** In-process CPU per invocation (issue #18); absent in older result files. */
+  cpu?: CpuRow[];
   /** Memory-only rows (no load): diagnostics shown in the memory section. */
   memoryExtra?: Array<{ label: string; note: string; idleRssMb: number }>;
   elapsedSec: number;
@@ -117,7 +135,87 @@ export function goalsOf(r: BenchResults): GoalResult[] {
       (find(r.warm, SINGLE_LABEL) ?? ours)?.idleRssMb ?? Number.NaN,
     ),
   ];
+  // Issue #18: CPU per invocation (what Lambda bills), the first authenticated answer, the host under load.
+  const cpu = (scenario: string, target: string) =>
+    r.cpu?.find((c) => c.scenario === scenario && c.target === target)?.cpuUs ?? Number.NaN;
+  const cpuRatio = (scenario: string) => ratio(cpu(scenario, 'ours'), cpu(scenario, 'reference'));
+  goals.push(
+    checkGoal(
+      {
+        name: 'tools/call CPU ≤ 1.15× the SDK reference with a token cache (in process)',
+        op: '<=',
+        target: 1.15,
+        unit: '×',
+      },
+      cpuRatio('tools/call'),
+    ),
+    checkGoal(
+      { name: 'tools/list CPU ≤ 1.0× the SDK reference (in process)', op: '<=', target: 1, unit: '×' },
+      cpuRatio('tools/list'),
+    ),
+    checkGoal(
+      { name: '401 without a token CPU ≤ 2× the reference (in process)', op: '<=', target: 2, unit: '×' },
+      cpuRatio('401 without a token'),
+    ),
+    checkGoal(
+      { name: 'PRM GET CPU ≤ 1.0× the reference (in process)', op: '<=', target: 1, unit: '×' },
+      cpuRatio('PRM GET'),
+    ),
+    checkGoal(
+      {
+        name: 'first authenticated answer from a fresh process ≤ 0.8× the reference (median)',
+        op: '<=',
+        target: 0.8,
+        unit: '×',
+      },
+      ratio(
+        find(r.cold, FIRST_AUTH.ours)?.firstResponseMs.median ?? Number.NaN,
+        find(r.cold, FIRST_AUTH.reference)?.firstResponseMs.median ?? Number.NaN,
+      ),
+    ),
+    checkGoal(
+      {
+        name: `local host req/s ≥ 1.0× the SDK v2 reference on node:http (${r.warmConnections} connections, auth and audit on; includes the emulator)`,
+        op: '>=',
+        target: 1,
+        unit: '×',
+      },
+      ratio(ours?.rps ?? Number.NaN, sdk?.rps ?? Number.NaN),
+    ),
+  );
   return goals;
+}
+
+/** The CPU table: one line per scenario, the targets side by side, and ours over each reference. */
+function cpuSection(rows: readonly CpuRow[]): string[] {
+  const targets = [...new Set(rows.map((c) => c.target))];
+  const scenarios = [...new Set(rows.map((c) => c.scenario))];
+  const at = (s: string, t: string) => rows.find((c) => c.scenario === s && c.target === t)?.cpuUs ?? Number.NaN;
+  const L = [
+    '## CPU per invocation (in process)',
+    '',
+    "Each function's bundle (`scripts/build.ts` options) is called in one Node process with a Function URL event, one call at",
+    'a time, into a runtime response stream; `process.cpuUsage` over batches of 40 calls, the batches of every (scenario,',
+    'target) interleaved; the figure is the mean per call with the highest and lowest 10 % of batches left out. This is what',
+    'Lambda bills. The reference (bench/reference/lambda-entry.ts) is the SDK v2 `createMcpHandler` with a fresh server per',
+    'request, jose with a 30 s verified-token cache (as ours) or without, a static PRM and a bare 401, behind the least a',
+    'Lambda function needs. "ours, before" (when present) is the commit before the issue #18 work, built the same way.',
+    '',
+    row(['scenario', ...targets.map((t) => `${t} µs`), 'ours / reference', 'ours / reference, no cache']),
+    row(['---', ...targets.map(() => '---:'), '---:', '---:']),
+  ];
+  for (const s of scenarios) {
+    L.push(
+      row([
+        s,
+        ...targets.map((t) => fmt(at(s, t), 0)),
+        `${fmt(ratio(at(s, 'ours'), at(s, 'reference')), 2)}×`,
+        `${fmt(ratio(at(s, 'ours'), at(s, 'reference, no cache')), 2)}×`,
+      ]),
+    );
+  }
+  L.push('');
+  return L;
 }
 
 export function renderMarkdown(r: BenchResults): string {
@@ -133,13 +231,16 @@ export function renderMarkdown(r: BenchResults): string {
   L.push('## Goals', '', row(['goal', 'verdict']), row(['---', '---']));
   for (const g of goalsOf(r)) L.push(row([g.goal.name, g.met === false ? `**${g.verdict}**` : g.verdict]));
   L.push('');
+  if (r.cpu?.length) L.push(...cpuSection(r.cpu));
 
   L.push(
     '## Cold init',
     '',
     `Each bundle is imported in a fresh Node process (no compile cache), ${r.runsPerBundle} runs each, the bundles interleaved.`,
     '"import" is `await import(bundle)`, which constructs the app at module scope; "first response" adds the first request',
-    "(POST /mcp without a token, or GET of the PRM) handled in process; RSS is that process's median RSS after it.",
+    '(POST /mcp without a token, or GET of the PRM; for the two "first authenticated answer" rows a 2026-07-28 tools/call',
+    "with a valid token, whose JWKS the process fetches from the local issuer) handled in process; RSS is that process's",
+    'median RSS after it.',
     "Every bundle is built with scripts/build.ts `esbuildOptions()` (the template's BuildProperties: minified ESM, code",
     'splitting); the reference and the probes with the /mcp function\'s options. "entry" is the file init loads; "total"',
     'adds the chunks it may import lazily.',
@@ -193,6 +294,10 @@ export function renderMarkdown(r: BenchResults): string {
 
   L.push(
     '## Warm throughput and latency',
+    '',
+    "Ours is measured through the local Function URL host (local/host.ts): **these figures include the emulator's own",
+    "overhead** (HTTP → payload 2.0 event → the bundle's Lambda handler → response stream framing → HTTP), which a deployed",
+    'function does not carry; the SDK reference runs on plain node:http.',
     '',
     `autocannon, ${r.warmConnections} connections, ${r.warmDurationSec} s per target after a 2 s warm-up, same request for all: a stateless`,
     '2026-07-28 `tools/call echo` POST (`mcp-protocol-version`, `mcp-method`, `mcp-name`, accept `application/json, text/event-stream`).',

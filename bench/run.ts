@@ -1,9 +1,12 @@
-// `npm run bench`: cold init, warm throughput/latency, streaming latency, JWT verification and memory,
-// each next to its reference measured in the same run. Writes bench/results.md and bench/results.png
-// (and the raw numbers to bench/tmp/results.json). About 2-3 minutes on a 2-core machine.
+// `npm run bench`: cold init (import, first response, first authenticated answer), in-process CPU per
+// invocation (bench/cpu.ts), warm throughput/latency, streaming latency, JWT verification and memory, each
+// next to its reference measured in the same run. Writes bench/results.md and bench/results.png (and the
+// raw numbers to bench/tmp/results.json). About 3 minutes on a 2-core machine.
 //
 // Env: BENCH_COLD_RUNS (default 20), BENCH_WARM_SEC (default 10), BENCH_CONNECTIONS (default 10),
-//      BENCH_STREAM_CHUNKS (default 1000), TRAEFIK_BIN (optional: also stream through Traefik).
+//      BENCH_STREAM_CHUNKS (default 1000), BENCH_CPU_MS (default 8000), BENCH_CPU_BEFORE (optional: a folder
+//      with mcp/, prm/, sse/ bundles of another commit, shown as "ours, before"), TRAEFIK_BIN (optional:
+//      also stream through Traefik).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -27,7 +30,9 @@ import { mcpToolCall, rssKb, runLoad } from './load.ts';
 import {
   type BenchResults,
   type ColdRow,
+  type CpuRow,
   chartSpec,
+  FIRST_AUTH,
   goalsOf,
   renderMarkdown,
   SINGLE_LABEL,
@@ -184,6 +189,18 @@ async function traefikRow(issuer: Awaited<ReturnType<typeof startTestIssuer>>): 
   }
 }
 
+/** bench/cpu.ts in a child process of its own (audit lines to /dev/null, as Lambda ships them off-process). */
+async function cpuBench(): Promise<CpuRow[]> {
+  const out = path.join(ROOT, 'bench', 'tmp', 'cpu.json');
+  const child = spawn(process.execPath, [path.join(ROOT, 'bench/cpu.ts'), out], {
+    env: { ...process.env, BENCH_CPU_MS: process.env.BENCH_CPU_MS ?? '8000' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  if (code !== 0) throw new Error(`bench/cpu.ts exited with ${code}`);
+  return JSON.parse(await readFile(out, 'utf8')) as CpuRow[];
+}
+
 async function jwtBench(): Promise<BenchResults['jwt']> {
   const child = spawn(process.execPath, [path.join(ROOT, 'bench/jwt-verify.ts')], {
     env: { ...process.env, BENCH_MS: process.env.BENCH_JWT_MS ?? '1500' },
@@ -209,12 +226,28 @@ const coldEnv = {
   AUTH_ISSUER: issuer.issuer,
   AUTH_JWKS_URL: issuer.jwksUrl,
   AUDIT_SINK: 'stdout',
+  // The `call` probe's bearer token (bench/cold-probe.ts); valid for the whole run.
+  BENCH_TOKEN: await issuer.token({ audience: 'http://127.0.0.1:3000/mcp', scope: 'mcp:tools', ttlSec: 3600 }),
 };
 const coldTargets: Array<ColdTarget & { note: string; short?: string }> = [
   { label: 'mcp', bundle: b.mcp!, probe: '401', note: 'dist/mcp (401 path: POST without token)' },
   { label: 'prm', bundle: b.prm!, probe: 'prm', note: 'dist/prm (GET PRM)' },
   { label: 'sse', bundle: b.sse!, probe: '401', note: 'dist/sse (POST without token)' },
   { label: 'reference', bundle: b.reference!, probe: '401', note: 'SDK v2 createMcpHandler + jose + zod (401)' },
+  {
+    label: FIRST_AUTH.ours,
+    short: 'mcp (first authenticated)',
+    bundle: b.mcp!,
+    probe: 'call',
+    note: 'dist/mcp: 2026-07-28 tools/call echo with a token; JWKS fetched from the local issuer',
+  },
+  {
+    label: FIRST_AUTH.reference,
+    short: 'reference (first authenticated)',
+    bundle: b.reference!,
+    probe: 'call',
+    note: 'the reference: the same call, token verified by jose against the same JWKS',
+  },
   {
     label: 'mcp, fetch globals preloaded',
     short: 'mcp (fetch preloaded)',
@@ -252,6 +285,10 @@ const coldRows: ColdRow[] = coldTargets.map((t) => ({
       }),
 }));
 for (const c of coldRows) say(`cold init: ${c.label}: import median ${c.importMs.median.toFixed(1)} ms`);
+
+say(`cpu: bench/cpu.ts, ${process.env.BENCH_CPU_MS ?? 8000} ms of interleaved in-process calls`);
+const cpu = await cpuBench();
+for (const c of cpu) say(`cpu: ${c.scenario}: ${c.target}: ${c.cpuUs.toFixed(0)} µs per call`);
 
 say('warm: starting the local host (local/host.ts on the bench copies of the bundles) with the test issuer');
 const authEnv = { AUTH_ISSUER: issuer.issuer, AUTH_JWKS_URL: issuer.jwksUrl };
@@ -336,12 +373,20 @@ try {
     await tsHost.stop();
   }
   say('stream: local host, first-chunk calls');
-  stream.push(await streamRow('local host', { url: host.mcpUrl }, token));
+  // A failing stream measurement is reported in its row; it does not throw away the rest of the run.
+  stream.push(
+    await streamRow('local host', { url: host.mcpUrl }, token).catch((err: Error) => ({
+      label: 'local host',
+      skipped: `failed: ${err.message}`,
+    })),
+  );
 } finally {
   await host.stop();
 }
 say(process.env.TRAEFIK_BIN ? 'stream: through Traefik' : 'stream: Traefik skipped: TRAEFIK_BIN not set');
-stream.push(await traefikRow(issuer));
+stream.push(
+  await traefikRow(issuer).catch((err: Error) => ({ label: 'via Traefik', skipped: `failed: ${err.message}` })),
+);
 await issuer.stop();
 
 say('jwt: bench/jwt-verify.ts');
@@ -375,6 +420,7 @@ const results: BenchResults = {
     'reference entry': packageBreakdown(built.metafiles.reference!, 'entry'),
   },
   warm,
+  cpu,
   memoryExtra,
   warmConnections: CONNECTIONS,
   warmDurationSec: WARM_SEC,

@@ -78,3 +78,12 @@ export function checkGoal(goal: Goal, measured: number): GoalResult {
     verdict: `MISSED by ${fmt(by, 2)}${u} (${m} ${cmp} ${t}; ${fmt(times, 2)}× the target)`,
   };
 }
+
+/** The mean without the highest and lowest 10 % of the samples (at least one stays); NaN for none. */
+export function trimmedMean(xs: readonly number[]): number {
+  if (xs.length === 0) return Number.NaN;
+  const sorted = [...xs].sort((a, b) => a - b);
+  const cut = Math.floor(sorted.length / 10);
+  const kept = sorted.slice(cut, sorted.length - cut);
+  return kept.reduce((t, x) => t + x, 0) / kept.length;
+}

@@ -22,6 +22,12 @@ export interface InvocationContext {
    */
   malformed?: string;
   /**
+   * The request body as the event carried it, as text, when the front adapter has it as such (a Function URL
+   * event's non-base64 body): the Request's body holds exactly its UTF-8 bytes. Lets the JSON body reader
+   * parse the string instead of reading the Request's body stream and decoding it again.
+   */
+  bodyText?: string;
+  /**
    * Keeps the invocation alive until `work` settles, after the response has been sent (e.g. a 202 whose
    * message is processed afterwards). Lambda freezes an instance once the handler returns, so work that
    * outlives the response must be registered here. A function is called once the response has been

@@ -85,7 +85,7 @@ export function createAuditor(cfg: Config, opts: AuditorOptions = {}): Auditor {
   const write = (record: UnchainedRecord) => {
     let linked: AuditRecord;
     try {
-      linked = chain.link(redactRecord(record)) as AuditRecord;
+      linked = chain.linkFresh(redactRecord(record)) as AuditRecord;
     } catch (err) {
       // Never let auditing break a request; say so on stderr.
       stderr(`${JSON.stringify({ level: 'ERROR', message: `audit record could not be built: ${errorText(err)}` })}\n`);

@@ -3,7 +3,7 @@
 // The same arguments in any key order give the same digest, so the audit log can prove which
 // arguments were used without storing them. Undefined members are dropped (as JSON.stringify does);
 // non-finite numbers, bigints and functions are refused because they have no JSON form.
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /** Keys sorted by UTF-16 code units, no whitespace, ES number form; throws for values with no JSON form. */
 export function canonicalJson(value: unknown): string {
@@ -70,9 +70,11 @@ function write(value: unknown, stack: object[]): string {
   }
 }
 
-/** SHA-256 of the UTF-8 text, lower-case hex. */
+/** SHA-256 of the UTF-8 text, lower-case hex (one-shot `crypto.hash` where Node has it: no Hash object). */
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  return typeof hash === 'function'
+    ? hash('sha256', text, 'hex')
+    : createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 /** The digest of the canonical form and its UTF-8 length. */

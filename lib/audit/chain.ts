@@ -32,24 +32,40 @@ export interface Chain {
   readonly stream: string;
   /** Attaches the chain fields. Call in emission order: the stream order IS the call order. */
   link<T extends object>(record: T): T & ChainFields;
+  /**
+   * link() for a record that is already a fresh tree of JSON values held by no one else (what redaction
+   * returns): no JSON round trip. A value with no JSON form (NaN, a bigint) falls back to link(), so what
+   * is hashed is always exactly what a sink writes.
+   */
+  linkFresh<T extends object>(record: T): T & ChainFields;
 }
 
 /** A chain whose link(record) attaches stream, seq, prev and hash. */
 export function createChain(stream: string = newStreamId()): Chain {
   let seq = 0;
   let prev = GENESIS;
+  const attach = <T extends object>(plain: T & { hash?: string }): T & ChainFields => {
+    const linked = { ...plain, stream, seq, prev } as T & ChainFields;
+    delete (linked as { hash?: string }).hash;
+    // hashRecord(linked) without its copy: linked has no `hash` member yet.
+    linked.hash = sha256Hex(prev + canonicalJson(linked));
+    seq += 1;
+    prev = linked.hash;
+    return linked;
+  };
+  const link = <T extends object>(record: T): T & ChainFields =>
+    // Round-trip through JSON so that what is hashed is exactly what any sink will write back.
+    attach(JSON.parse(JSON.stringify(record)) as T);
   return {
     stream,
-    link<T extends object>(record: T): T & ChainFields {
-      // Round-trip through JSON so that what is hashed is exactly what any sink will write back.
-      const plain = JSON.parse(JSON.stringify(record)) as T & { hash?: string };
-      delete plain.hash;
-      const linked = { ...plain, stream, seq, prev } as T & ChainFields;
-      // hashRecord(linked) without its copy: linked has no `hash` member yet.
-      linked.hash = sha256Hex(prev + canonicalJson(linked));
-      seq += 1;
-      prev = linked.hash;
-      return linked;
+    link,
+    linkFresh<T extends object>(record: T): T & ChainFields {
+      try {
+        return attach(record);
+      } catch {
+        // canonicalJson refused a value (it throws before seq moves): the round trip turns it into null.
+        return link(record);
+      }
     },
   };
 }

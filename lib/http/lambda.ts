@@ -88,15 +88,26 @@ function lifetimeSignal(responseStream: Writable | undefined, context: Context) 
   const onGone = () => {
     if (!finished) controller.abort(new DOMException('client disconnected', 'AbortError'));
   };
+  const unwatch = () => {
+    responseStream?.off('close', onGone);
+    responseStream?.off('error', onGone);
+  };
   responseStream?.once('close', onGone);
   responseStream?.once('error', onGone);
   return {
     signal: controller.signal,
+    /**
+     * We ended the response stream: its 'close' that follows is no disconnect. (Aborting there cost every
+     * invocation a DOMException and a round of abort listeners; the deadline still aborts.)
+     */
+    ended() {
+      finished = true;
+      unwatch();
+    },
     finish() {
       finished = true;
       if (timer) clearTimeout(timer);
-      responseStream?.off('close', onGone);
-      responseStream?.off('error', onGone);
+      unwatch();
     },
   };
 }
@@ -114,6 +125,8 @@ function invoke<T>(
   const ctx = invocationContext(processor.facts(event), context, signal, pending);
   const malformed = defectOf(request);
   if (malformed) ctx.malformed = malformed;
+  // Every event shape carries body + isBase64Encoded; a text body became the Request's body as is (UTF-8).
+  else if (request.body !== null && !event.isBase64Encoded && typeof event.body === 'string') ctx.bodyText = event.body;
   return withInvocation(ctx, () => body(processor, request, ctx));
 }
 
@@ -136,6 +149,7 @@ export function streamHandle(app: WebHandler) {
         const delivered: Array<(d: Delivery) => void> = [];
         ctx.onDelivered = (listener) => void delivered.push(listener);
         const stats = await pipeResponse(await respond(app, request, ctx), responseStream, life.signal);
+        if (responseStream.writableEnded) life.ended();
         for (const listener of delivered) listener(stats);
         await settle(pending);
       });

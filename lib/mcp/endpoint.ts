@@ -4,7 +4,12 @@
 // else the SDK's stateless fallback.
 
 import type { AuthInfo, LegacyHttpHandler, McpServerFactory, ServerEventBus } from '@modelcontextprotocol/server';
-import { createMcpHandler, isLegacyRequest, legacyStatelessFallback } from '@modelcontextprotocol/server';
+import {
+  createMcpHandler,
+  isLegacyRequest,
+  legacyStatelessFallback,
+  PROTOCOL_VERSION_META_KEY,
+} from '@modelcontextprotocol/server';
 import { missingScopes } from '../auth/index.ts';
 import type { Config } from '../config.ts';
 import { type AuthOutcome, readJsonBody } from '../gate/index.ts';
@@ -58,6 +63,21 @@ export function missingToolScopes(
   return [...missing];
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Pure predicate: the parsed body is one JSON-RPC request or notification (not `initialize`, not a
+ * response) whose params carry the per-request envelope claim. isLegacyRequest documents such a request
+ * as never legacy (the modern path answers it, its ladder rejections included), so the era is known
+ * without the SDK's classification, which createMcpHandler runs again anyway (issue #18: one of two).
+ */
+export function carriesEnvelopeClaim(body: unknown): boolean {
+  if (!isObject(body) || typeof body.method !== 'string' || body.method === 'initialize') return false;
+  if ('result' in body || 'error' in body) return false;
+  const params = body.params;
+  return isObject(params) && isObject(params._meta) && PROTOCOL_VERSION_META_KEY in params._meta;
+}
+
 /**
  * Everything /mcp does after the gate: body limits and parsing, per-tool scope step-up (403), and era
  * routing. It loads the MCP SDK; the gate (lib/gate) does not.
@@ -81,11 +101,13 @@ export function createMcpCore(cfg: Config, deps: Omit<McpEndpointDeps, 'authenti
   const core: McpCore = async (request, authInfo, ctx) => {
     let parsedBody: unknown;
     if (request.method === 'POST') {
-      const read = await readJsonBody(request, cfg.maxBodyBytes);
+      const read = await readJsonBody(request, cfg.maxBodyBytes, undefined, ctx.bodyText);
       if (!read.ok) return read.response;
       parsedBody = read.body;
     }
-    const legacy = await isLegacyRequest(request, parsedBody, { maxRequestBodySize: cfg.maxBodyBytes });
+    const legacy =
+      !carriesEnvelopeClaim(parsedBody) &&
+      (await isLegacyRequest(request, parsedBody, { maxRequestBodySize: cfg.maxBodyBytes }));
     auditRpc(request, legacy ? '2025' : '2026-07-28', parsedBody);
     if (parsedBody !== undefined) {
       const missing = missingToolScopes(parsedBody, deps.tools, authInfo.scopes);

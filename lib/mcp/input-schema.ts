@@ -1,10 +1,12 @@
-// A tool's input schema as the SDK's registerTool takes it. A zod schema goes through unchanged (so the
-// tools/list output of existing tools stays byte-identical); a JSON Schema 2020-12 object is wrapped once with
-// the SDK's fromJsonSchema, which advertises it verbatim and validates arguments with the Ajv 2020-12 engine
-// the SDK bundles (no second validator in our dependencies).
+// A tool's input schema as the SDK's registerTool takes it. A zod schema keeps zod's own validation and
+// JSON Schema conversion, but its conversion runs once per process (issue #18: every fresh per-request
+// server converted it again, ~25 µs a tools/call and ~60 µs a tools/list) and the result is deep-frozen,
+// so tools/list stays byte-identical and no request can change what the next one advertises. A JSON
+// Schema 2020-12 object is wrapped once with the SDK's fromJsonSchema, which advertises it verbatim and
+// validates arguments with the Ajv 2020-12 engine the SDK bundles (no second validator in our dependencies).
 //
 //   compileInputSchemas(tools)   compiles every JSON Schema now (at factory creation), throwing on a broken one
-//   inputSchemaOf(tool)          the registerTool inputSchema, compiled once per tool definition
+//   inputSchemaOf(tool)          the registerTool inputSchema, made once per tool definition
 import { fromJsonSchema, type StandardSchemaWithJSON } from '@modelcontextprotocol/server';
 import { isZodSchema, type ToolDefinition, ToolDefinitionError } from '../tools/index.ts';
 
@@ -28,10 +30,14 @@ function claimId(tool: ToolDefinition, schema: Record<string, unknown>): void {
 
 /** The registerTool `inputSchema` of `tool`; throws a ToolDefinitionError naming the tool when it does not compile. */
 export function inputSchemaOf(tool: ToolDefinition): StandardSchemaWithJSON {
-  const schema = tool.inputSchema;
-  if (isZodSchema(schema)) return schema as unknown as StandardSchemaWithJSON;
   const known = compiled.get(tool);
   if (known) return known;
+  const schema = tool.inputSchema;
+  if (isZodSchema(schema)) {
+    const once = convertedOnce(schema as unknown as StandardSchemaWithJSON);
+    compiled.set(tool, once);
+    return once;
+  }
   claimId(tool, schema);
   let wrapped: StandardSchemaWithJSON;
   try {
@@ -42,6 +48,43 @@ export function inputSchemaOf(tool: ToolDefinition): StandardSchemaWithJSON {
   }
   compiled.set(tool, wrapped);
   return wrapped;
+}
+
+/** Freezes `value` and everything reachable from it; returns it. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/**
+ * The same Standard Schema with its JSON Schema conversion memoised (per direction and options) and
+ * deep-frozen. Validation is zod's own `~standard.validate`, untouched.
+ */
+function convertedOnce(schema: StandardSchemaWithJSON): StandardSchemaWithJSON {
+  const std = schema['~standard'];
+  const memo = new Map<string, Record<string, unknown>>();
+  const converter =
+    (io: 'input' | 'output') =>
+    (options: Parameters<typeof std.jsonSchema.input>[0]): Record<string, unknown> => {
+      const key = `${io} ${JSON.stringify(options)}`;
+      let json = memo.get(key);
+      if (json === undefined) {
+        json = deepFreeze(std.jsonSchema[io](options));
+        memo.set(key, json);
+      }
+      return json;
+    };
+  return {
+    '~standard': {
+      version: std.version,
+      vendor: std.vendor,
+      validate: (value: unknown) => std.validate(value),
+      jsonSchema: { input: converter('input'), output: converter('output') },
+    },
+  } as StandardSchemaWithJSON;
 }
 
 /**

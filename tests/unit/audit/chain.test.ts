@@ -97,3 +97,27 @@ describe('hash chain', () => {
     expect(verifyChain(stripped)).toMatchObject({ ok: false, line: 2, reason: 'malformed' });
   });
 });
+
+describe('linkFresh (no JSON round trip, issue #18)', () => {
+  it('gives the same record, line and hash as link for any JSON tree', async () => {
+    const fc = await import('fast-check');
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (body) => {
+        const a = createChain('s').link({ message: 'audit', schema: 1, body });
+        const b = createChain('s').linkFresh(JSON.parse(JSON.stringify({ message: 'audit', schema: 1, body })));
+        expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+        expect(hashRecord(JSON.parse(JSON.stringify(b)))).toBe(b.hash);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('falls back to the round trip for a value with no JSON form, without skipping a seq', () => {
+    const chain = createChain('s');
+    const odd = chain.linkFresh({ message: 'audit', schema: 1, n: Number.NaN, nested: { m: -0, u: undefined } });
+    const next = chain.linkFresh({ message: 'audit', schema: 1, n: 1 });
+    expect(JSON.stringify(odd)).toContain('"n":null');
+    expect([odd.seq, next.seq]).toEqual([0, 1]);
+    expect(verifyChain([JSON.stringify(odd), JSON.stringify(next)])).toMatchObject({ ok: true, records: 2 });
+  });
+});

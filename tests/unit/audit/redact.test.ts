@@ -103,3 +103,32 @@ describe('findJwtShaped', () => {
     expect(findJwtShaped(output)).toEqual([]);
   });
 });
+
+describe('redactString fast path (issue #18)', () => {
+  // The replacements as they were before the fast path: both patterns on every string.
+  const slow = (t: string) =>
+    t
+      .replace(/\b(Bearer|Basic|DPoP)(\s+)[A-Za-z0-9\-._~+/]{8,}=*/gi, `$1$2${REDACTED}`)
+      .replace(/eyJ[A-Za-z0-9_-]{5,}(?:\.[A-Za-z0-9_-]*){2,4}/g, `${REDACTED}:jwt`);
+
+  it('answers exactly what the two replacements answer, for any text', async () => {
+    const fc = await import('fast-check');
+    const pieces = fc.constantFrom('Bearer ', 'bEaReR\t', 'basic ', 'DPoP ', 'eyJ', 'abcdefgh', '.', '=', ' ', jwt);
+    const text = fc.oneof(
+      fc.string(),
+      fc.array(fc.oneof(pieces, fc.string()), { maxLength: 8 }).map((a) => a.join('')),
+    );
+    fc.assert(
+      fc.property(text, (t) => redactString(t) === slow(t)),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('redacts keys and drops undefined members, also for a repeated (memoised) key', () => {
+    const a = redactValue({ Authorization: 'x', [`k ${jwt}`]: 1, gone: undefined });
+    const b = redactValue({ Authorization: 'y', [`k ${jwt}`]: 2 });
+    expect(a).toEqual({ Authorization: REDACTED, [`k ${REDACTED}:jwt`]: 1 });
+    expect(Object.hasOwn(a as object, 'gone')).toBe(false);
+    expect(b).toEqual({ Authorization: REDACTED, [`k ${REDACTED}:jwt`]: 2 });
+  });
+});

@@ -153,9 +153,58 @@ describe('stats', () => {
 describe('report', () => {
   it('checks every goal against the figures of the same run', () => {
     const goals = goalsOf(fixture());
-    expect(goals.map((g) => g.met)).toEqual([false, true, false, false, false, true, false]);
+    // The issue #18 goals (the last six) say "not measured" when a run has no CPU or first-authenticated rows.
+    expect(goals.map((g) => g.met)).toEqual([
+      false,
+      true,
+      false,
+      false,
+      false,
+      true,
+      false,
+      ...Array(5).fill(undefined),
+      false,
+    ]);
     expect(goals[0]!.measured).toBeCloseTo(100 / 75);
     expect(goals[3]!.measured).toBeCloseTo(0.3);
+  });
+
+  it('judges the issue #18 goals on CPU ratios and the first authenticated answer, and prints the CPU table', () => {
+    const cpu = (scenario: string, target: string, cpuUs: number) => ({
+      scenario,
+      target,
+      cpuUs,
+      calls: 400,
+      status: 200,
+    });
+    const r = fixture({
+      cpu: [
+        cpu('tools/call', 'ours', 220),
+        cpu('tools/call', 'reference', 200),
+        cpu('tools/call', 'reference, no cache', 400),
+        cpu('tools/list', 'ours', 100),
+        cpu('tools/list', 'reference', 100),
+        cpu('401 without a token', 'ours', 50),
+        cpu('401 without a token', 'reference', 10),
+        cpu('PRM GET', 'ours', 9),
+        cpu('PRM GET', 'reference', 10),
+      ],
+      cold: [
+        ...fixture().cold,
+        { ...fixture().cold[0]!, label: 'mcp, first authenticated answer', firstResponseMs: s([70]) },
+        { ...fixture().cold[0]!, label: 'reference, first authenticated answer', firstResponseMs: s([100]) },
+      ],
+    });
+    const goals = goalsOf(r).slice(7);
+    expect(goals.map((g) => g.met)).toEqual([true, true, false, true, true, false]);
+    expect(goals[0]!.measured).toBeCloseTo(1.1);
+    expect(goals[2]!.measured).toBeCloseTo(5);
+    expect(goals[4]!.measured).toBeCloseTo(0.7);
+    const md = renderMarkdown(r);
+    expect(md).toContain('## CPU per invocation (in process)');
+    expect(md).toContain('| tools/call | 220 | 200 | 400 | 1.10× | 0.55× |');
+    expect(md).toMatch(/\| 401 without a token CPU ≤ 2× the reference \(in process\) \| \*\*MISSED/);
+    expect(md).toContain('include the emulator');
   });
 
   it('renders the tables, the verdicts in bold when missed, and a skipped Traefik row', () => {

@@ -1,7 +1,7 @@
 // readJsonBody (hostile first): bounded bytes, bounded nesting, a 400 for anything that does not parse;
 // never a 500 and never a stack overflow.
 import { describe, expect, it } from 'vitest';
-import { MAX_JSON_DEPTH, nestedDeeperThan, readJsonBody } from '../../../lib/gate/index.ts';
+import { type BodyResult, MAX_JSON_DEPTH, nestedDeeperThan, readJsonBody } from '../../../lib/gate/index.ts';
 
 const post = (body: string, type = 'application/json') =>
   new Request('http://127.0.0.1:3000/mcp', { method: 'POST', headers: { 'content-type': type }, body });
@@ -64,5 +64,60 @@ describe('readJsonBody', () => {
     expect(await statusOf(post('{"a":'))).toBe(400);
     expect(await statusOf(post('\u00ff'))).toBe(400);
     expect(await statusOf(post('{"a":[1,2]}'))).toBe(200);
+  });
+});
+
+describe('readJsonBody from the event text (issue #18)', () => {
+  const postText = (body: string, type = 'application/json') =>
+    new Request('http://x/mcp', { method: 'POST', headers: { 'content-type': type }, body });
+  const verdict = async (r: Promise<BodyResult>) => {
+    const v = await r;
+    return v.ok
+      ? { ok: true, body: v.body, bytes: v.bytes }
+      : { ok: false, status: v.response.status, text: await v.response.text() };
+  };
+
+  it('answers exactly what reading the Request answers, for any text (BOM, lone surrogates, depth, size)', async () => {
+    const fc = await import('fast-check');
+    const piece = fc.constantFrom(
+      '{',
+      '}',
+      '[',
+      ']',
+      '"',
+      '\\',
+      '\uFEFF',
+      '\uD800',
+      '\uDC00',
+      'é',
+      '😀',
+      '1',
+      ',',
+      ':',
+      'a',
+    );
+    const text = fc.oneof(
+      fc.array(piece, { maxLength: 24 }).map((a) => a.join('')),
+      fc.jsonValue().map((v) => JSON.stringify(v)),
+      fc.jsonValue().map((v) => `\uFEFF${JSON.stringify(v)}`),
+    );
+    await fc.assert(
+      fc.asyncProperty(text, fc.constantFrom(4, 64), fc.constantFrom(2, 64), async (t, maxBytes, depth) => {
+        const slow = await verdict(readJsonBody(postText(t), maxBytes, depth));
+        const fast = await verdict(readJsonBody(postText(t), maxBytes, depth, t));
+        expect(fast).toEqual(slow);
+      }),
+      { numRuns: 600 },
+    );
+  });
+
+  it('still refuses a non-JSON media type and a declared oversize before looking at the text', async () => {
+    expect((await verdict(readJsonBody(postText('{}', 'text/plain'), 64, 64, '{}'))).status).toBe(415);
+    const big = new Request('http://x/mcp', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': '999' },
+      body: '{}',
+    });
+    expect((await verdict(readJsonBody(big, 64, 64, '{}'))).status).toBe(413);
   });
 });
