@@ -54,6 +54,8 @@ export function callStreamDemo(
   const url = new URL(target.url);
   const req = mcpToolCall('stream_demo', { chunks: o.chunks, interval_ms: o.intervalMs }, 7, {
     progressToken: 'bench',
+    // At 2026-07-28 a server sends notifications/message only when the request's _meta asks for a log level.
+    'io.modelcontextprotocol/logLevel': 'info',
   });
   const latencies: number[] = [];
   let firstChunkAfterMs = Number.NaN;
