@@ -18,9 +18,10 @@ export interface PreparedSet {
   slice(tool: string): Slice;
 }
 
-/** A preparsed subset of the policies and what they read; no `keep`: the whole request is sent. */
+/** A preparsed subset of the policies (also as text) and what they read; no `keep`: the whole request is sent. */
 export interface Slice {
   setId: string;
+  policies: Record<string, string>;
   keep?: Reads;
 }
 

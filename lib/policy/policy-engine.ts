@@ -39,7 +39,7 @@ export async function createPolicyEngine(source: PolicySource): Promise<PolicyEn
     setId: `policies-${sets}`,
     slice: (tool) => slices.get(tool) ?? sliceFor(tool),
   };
-  const whole: Slice = { setId: set.setId };
+  const whole: Slice = { setId: set.setId, policies: compiled.policies };
   const parsed = cedar.preparsePolicySet(set.setId, { staticPolicies: compiled.policies });
   if (parsed.type === 'failure')
     throw new PolicyError('invalid_policy', parsed.errors.map((e) => e.message).join('; '));
@@ -48,11 +48,12 @@ export async function createPolicyEngine(source: PolicySource): Promise<PolicyEn
     if (slices.size >= SLICES_MAX) return whole;
     const ids = [...compiled.shapes].filter(([, s]) => admitsTool(s.action, tool, TOOLS_CALL.id)).map(([id]) => id);
     const setId = `${set.setId}/${slices.size}`;
-    const answer = cedar.preparsePolicySet(setId, {
-      staticPolicies: Object.fromEntries(ids.map((id) => [id, compiled.policies[id] as string])),
-    });
+    const policies = Object.fromEntries(ids.map((id) => [id, compiled.policies[id] as string]));
+    const answer = cedar.preparsePolicySet(setId, { staticPolicies: policies });
     const slice: Slice =
-      answer.type === 'failure' ? whole : { setId, keep: mergeReads(ids.map((id) => compiled.shapes.get(id)!.reads)) };
+      answer.type === 'failure'
+        ? whole
+        : { setId, policies, keep: mergeReads(ids.map((id) => compiled.shapes.get(id)!.reads)) };
     slices.set(tool, slice);
     return slice;
   }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Cedar } from '../../../lib/policy/engine.ts';
+import type { PreparedSet } from '../../../lib/policy/evaluate.ts';
 import {
   type CompiledPolicies,
   compilePolicies,
@@ -15,6 +16,7 @@ import {
   type PolicyEngine,
   type PolicyRequest,
 } from '../../../lib/policy/index.ts';
+import { callableAtAll } from '../../../lib/policy/list.ts';
 import { admitsTool, readsOf } from '../../../lib/policy/reads.ts';
 import { callParts, policyContext } from '../../../lib/policy/request.ts';
 import { readPolicySource } from '../../../scripts/policies.ts';
@@ -119,6 +121,25 @@ describe('slicing and trimming never change a decision', () => {
     // the generated requests exercise both answers and the error path, or the comparison proves little
     expect(denials).toBeGreaterThan(50);
     expect(errors).toBeGreaterThan(0);
+  });
+
+  it('tools/list filtering (partial evaluation on the tool’s slice) answers as on the whole set', () => {
+    const wholeSet: PreparedSet = {
+      cedar,
+      compiled,
+      setId: 'unused',
+      slice: () => ({ setId: 'unused', policies: compiled.policies }),
+    };
+    let hidden = 0;
+    fc.assert(
+      fc.property(requests, (req) => {
+        const want = callableAtAll(wholeSet, req as PolicyRequest);
+        if (!want) hidden += 1;
+        expect(engine.callable(req as PolicyRequest)).toBe(want);
+      }),
+      { numRuns: 200, seed: 20261201 },
+    );
+    expect(hidden).toBeGreaterThan(10);
   });
 
   it('a policy reading the caller through an entity literal sees every attribute (no error, it denies)', () => {
