@@ -4,8 +4,8 @@
 //      .wasm next to its JS (where the engine reads it);
 //   2. the built McpFunction, run in a child process with NODE_PATH=<layer>/nodejs/node_modules as Lambda sets
 //      /opt/nodejs/node_modules, decides with the policies it was built with (policies/examples, staged by
-//      sam-check.sh): tools/list hides transfer_demo (a deny: the anonymous caller has no tenant claim) and echo
-//      runs (the examples' permit);
+//      sam-check.sh): tools/list hides transfer_demo and a call to it is refused with -32602 (a deny: the
+//      anonymous caller has no tenant claim), and echo runs (the examples' permit);
 //   3. the same artifact without the layer on NODE_PATH fails closed (so check 2 can fail).
 //
 //   node scripts/sam-engine-check.ts <sam build dir>       exits 1 with the reason on any failure
@@ -94,7 +94,13 @@ if (list.includes('transfer_demo'))
   fail('with the layer, tools/list shows transfer_demo (the example policies deny it)');
 const echo = invoke(layerModules, 'tools/call', { name: 'echo', arguments: { text: 'policy-check' } });
 if (!echo.includes('policy-check')) fail(`with the layer, echo did not run: ${echo.slice(0, 300)}`);
-console.log('  McpFunction  with the layer on NODE_PATH: transfer_demo denied (hidden), echo allowed');
+const transfer = invoke(layerModules, 'tools/call', {
+  name: 'transfer_demo',
+  arguments: { amount: 5, tenant: 'acme' },
+});
+if (transfer.includes('transferred') || !transfer.includes('"code":-32602'))
+  fail(`with the layer, the denied transfer_demo call was not refused as an unknown tool: ${transfer.slice(0, 300)}`);
+console.log('  McpFunction  with the layer on NODE_PATH: transfer_demo denied (hidden, call refused), echo allowed');
 
 const bare = invoke(undefined, 'tools/call', { name: 'echo', arguments: { text: 'policy-check' } });
 if (bare.includes('"text":"policy-check"')) fail('without the layer echo still ran: the check proves nothing');
