@@ -38,7 +38,7 @@ trap 'rm -rf "$STAGE"' EXIT
 # The tool catalogue (generated/tools.ts) follows tools/*.ts: regenerate it, then stage both with the code.
 (cd "$ROOT" && node scripts/generate.ts)
 cp -R "$ROOT/template.yaml" "$ROOT/package.json" "$ROOT/package-lock.json" "$ROOT/tsconfig.json" \
-  "$ROOT/functions" "$ROOT/lib" "$ROOT/tools" "$ROOT/generated" "$STAGE/"
+  "$ROOT/functions" "$ROOT/lib" "$ROOT/tools" "$ROOT/generated" "$ROOT/layers" "$STAGE/"
 npm_config_prefer_offline=true sam build --template "$STAGE/template.yaml" --base-dir "$STAGE" --build-dir "$BUILD" --parallel
 
 deploy() {

@@ -9,7 +9,8 @@
 #
 # Why a staging copy: with CodeUri "." sam build copies the whole repo for each function (minus
 # node_modules/.git/.aws-sam), and that includes .cache/ (Keycloak, Traefik downloads: hundreds of MB).
-# The bundles need only functions/, lib/, tools/, generated/, package.json and the lock file, so we stage those.
+# The bundles need only functions/, lib/, tools/, generated/, package.json and the lock file, and CedarLayer its
+# layers/cedar/, so we stage those.
 # Never use `sam build --build-in-source` here: it runs `npm install --omit=dev` in the repo itself,
 # which would strip the dev dependencies out of the shared node_modules.
 set -euo pipefail
@@ -46,7 +47,17 @@ mkdir -p "$STAGE/src"
 # The tool catalogue (generated/tools.ts) follows tools/*.ts: regenerate it, then stage both with the code.
 (cd "$ROOT" && node scripts/generate.ts)
 cp -R "$ROOT/template.yaml" "$ROOT/package.json" "$ROOT/package-lock.json" "$ROOT/tsconfig.json" \
-  "$ROOT/functions" "$ROOT/lib" "$ROOT/tools" "$ROOT/generated" "$STAGE/src/"
+  "$ROOT/functions" "$ROOT/lib" "$ROOT/tools" "$ROOT/generated" "$ROOT/layers" "$STAGE/src/"
+# The staged build carries the example policies (policies/examples, validated here as npm run build would), so the
+# engine check below has decisions to make; the repo's own generated/policies.ts is left as it is.
+(cd "$ROOT" && node --input-type=module -e "
+  const { readPolicySource, checkPolicySource, policiesSourceText } = await import('./scripts/policies.ts');
+  const { writeFileSync } = await import('node:fs');
+  const dir = 'policies/examples';
+  const source = readPolicySource(process.cwd(), dir);
+  await checkPolicySource(source, dir);
+  writeFileSync(process.argv[1], policiesSourceText(source, dir));
+" "$STAGE/src/generated/policies.ts")
 # --parallel builds the three functions at once; npm uses its cache (prefer-offline) for the per-function install.
 npm_config_prefer_offline=true npm_config_fund=false npm_config_audit=false \
   sam build --template "$STAGE/src/template.yaml" --base-dir "$STAGE/src" --build-dir "$STAGE/build" --parallel
@@ -59,4 +70,7 @@ for fn in McpFunction PrmFunction SseFunction; do
   printf '  %-12s %s (%s bytes)\n' "$fn" "${bundle#"$STAGE/build/"}" "$(wc -c <"$bundle")"
 done
 echo "build ok ($(elapsed "$t0"))"
+
+step "Cedar engine in the build (CedarLayer, loaded through NODE_PATH as in Lambda)"
+node "$ROOT/scripts/sam-engine-check.ts" "$STAGE/build"
 if [ -n "${SAM_CHECK_KEEP:-}" ]; then echo "build output kept in $STAGE/build"; fi

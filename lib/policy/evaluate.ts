@@ -1,8 +1,10 @@
-// Deciding: one Cedar evaluation per tool call against the preparsed policy set (parsed once per engine, not per
-// call), fail closed. Cedar skips a policy whose evaluation errors (a forbid that errors would not forbid), so any
+// Deciding: one Cedar evaluation per tool call against the tool's slice of the preparsed policy set (the policies
+// whose scope admits its action, parsed once per engine and tool, not per call) with only the attributes they read
+// (reads.ts), fail closed. Cedar skips a policy whose evaluation errors (a forbid that errors would not forbid), so any
 // evaluation error denies here, as does a request the engine refuses or throws on.
 import type { Cedar } from './engine.ts';
 import type { CompiledPolicies } from './load.ts';
+import type { Reads } from './reads.ts';
 import { callParts, policyContext } from './request.ts';
 import { type PolicyDecision, PolicyError, type PolicyRequest } from './types.ts';
 
@@ -12,6 +14,15 @@ export interface PreparedSet {
   compiled: CompiledPolicies;
   /** The id under which the engine cached the parsed set (preparsePolicySet). */
   setId: string;
+  /** The slice a call to `tool` is evaluated against (policy-engine.ts). */
+  slice(tool: string): Slice;
+}
+
+/** A preparsed subset of the policies (also as text) and what they read; no `keep`: the whole request is sent. */
+export interface Slice {
+  setId: string;
+  policies: Record<string, string>;
+  keep?: Reads;
 }
 
 function failClosed(error: string, policies: string[] = []): PolicyDecision {
@@ -20,14 +31,15 @@ function failClosed(error: string, policies: string[] = []): PolicyDecision {
 
 /** One evaluation; never throws. */
 export function evaluateOnce(set: PreparedSet, req: PolicyRequest): PolicyDecision {
+  const slice = set.slice(req.tool.name);
   let context: Record<string, unknown>;
   try {
-    context = policyContext(req, set.compiled.reads);
+    context = policyContext(req, set.compiled.reads, slice.keep);
   } catch (err) {
     if (err instanceof PolicyError) return failClosed(err.code);
     return failClosed('engine_failure');
   }
-  const parts = callParts(req.caller, req.tool);
+  const parts = callParts(req.caller, req.tool, slice.keep);
   let answer: ReturnType<Cedar['statefulIsAuthorized']>;
   try {
     answer = set.cedar.statefulIsAuthorized({
@@ -36,7 +48,7 @@ export function evaluateOnce(set: PreparedSet, req: PolicyRequest): PolicyDecisi
       resource: parts.resource,
       context: context as never,
       entities: parts.entities as never,
-      preparsedPolicySetId: set.setId,
+      preparsedPolicySetId: slice.setId,
     });
   } catch {
     return failClosed('engine_failure');

@@ -22,7 +22,9 @@ export function callableAtAll(set: PreparedSet, req: Omit<PolicyRequest, 'args' 
       resource: parts.resource,
       context: context as never,
       entities: parts.entities as never,
-      policies: { staticPolicies: set.compiled.policies },
+      // only the policies whose scope admits the tool's action: the others cannot apply (reads.ts), and the
+      // partial evaluation parses what it is given on every call
+      policies: { staticPolicies: set.slice(req.tool.name).policies },
     });
     if (answer.type === 'failure') return false;
     return answer.response.decision !== 'deny' && answer.response.errored.length === 0;

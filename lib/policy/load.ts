@@ -3,6 +3,7 @@
 // the schema (strict mode). The build (scripts/generate.ts) and the runtime run the same code, so a policy that
 // fails here fails `npm run build` with the validator's message and never reaches a deployment.
 import type { Cedar } from './engine.ts';
+import { type Reads, readsOf } from './reads.ts';
 import { PolicyError, type PolicySource } from './types.ts';
 
 /** A validated policy set: Cedar text by policy id, the authors' reasons, and the costly context it reads. */
@@ -14,6 +15,13 @@ export interface CompiledPolicies {
    * dearest part of a request to hand to the engine; one no policy reads cannot change a decision, so it is left out.
    */
   reads: ContextReads;
+  /** Per policy id: its action scope (JSON form) and the attributes it reads (reads.ts), to slice requests. */
+  shapes: ReadonlyMap<string, PolicyShape>;
+}
+
+export interface PolicyShape {
+  action: unknown;
+  reads: Reads;
 }
 
 export interface ContextReads {
@@ -37,6 +45,7 @@ export function compilePolicies(cedar: Cedar, source: PolicySource): CompiledPol
   }
   const policies: Record<string, string> = Object.create(null);
   const reasons = new Map<string, string>();
+  const shapes = new Map<string, PolicyShape>();
   const reads: ContextReads = { sourceIp: false, now: false, scopes: false };
   for (const file of source.files) {
     const parts = cedar.policySetTextToParts(file.text);
@@ -56,6 +65,7 @@ export function compilePolicies(cedar: Cedar, source: PolicySource): CompiledPol
       if (Object.hasOwn(policies, id))
         throw new PolicyError('invalid_policy', `${file.name}: duplicate policy id "${id}"`);
       policies[id] = text;
+      shapes.set(id, { action: json.json.action, reads: readsOf(json.json) });
       if (annotations.reason) reasons.set(id, annotations.reason);
     });
   }
@@ -69,5 +79,5 @@ export function compilePolicies(cedar: Cedar, source: PolicySource): CompiledPol
     const lines = checked.validationErrors.map((v) => `policy "${v.policyId}": ${describe([v.error])}`);
     throw new PolicyError('invalid_policy', lines.join('\n'));
   }
-  return { policies, reasons, reads };
+  return { policies, reasons, reads, shapes };
 }

@@ -3,10 +3,11 @@
 // argument, never a policy's text.
 import { log } from '../telemetry/index.ts';
 import { loadCedar } from './engine.ts';
-import { decide, type PreparedSet } from './evaluate.ts';
+import { decide, type PreparedSet, type Slice } from './evaluate.ts';
 import { callableAtAll } from './list.ts';
 import { compilePolicies } from './load.ts';
-import { callerEntity } from './request.ts';
+import { admitsTool, mergeReads } from './reads.ts';
+import { callerEntity, TOOLS_CALL } from './request.ts';
 import { type PolicyDecision, PolicyError, type PolicyRequest, type PolicySource } from './types.ts';
 
 export interface PolicyEngine {
@@ -23,16 +24,39 @@ export interface PolicyEngine {
 let sets = 0;
 /** Cached list answers per engine; cleared when full (a partial evaluation costs milliseconds, a lookup nothing). */
 const LIST_CACHE_MAX = 1000;
+/** Slices per engine (one per tool called); past this, calls use the whole set (still correct, only dearer). */
+const SLICES_MAX = 1000;
 
 /** Validates and preparses `source`; throws a PolicyError with Cedar's message when it does not validate. */
 export async function createPolicyEngine(source: PolicySource): Promise<PolicyEngine> {
   const cedar = await loadCedar();
   const compiled = compilePolicies(cedar, source);
   sets += 1;
-  const set: PreparedSet = { cedar, compiled, setId: `policies-${sets}` };
+  const slices = new Map<string, Slice>();
+  const set: PreparedSet = {
+    cedar,
+    compiled,
+    setId: `policies-${sets}`,
+    slice: (tool) => slices.get(tool) ?? sliceFor(tool),
+  };
+  const whole: Slice = { setId: set.setId, policies: compiled.policies };
   const parsed = cedar.preparsePolicySet(set.setId, { staticPolicies: compiled.policies });
   if (parsed.type === 'failure')
     throw new PolicyError('invalid_policy', parsed.errors.map((e) => e.message).join('; '));
+  /** The policies whose action scope admits `tool`, preparsed once, and the attributes they read. */
+  function sliceFor(tool: string): Slice {
+    if (slices.size >= SLICES_MAX) return whole;
+    const ids = [...compiled.shapes].filter(([, s]) => admitsTool(s.action, tool, TOOLS_CALL.id)).map(([id]) => id);
+    const setId = `${set.setId}/${slices.size}`;
+    const policies = Object.fromEntries(ids.map((id) => [id, compiled.policies[id] as string]));
+    const answer = cedar.preparsePolicySet(setId, { staticPolicies: policies });
+    const slice: Slice =
+      answer.type === 'failure'
+        ? whole
+        : { setId, policies, keep: mergeReads(ids.map((id) => compiled.shapes.get(id)!.reads)) };
+    slices.set(tool, slice);
+    return slice;
+  }
   const listed = new Map<string, boolean>();
   return {
     size: Object.keys(compiled.policies).length,

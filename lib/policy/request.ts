@@ -2,6 +2,7 @@
 // entity, the action `Action::"<tool>"` (a member of `Action::"tools/call"`, so one policy can cover every tool),
 // and the context: the validated arguments, the era, the source IP and the time. Arguments keep their JSON types
 // (a string never turns into a number); what Cedar cannot represent faithfully is refused, so the call is denied.
+import type { Reads } from './reads.ts';
 import { type PolicyCaller, PolicyError, type PolicyRequest, type PolicyTool } from './types.ts';
 
 type CedarValue = string | number | boolean | CedarValue[] | { [key: string]: CedarValue };
@@ -77,32 +78,60 @@ const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
 /**
  * The request context: `args`, `era`, `source_ip` (an ipaddr; 0.0.0.0 when unknown) and `time`. `reads` leaves out
- * the extension values no policy reads (load.ts), which cannot change a decision.
+ * the extension values no policy reads (load.ts), `keep` the keys no policy of the slice reads (reads.ts): neither
+ * can change a decision. The arguments are converted (and refused when Cedar cannot hold them) either way.
  */
 export function policyContext(
   req: Pick<PolicyRequest, 'args' | 'era' | 'sourceIp' | 'now'>,
   reads: { sourceIp: boolean; now: boolean } = { sourceIp: true, now: true },
+  keep?: Reads,
 ) {
+  const args = cedarValue(req.args);
+  const wants = (key: string) => !keep || keep.allContext || keep.context.has(key);
   const ip = IPV4.test(req.sourceIp) || req.sourceIp.includes(':') ? req.sourceIp : '0.0.0.0';
+  const now = reads.now && (!keep || keep.allContext || keep.names.has('now'));
   return {
-    args: cedarValue(req.args),
-    era: req.era,
-    ...(reads.sourceIp ? { source_ip: { __extn: { fn: 'ip', arg: ip } } } : {}),
-    time: {
-      ...(reads.now ? { now: { __extn: { fn: 'datetime', arg: req.now.toISOString() } } } : {}),
-      hour_utc: req.now.getUTCHours(),
-      weekday_utc: req.now.getUTCDay(),
-    },
+    ...(wants('args') ? { args } : {}),
+    ...(wants('era') ? { era: req.era } : {}),
+    ...(reads.sourceIp && wants('source_ip') ? { source_ip: { __extn: { fn: 'ip', arg: ip } } } : {}),
+    ...(wants('time')
+      ? {
+          time: {
+            ...(now ? { now: { __extn: { fn: 'datetime', arg: req.now.toISOString() } } } : {}),
+            hour_utc: req.now.getUTCHours(),
+            weekday_utc: req.now.getUTCDay(),
+          },
+        }
+      : {}),
   };
 }
 
-/** The principal, action and resource uids and entities of a request. */
-export function callParts(caller: PolicyCaller, tool: PolicyTool) {
-  const principal = callerEntity(caller);
+/** `entity` with only the attributes `names` holds (all of them when `names` is undefined). */
+function only(entity: EntityJson, names: Set<string> | undefined): EntityJson {
+  if (!names) return entity;
+  const attrs: Record<string, CedarValue> = {};
+  for (const k of names) if (Object.hasOwn(entity.attrs, k)) attrs[k] = entity.attrs[k] as CedarValue;
+  return { ...entity, attrs };
+}
+
+/**
+ * The principal, action and resource uids and entities of a request. With `keep` (reads.ts) the caller and the
+ * tool carry only the attributes the slice's policies read, and one whose attributes no policy names is not sent
+ * (an absent entity differs from an attribute-less one only to `.attr` and `has`); the action keeps its membership in
+ * `tools/call`, which `action in` reads.
+ */
+export function callParts(caller: PolicyCaller, tool: PolicyTool, keep?: Reads) {
+  const whole = !keep || keep.allEntities;
+  const principal = only(callerEntity(caller), whole ? undefined : keep.principal);
+  const [resource, action, group] = toolEntities(tool) as [EntityJson, EntityJson, EntityJson];
+  const toolEntity = only(resource, whole ? undefined : keep.resource);
+  const entities = whole
+    ? [principal, resource, action, group]
+    : [...(keep.principal.size ? [principal] : []), ...(keep.resource.size ? [toolEntity] : []), action];
   return {
     principal: principal.uid,
-    action: { type: 'Action', id: tool.name },
-    resource: { type: 'Tool', id: tool.name },
-    entities: [principal, ...toolEntities(tool)],
+    action: action.uid,
+    resource: resource.uid,
+    entities,
   };
 }

@@ -112,6 +112,55 @@ describe('template.yaml: functions', () => {
   });
 });
 
+describe('template.yaml: the Cedar engine layer', () => {
+  const layer = resources.CedarLayer;
+  const rootPkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  const layerPkg = JSON.parse(readFileSync(path.join(ROOT, 'layers', 'cedar', 'package.json'), 'utf8'));
+  const lockOf = (dir: string) =>
+    JSON.parse(readFileSync(path.join(dir, 'package-lock.json'), 'utf8')).packages[
+      'node_modules/@cedar-policy/cedar-wasm'
+    ];
+
+  it('CedarLayer is built by SAM for the functions’ runtime from layers/cedar', () => {
+    expect(layer.Type).toBe('AWS::Serverless::LayerVersion');
+    expect(layer.Properties.ContentUri).toBe('layers/cedar');
+    expect(layer.Metadata.BuildMethod).toBe(doc.Globals.Function.Runtime);
+    expect(layer.Properties.CompatibleRuntimes).toEqual([doc.Globals.Function.Runtime]);
+    expect(layer.Properties.CompatibleArchitectures).toEqual(
+      expect.arrayContaining(doc.Globals.Function.Architectures),
+    );
+  });
+
+  it('pins the exact engine version the bundles were built against, with a lockfile of the same package', () => {
+    const pinned = rootPkg.dependencies['@cedar-policy/cedar-wasm'];
+    expect(pinned).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(layerPkg.dependencies).toEqual({ '@cedar-policy/cedar-wasm': pinned });
+    expect(lockOf(path.join(ROOT, 'layers', 'cedar'))).toMatchObject({
+      version: pinned,
+      integrity: lockOf(ROOT).integrity,
+    });
+  });
+
+  it('is attached to exactly the functions whose bundles keep the engine external', () => {
+    for (const [id, res] of serverlessFns) {
+      const external: string[] = res.Metadata.BuildProperties.External ?? [];
+      const layers = (res.Properties.Layers ?? []).map((l: any) => l.Ref);
+      expect(layers.includes('CedarLayer'), id).toBe(external.includes('@cedar-policy/cedar-wasm'));
+    }
+    expect(resources.McpFunction.Properties.Layers).toEqual([{ Ref: 'CedarLayer' }]);
+    expect(resources.SseFunction.Properties.Layers).toEqual([{ Ref: 'CedarLayer' }]);
+  });
+
+  it('every script that stages a sam build copies layers/, and sam-check.sh runs the engine check', () => {
+    for (const script of ['sam-check.sh', 'sam-local.sh', 'deploy-localstack.sh']) {
+      expect(readFileSync(path.join(ROOT, 'scripts', script), 'utf8'), script).toContain('"$ROOT/layers"');
+    }
+    expect(readFileSync(path.join(ROOT, 'scripts', 'sam-check.sh'), 'utf8')).toMatch(
+      /node "\$ROOT\/scripts\/sam-engine-check.ts" "\$STAGE\/build"/,
+    );
+  });
+});
+
 describe('template.yaml: CloudFront front', () => {
   const dist = resources.Distribution;
   const cfg = dist.Properties.DistributionConfig;
