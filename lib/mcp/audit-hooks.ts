@@ -65,6 +65,12 @@ export function auditReply(request: Request | undefined, message: unknown): void
   } else span.settle(id, { outcome: result?.isError === true ? 'tool_error' : 'ok' });
 }
 
+/** A request the client cancelled (notifications/cancelled) while it ran: it gets no response, so it is `aborted`. */
+export function auditCancelled(request: Request | undefined, rpcId: string | number): void {
+  const span = request ? auditSpanOf(originalOf(request)) : undefined;
+  span?.settle(rpcId, { outcome: 'aborted' });
+}
+
 /** A request whose bound (the invocation deadline) came before the server's answer: it timed out. */
 export function auditExpired(request: Request | undefined, rpcId: string | number): void {
   const span = request ? auditSpanOf(originalOf(request)) : undefined;

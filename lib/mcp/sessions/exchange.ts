@@ -19,7 +19,7 @@ import type {
 } from '@modelcontextprotocol/server';
 import { type Following, followChannel, type MessageStore } from '../../store/index.ts';
 import { log } from '../../telemetry/index.ts';
-import { auditExpired } from '../audit-hooks.ts';
+import { auditCancelled, auditExpired } from '../audit-hooks.ts';
 import { INTERNAL_ERROR } from '../jsonrpc.ts';
 
 export interface Handshake {
@@ -45,6 +45,13 @@ export function isRequest(m: JSONRPCMessage): m is JSONRPCMessage & { id: Reques
   return 'id' in m && 'method' in m;
 }
 
+/** The request id a `notifications/cancelled` names, if the message is one. Pure. */
+export function cancelledId(m: JSONRPCMessage): RequestId | undefined {
+  if (!('method' in m) || m.method !== 'notifications/cancelled' || 'id' in m) return undefined;
+  const id = (m.params as { requestId?: unknown } | undefined)?.requestId;
+  return typeof id === 'string' || typeof id === 'number' ? id : undefined;
+}
+
 /** The SDK Transport of one exchange: routes what the server sends to the request it belongs to. */
 export class ExchangeTransport implements Transport {
   sessionId?: string;
@@ -55,6 +62,8 @@ export class ExchangeTransport implements Transport {
   beforeServerRequest?: () => Promise<void>;
   /** Told the id of a request that its bound cut off before the server answered it. */
   onExpired?: (id: RequestId) => void;
+  /** Told the id of a request the client cancelled (it gets no response). */
+  onCancelled?: (id: RequestId) => void;
   private readonly routes = new Map<string, { sink: Sink; done: () => void }>();
   private readonly fallback: Sink;
 
@@ -124,9 +133,26 @@ export class ExchangeTransport implements Transport {
     });
   }
 
-  /** Delivers a notification or a client's response to a server request. */
+  /**
+   * Delivers a notification or a client's response to a server request. A `notifications/cancelled` reaches the
+   * server only for a request this exchange is serving: the spec has a cancel for an unknown (not yet or no longer
+   * running) request ignored, and the SDK dispatches notifications a tick after requests, so a cancel that came
+   * first in a batch would otherwise abort a request that came after it. The SDK sends no response to a request
+   * it cancelled, so that request's waiter ends here.
+   */
   deliver(message: JSONRPCMessage, extra: Extra): void {
+    const cancelled = cancelledId(message);
+    if (cancelled === undefined) {
+      this.onmessage?.(message, extra);
+      return;
+    }
+    const k = key(cancelled);
+    const route = this.routes.get(k);
+    if (!route) return;
     this.onmessage?.(message, extra);
+    this.routes.delete(k);
+    this.onCancelled?.(cancelled);
+    route.done();
   }
 }
 
@@ -162,6 +188,7 @@ export async function openSessionServer(opts: {
   await server.connect(transport);
   const extra = { authInfo: opts.authInfo, request: opts.request };
   transport.onExpired = (id) => auditExpired(opts.request, id);
+  transport.onCancelled = (id) => auditCancelled(opts.request, id);
   const stop = new AbortController();
   let pump: Following | undefined;
   const replies = opts.replies;

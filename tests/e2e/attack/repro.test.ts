@@ -332,6 +332,34 @@ describe('issue #17: one tool_call record per call of a batch, on every route', 
   });
 });
 
+describe('found by the attack suite (seed 718332308, request #6777)', () => {
+  // A legacy /messages/ batch whose stream_demo call is followed by a cancel of id 1 (sent before id 1 exists),
+  // an unknown notification, an invalid call, a call with id 1 and a ping: its work never settled and its
+  // request record was never written.
+  it('legacy /messages/ batch with an early cancel of a later id -> 202, every call recorded, work settled', async () => {
+    const batch = [
+      {
+        jsonrpc: '2.0',
+        id: 23189,
+        method: 'tools/call',
+        params: { name: 'stream_demo', arguments: { chunks: 2, interval_ms: 6 } },
+      },
+      { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 1 } },
+      { jsonrpc: '2.0', method: 'notifications/x', params: { requestId: 1 } },
+      { jsonrpc: '2.0', id: 815835, method: 'tools/call', params: { name: 'echo', arguments: { text: 42 } } },
+      { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: RAWARG } } },
+      { jsonrpc: '2.0', method: 'notifications/initialized', params: { requestId: 1 } },
+      { jsonrpc: '2.0', id: 2, method: 'ping', params: {} },
+    ];
+    const r = await send('POST', legacy.endpoint, legacyHeaders(), JSON.stringify(batch));
+    expect(r.status).toBe(202);
+    const record = await requestRecord(r.tag);
+    expect(record, 'the request record is written once its work settles').toBeDefined();
+    const calls = recordsOf(r.tag).filter((x) => x.kind === 'tool_call');
+    expect(calls.map((c) => String(c.rpcId)).sort()).toEqual(['1', '23189', '815835']);
+  });
+});
+
 describe('issue #17: no raw argument and no token in any log line', () => {
   const failDemo = (route: string) =>
     `fail_demo {"message":"RAWERR…"} on ${route}: tool_error recorded, message not logged`;

@@ -94,4 +94,34 @@ describe('ExchangeTransport bounds', () => {
     await expect(t.send({ jsonrpc: '2.0', id: 7, result: {} } as JSONRPCMessage)).rejects.toThrow('store down');
     await done;
   });
+
+  it('a cancel for a request that is not running (yet) never reaches the server (attack seed 718332308)', async () => {
+    const delivered: JSONRPCMessage[] = [];
+    const t = new ExchangeTransport('s1', () => {});
+    t.onmessage = (m) => {
+      delivered.push(m);
+    };
+    t.deliver({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 1 } } as JSONRPCMessage, {});
+    t.deliver(
+      { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: '__proto__' } } as JSONRPCMessage,
+      {},
+    );
+    t.deliver({ jsonrpc: '2.0', method: 'notifications/initialized' } as JSONRPCMessage, {});
+    expect(delivered.map((m) => (m as { method?: string }).method)).toEqual(['notifications/initialized']);
+  });
+
+  it('a cancel of a running request reaches the server and ends its waiter (the SDK sends no response to it)', async () => {
+    const { t, onStream, done } = setup();
+    const delivered: JSONRPCMessage[] = [];
+    t.onmessage = (m) => {
+      delivered.push(m);
+    };
+    const cancelled: unknown[] = [];
+    t.onCancelled = (id) => cancelled.push(id);
+    t.deliver({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 7 } } as JSONRPCMessage, {});
+    await done;
+    expect(cancelled).toEqual([7]);
+    expect(delivered.map((m) => (m as { method?: string }).method)).toEqual(['notifications/cancelled']);
+    expect(onStream).toEqual([]);
+  });
 });
