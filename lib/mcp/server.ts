@@ -29,6 +29,15 @@ import {
   watchIncoming,
 } from './input/index.ts';
 import { compileInputSchemas, inputSchemaOf } from './input-schema.ts';
+import {
+  type DurableOps,
+  EscalateToTask,
+  opsForCall,
+  registerTaskMethods,
+  startTask,
+  type TaskEngine,
+  tasksCapability,
+} from './tasks/index.ts';
 
 const SERVER_INFO = { name: 'mcp-lambda-stack', version: '0.1.0' };
 
@@ -48,6 +57,8 @@ interface Serving {
   era: 'legacy' | 'modern';
   sealer: Sealer;
   ledger: CallLedger;
+  /** The tasks extension (lib/mcp/tasks), when this deployment runs tasks. */
+  tasks?: TaskEngine;
 }
 
 /** The client's declared capabilities: the request's `_meta` at 2026-07-28, the initialize in 2025. */
@@ -64,6 +75,7 @@ function toolContext(
   server: McpServer,
   asks: Asks,
   era: Serving['era'],
+  ops: DurableOps,
 ): ToolContext {
   const progressToken = ctx.mcpReq._meta?.progressToken;
   const requestSignal = ctx.http?.req?.signal;
@@ -91,6 +103,8 @@ function toolContext(
     sample: asks.sample,
     listRoots: asks.listRoots,
     clientSupports: (capability) => Object.hasOwn(clientCapabilities(ctx, server, era), capability),
+    step: ops.step,
+    sleep: ops.sleep,
   };
 }
 
@@ -119,7 +133,9 @@ function registerTools(server: McpServer, tools: readonly ToolDefinition[], serv
         const opened = ctx.mcpReq.requestState<StatePayload>();
         const recorded = typeof opened === 'object' && opened !== null ? opened.answers : Object.create(null);
         const asks = createAsks(recorded, ctx.mcpReq.inputResponses);
-        const tctx = toolContext(principal, ctx, server, asks, serving.era);
+        // Tasks (SEP-2663): how ctx.step/ctx.sleep behave for this call; -32021 for a task the client cannot take.
+        const ops = opsForCall(tool, serving.tasks, serving.era, ctx, ctx.mcpReq.signal);
+        const tctx = toolContext(principal, ctx, server, asks, serving.era, ops);
         const report = (ok: boolean, error?: unknown) =>
           auditToolOutcome(ctx.http?.req, {
             rpcId: ctx.mcpReq.id,
@@ -136,6 +152,10 @@ function registerTools(server: McpServer, tools: readonly ToolDefinition[], serv
         } catch (err) {
           // An unanswered ask rejects; whatever the handler made of that, the round asks the client.
           if (asks.pending.size > 0) return askClient(serving, ctx, asks);
+          if (err instanceof EscalateToTask && serving.tasks) {
+            report(true);
+            return (await startTask(serving.tasks, principal, tool, args, asks.used())) as never;
+          }
           report(false, err);
           throw err;
         }
@@ -164,7 +184,7 @@ class AuditedMcpServer extends McpServer {
 
   constructor(request: Request | undefined, serving: Serving) {
     super(SERVER_INFO, {
-      capabilities: { tools: {}, logging: {} },
+      capabilities: { tools: {}, logging: {}, ...tasksCapability(serving.tasks) },
       // The SDK's seam opens every echoed requestState with our sealer before the handler runs.
       requestState: {
         verify: stateVerifier(serving.sealer, serving.principal, serving.ledger, (ctx, reason) => {
@@ -200,6 +220,8 @@ function warnEphemeralOnce(): void {
 export interface ServerFactoryOptions {
   /** REQUEST_STATE_KEYS (cfg.requestState.keys); none = a random key of this process (one instance only). */
   requestStateKeys?: readonly RequestStateKey[];
+  /** Serves the tasks extension (tools declaring `task`, tasks/get|update|cancel) with this engine. */
+  tasks?: TaskEngine;
 }
 
 /** A factory of fresh servers, one per request, with the tools the caller's scopes allow. */
@@ -215,9 +237,10 @@ export function createServerFactory(
   const sealer = createSealer(keys);
   return ({ era, authInfo, requestInfo }) => {
     const principal = principalOf(authInfo);
-    const serving: Serving = { principal, era, sealer, ledger: new CallLedger() };
+    const serving: Serving = { principal, era, sealer, ledger: new CallLedger(), tasks: options.tasks };
     const server = new AuditedMcpServer(requestInfo instanceof Request ? requestInfo : undefined, serving);
     registerTools(server, tools, serving);
+    if (options.tasks && era === 'modern') registerTaskMethods(server, options.tasks, principal);
     extras?.(server, principal, (more) => registerTools(server, more, serving));
     return server;
   };

@@ -1,0 +1,49 @@
+// The tasks extension of one process: the engine over the task store (memory with STORE=memory; the
+// DynamoDB table with STORE=dynamodb, so hosts sharing one endpoint see the same tasks) and the local
+// workers (TASKS=local). Task audit facts go to stdout as JSON lines beside the request audit.
+import type { Config } from '../config.ts';
+import {
+  createTaskEngine,
+  type LocalWorkers,
+  localWorkers,
+  refusedTaskCall,
+  type TaskEngine,
+  taskRequiredResponse,
+} from '../mcp/tasks/index.ts';
+import { createMemoryTaskStore, type TaskStore } from '../tasks/index.ts';
+import type { ToolDefinition } from '../tools/index.ts';
+
+export interface Tasks {
+  engine: TaskEngine;
+  workers: LocalWorkers;
+}
+
+let shared: Tasks | undefined;
+
+/** The engine and workers of this process (created once), or undefined with TASKS=off. */
+export async function tasksFor(cfg: Config, tools: readonly ToolDefinition[]): Promise<Tasks | undefined> {
+  if (cfg.tasks.mode === 'off') return undefined;
+  if (shared) return shared;
+  const store: TaskStore =
+    cfg.store.kind === 'dynamodb'
+      ? (await import('../tasks/dynamodb-store.ts')).createDynamoTaskStore(cfg.store, cfg.tasks.table)
+      : createMemoryTaskStore();
+  let workers: LocalWorkers | undefined;
+  const engine = createTaskEngine({
+    store,
+    ttlMs: cfg.tasks.ttlMs,
+    leaseMs: cfg.tasks.leaseMs,
+    audit: (e) => process.stdout.write(`${JSON.stringify({ type: 'audit', at: new Date().toISOString(), ...e })}\n`),
+    onStatus: (r) => workers?.onStatus(r),
+  });
+  workers = localWorkers({ engine, tools: new Map(tools.map((t) => [t.name, t])), maxRunMs: cfg.tasks.maxRunMs });
+  engine.setLauncher(workers.launch);
+  shared = { engine, workers };
+  return shared;
+}
+
+/** The -32021 answer for a body whose tools/call needs a task its client did not negotiate, if any. */
+export function taskRefusal(body: unknown, tools: readonly ToolDefinition[]): Response | undefined {
+  const refused = refusedTaskCall(body, tools);
+  return refused ? taskRequiredResponse(refused.id) : undefined;
+}
