@@ -2,6 +2,7 @@
 // once (the run continues in the background, bounded by the worker's maxRunMs); a cancel or terminal status
 // seen on this instance aborts its run at once, one made on another instance at the run's next lease renewal.
 import type { TaskRecord } from '../../tasks/index.ts';
+import { log } from '../../telemetry/index.ts';
 import type { Launcher } from './engine.ts';
 import { runTask, type WorkerOptions } from './run.ts';
 
@@ -21,9 +22,13 @@ export function localWorkers(o: WorkerOptions): LocalWorkers {
     async launch(taskId) {
       if (running.has(taskId)) return;
       const abort = new AbortController();
+      const started = Date.now();
       const done = runTask(o, taskId, abort)
-        .catch(() => {})
-        .finally(() => running.delete(taskId));
+        .catch((err) => log.warn('task run failed', { taskId, error: (err as Error)?.name ?? 'error' }))
+        .finally(() => {
+          running.delete(taskId);
+          log.info('task run ended', { taskId, ms: Date.now() - started, aborted: abort.signal.aborted });
+        });
       running.set(taskId, { abort, done });
     },
     onStatus(r) {
