@@ -37,7 +37,12 @@ export async function tasksFor(cfg: Config, tools: readonly ToolDefinition[]): P
     onStatus: (r) => workers?.onStatus(r),
   });
   workers = localWorkers({ engine, tools: new Map(tools.map((t) => [t.name, t])), maxRunMs: cfg.tasks.maxRunMs });
-  engine.setLauncher(workers.launch);
+  if (cfg.tasks.mode === 'lambda' && cfg.tasks.workerArn) {
+    // AWS: each task is a durable execution of the worker function (lib/apps/task-worker.ts).
+    const { lambdaWorkers } = await import('../mcp/tasks/lambda.ts');
+    const aws = lambdaWorkers({ engine, workerArn: cfg.tasks.workerArn, region: cfg.store.region });
+    engine.setLauncher(aws.launch, aws.remote);
+  } else engine.setLauncher(workers.launch);
   shared = { engine, workers };
   return shared;
 }

@@ -44,6 +44,10 @@ export interface TaskRecord {
   inputRequests?: Record<string, unknown>;
   /** Every answer the client gave (MRTR rounds before the task, tasks/update after), by key. */
   answers: Record<string, unknown>;
+  /** Durable callbacks (Lambda worker) waiting for the pending asks, by ask key. */
+  callbacks?: Record<string, string>;
+  /** The durable execution that runs the task (Lambda worker), for StopDurableExecution. */
+  executionArn?: string;
   /** Checkpoints of the run by operation id: step results and wait deadlines. */
   checkpoints: Record<string, unknown>;
   /** Until when the worker that runs the task last promised to be alive (ms); 0 = no worker running. */
@@ -56,7 +60,16 @@ export interface TaskRecord {
 export type TaskPatch = Partial<
   Pick<
     TaskRecord,
-    'status' | 'statusMessage' | 'result' | 'error' | 'inputRequests' | 'answers' | 'checkpoints' | 'leaseUntil'
+    | 'status'
+    | 'statusMessage'
+    | 'result'
+    | 'error'
+    | 'inputRequests'
+    | 'answers'
+    | 'checkpoints'
+    | 'leaseUntil'
+    | 'callbacks'
+    | 'executionArn'
   >
 >;
 
@@ -85,5 +98,6 @@ export interface TaskStore {
 export function applyPatch(record: TaskRecord, patch: TaskPatch, now: number): TaskRecord {
   const next = { ...record, ...patch, updatedAt: now, version: record.version + 1 };
   if (patch.inputRequests === undefined && 'inputRequests' in patch) delete next.inputRequests;
+  if (patch.callbacks === undefined && 'callbacks' in patch) delete next.callbacks;
   return next;
 }

@@ -8,6 +8,14 @@ import type { ToolPrincipal } from '../../tools/index.ts';
 /** Starts (or resumes) the worker of a task; must return once the start is handed over. */
 export type Launcher = (taskId: string) => Promise<void>;
 
+/** A worker that lives elsewhere (a Lambda durable execution): how answers reach it and how it is stopped. */
+export interface RemoteWorker {
+  /** Delivers the client's answers to the durable callbacks waiting for them. */
+  deliver(r: TaskRecord, answered: Record<string, unknown>): Promise<void>;
+  /** Stops the task's execution after a cancel. */
+  stop(r: TaskRecord): Promise<void>;
+}
+
 /** One audit fact about a task: created, a status change, the result fetched. */
 export interface TaskEvent {
   event: 'task_created' | 'task_status' | 'task_result_fetched';
@@ -37,7 +45,7 @@ export interface TaskEngine {
   readonly store: TaskStore;
   readonly leaseMs: number;
   readonly now: () => number;
-  setLauncher(launch: Launcher): void;
+  setLauncher(launch: Launcher, remote?: RemoteWorker): void;
   /** A new task for `tool`, stored before this resolves (a tasks/get right after finds it), worker launched. */
   create(principal: ToolPrincipal, tool: string, args: unknown, answers: Record<string, unknown>): Promise<TaskRecord>;
   /** The caller's task, lease checked; undefined for an unknown task or another subject's. */
@@ -67,6 +75,7 @@ export function createTaskEngine(o: TaskEngineOptions): TaskEngine {
   let launch: Launcher = async () => {
     throw new Error('no task launcher configured');
   };
+  let remote: RemoteWorker | undefined;
 
   const audit: TaskEngine['audit'] = (e, r) =>
     o.audit?.({ ...e, tool: r.tool, subject: r.ownerSubject, clientId: r.ownerClient });
@@ -107,8 +116,9 @@ export function createTaskEngine(o: TaskEngineOptions): TaskEngine {
     store: o.store,
     leaseMs: o.leaseMs,
     now,
-    setLauncher(l) {
+    setLauncher(l, r) {
       launch = l;
+      remote = r;
     },
     change,
     audit,
@@ -156,8 +166,12 @@ export function createTaskEngine(o: TaskEngineOptions): TaskEngine {
       const r = await o.store.get(taskId);
       if (!r || !ownsTask(principal, r)) return false;
       let resumed = false;
+      let answered: Record<string, unknown> = {};
+      let waiting: TaskRecord | undefined;
       await change(taskId, (fresh) => {
         resumed = false;
+        answered = {};
+        waiting = fresh;
         if (fresh.status !== 'input_required' || !fresh.inputRequests) return undefined;
         const pending: Record<string, unknown> = { ...fresh.inputRequests };
         const answers: Record<string, unknown> = { ...fresh.answers };
@@ -165,25 +179,31 @@ export function createTaskEngine(o: TaskEngineOptions): TaskEngine {
         for (const key of Object.keys(pending)) {
           if (!Object.hasOwn(responses, key)) continue;
           answers[key] = responses[key];
+          answered[key] = responses[key];
           delete pending[key];
           taken++;
         }
         if (taken === 0) return undefined;
         if (Object.keys(pending).length > 0) return { answers, inputRequests: pending };
         resumed = true;
-        return { answers, inputRequests: undefined, status: 'working', leaseUntil: now() + o.leaseMs };
+        // A durable execution's lease is its execution deadline (set when it claimed the task): keep it.
+        const leaseUntil = remote && fresh.callbacks ? fresh.leaseUntil : now() + o.leaseMs;
+        return { answers, inputRequests: undefined, callbacks: undefined, status: 'working', leaseUntil };
       });
-      if (resumed) await launch(taskId).catch(() => {});
+      // A durable execution waits on callbacks and resumes by itself; a local worker is started again.
+      if (remote && waiting?.callbacks) await remote.deliver(waiting, answered);
+      else if (resumed) await launch(taskId).catch(() => {});
       return true;
     },
     async cancel(principal, taskId) {
       const r = await o.store.get(taskId);
       if (!r || !ownsTask(principal, r)) return false;
-      await change(taskId, (fresh) =>
+      const after = await change(taskId, (fresh) =>
         isTerminal(fresh.status)
           ? undefined
           : { status: 'cancelled', statusMessage: 'cancelled by the client', inputRequests: undefined, leaseUntil: 0 },
       );
+      if (remote && after?.executionArn && after.status === 'cancelled') await remote.stop(after).catch(() => {});
       return true;
     },
   };
