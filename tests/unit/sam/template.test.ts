@@ -345,7 +345,7 @@ describe('template.yaml: tables and IAM', () => {
         // The task worker's one managed policy: checkpoint/read its own durable execution, and basic logging.
         if (id === WORKER && typeof entry === 'object' && entry['Fn::Sub']) {
           expect(entry['Fn::Sub']).toBe(
-            'arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicDurableExecutionRolePolicy',
+            `arn:${'$'}{AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicDurableExecutionRolePolicy`,
           );
           continue;
         }
@@ -361,7 +361,7 @@ describe('template.yaml: tables and IAM', () => {
                 'lambda:SendDurableExecutionCallbackSuccess',
                 'lambda:SendDurableExecutionCallbackFailure',
               ],
-              Resource: { 'Fn::Sub': '${TaskWorkerFunction.Arn}:*' },
+              Resource: { 'Fn::Sub': `${'$'}{TaskWorkerFunction.Arn}:*` },
             },
           ]);
           continue;
