@@ -37,11 +37,19 @@ export async function tasksFor(cfg: Config, tools: readonly ToolDefinition[]): P
     onStatus: (r) => workers?.onStatus(r),
   });
   workers = localWorkers({ engine, tools: new Map(tools.map((t) => [t.name, t])), maxRunMs: cfg.tasks.maxRunMs });
-  if (cfg.tasks.mode === 'lambda' && cfg.tasks.workerArn) {
-    // AWS: each task is a durable execution of the worker function (lib/apps/task-worker.ts).
+  if (cfg.tasks.mode === 'lambda') {
+    // AWS: each task is a durable execution of the worker function (lib/apps/task-worker.ts). Without the
+    // worker's ARN (the worker itself, which never launches) a start fails the task: never run it in-process here.
     const { lambdaWorkers } = await import('../mcp/tasks/lambda.ts');
-    const aws = lambdaWorkers({ engine, workerArn: cfg.tasks.workerArn, region: cfg.store.region });
-    engine.setLauncher(aws.launch, aws.remote);
+    const arn = cfg.tasks.workerArn;
+    const aws = arn ? lambdaWorkers({ engine, workerArn: arn, region: cfg.store.region }) : undefined;
+    engine.setLauncher(
+      aws?.launch ??
+        (async () => {
+          throw new Error('TASK_WORKER_ARN is not set');
+        }),
+      aws?.remote,
+    );
   } else engine.setLauncher(workers.launch);
   shared = { engine, workers };
   return shared;
