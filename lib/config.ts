@@ -139,7 +139,7 @@ export interface TasksConfig {
   workerArn: string | undefined;
   /** TASKS_TABLE: the DynamoDB table of task records (STORE=dynamodb). */
   table: string;
-  /** TASK_TTL_S: how long a task stays readable after creation. */
+  /** TASK_TTL_S: how long a task stays readable after its longest possible run (ttlMs = this + maxRunMs). */
   ttlMs: number;
   /** TASK_LEASE_MS: a worker that misses renewing this long is taken as stopped (its task fails). */
   leaseMs: number;

@@ -31,8 +31,11 @@ export async function tasksFor(cfg: Config, tools: readonly ToolDefinition[]): P
   let workers: LocalWorkers | undefined;
   const engine = createTaskEngine({
     store,
-    ttlMs: cfg.tasks.ttlMs,
-    leaseMs: cfg.tasks.leaseMs,
+    // Readable for TASK_TTL_S after the longest run it may have: a long task never expires while it runs.
+    ttlMs: cfg.tasks.ttlMs + cfg.tasks.maxRunMs,
+    // A durable execution claims its task from an asynchronous invoke, perhaps after a cold start: until then the
+    // launch's lease must not look like a lost worker. Local workers claim at once and renew every lease/3.
+    leaseMs: cfg.tasks.mode === 'lambda' ? Math.max(cfg.tasks.leaseMs, 120_000) : cfg.tasks.leaseMs,
     audit: (e) => process.stdout.write(`${JSON.stringify({ type: 'audit', at: new Date().toISOString(), ...e })}\n`),
     onStatus: (r) => workers?.onStatus(r),
   });
