@@ -13,6 +13,8 @@ export interface LambdaWorkersOptions {
   /** The worker's alias ARN (TASK_WORKER_ARN, `…:function:<name>:live`). */
   workerArn: string;
   region: string;
+  /** A Lambda API endpoint other than AWS's (tests: a stand-in server). */
+  endpoint?: string;
 }
 
 export function lambdaWorkers(o: LambdaWorkersOptions): { launch: Launcher; remote: RemoteWorker } {
@@ -20,7 +22,11 @@ export function lambdaWorkers(o: LambdaWorkersOptions): { launch: Launcher; remo
   const lambda = () =>
     (sdk ??= import('@aws-sdk/client-lambda').then((mod) => ({
       mod,
-      client: new mod.LambdaClient({ region: o.region, maxAttempts: 3 }),
+      client: new mod.LambdaClient({
+        region: o.region,
+        maxAttempts: 3,
+        ...(o.endpoint ? { endpoint: o.endpoint } : {}),
+      }),
     })));
   return {
     async launch(taskId) {
