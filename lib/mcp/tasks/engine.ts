@@ -14,6 +14,23 @@ export interface RemoteWorker {
   deliver(r: TaskRecord, answered: Record<string, unknown>): Promise<void>;
   /** Stops the task's execution after a cancel. */
   stop(r: TaskRecord): Promise<void>;
+  /** The execution's status (GetDurableExecution: RUNNING, SUCCEEDED, FAILED, TIMED_OUT, STOPPED). */
+  status?(r: TaskRecord): Promise<string | undefined>;
+}
+
+/** How often one instance asks Lambda about a task's execution while tasks/get polls it. */
+export const PROBE_EVERY_MS = 30_000;
+
+/** Pure: the patch for a task whose durable execution ended without the worker writing an outcome. */
+export function executionEnded(status: string | undefined): TaskPatch | undefined {
+  if (status === undefined || status === 'RUNNING') return undefined;
+  const why = status === 'SUCCEEDED' ? 'ended without a result' : status.toLowerCase().replace('_', ' ');
+  return {
+    status: 'failed',
+    statusMessage: `the execution ${why}`,
+    error: { code: -32603, message: `The task execution ${why}` },
+    leaseUntil: 0,
+  };
 }
 
 /** One audit fact about a task: created, a status change, the result fetched. */
@@ -76,6 +93,16 @@ export function createTaskEngine(o: TaskEngineOptions): TaskEngine {
     throw new Error('no task launcher configured');
   };
   let remote: RemoteWorker | undefined;
+  const probed = new Map<string, number>();
+  /** A task whose execution (Lambda) ended while the record still says it runs becomes failed. */
+  const probe = async (r: TaskRecord): Promise<TaskRecord> => {
+    if (!remote?.status || !r.executionArn || isTerminal(r.status)) return r;
+    if (now() - Math.max(r.updatedAt, probed.get(r.taskId) ?? 0) < PROBE_EVERY_MS) return r;
+    probed.set(r.taskId, now());
+    const ended = executionEnded(await remote.status(r).catch(() => undefined));
+    if (!ended) return r;
+    return (await change(r.taskId, (fresh) => (isTerminal(fresh.status) ? undefined : ended))) ?? r;
+  };
 
   const audit: TaskEngine['audit'] = (e, r) =>
     o.audit?.({ ...e, tool: r.tool, subject: r.ownerSubject, clientId: r.ownerClient });
@@ -159,6 +186,7 @@ export function createTaskEngine(o: TaskEngineOptions): TaskEngine {
       let r = await o.store.get(taskId);
       if (!r || !ownsTask(principal, r)) return undefined;
       if (workerLost(r, now())) r = (await failLost(r)) ?? r;
+      r = await probe(r);
       if (isTerminal(r.status)) audit({ event: 'task_result_fetched', taskId, status: r.status }, r);
       return r;
     },

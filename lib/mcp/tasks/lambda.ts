@@ -58,6 +58,13 @@ export function lambdaWorkers(o: LambdaWorkersOptions): { launch: Launcher; remo
           );
         }
       },
+      async status(r: TaskRecord) {
+        const { mod, client } = await lambda();
+        const out = await client.send(new mod.GetDurableExecutionCommand({ DurableExecutionArn: r.executionArn }), {
+          abortSignal: AbortSignal.timeout(5000),
+        });
+        return out.Status;
+      },
       async stop(r: TaskRecord) {
         const { mod, client } = await lambda();
         await client.send(new mod.StopDurableExecutionCommand({ DurableExecutionArn: r.executionArn }), {

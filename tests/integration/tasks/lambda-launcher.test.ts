@@ -35,6 +35,9 @@ beforeAll(async () => {
       if (req.url?.includes('/invocations')) {
         res.writeHead(202, { 'x-amz-durable-execution-arn': EXECUTION, 'content-type': 'application/json' });
         res.end('');
+      } else if (req.method === 'GET' && req.url?.includes('/durable-executions/')) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ DurableExecutionArn: EXECUTION, Status: 'TIMED_OUT', StartTimestamp: 1 }));
       } else {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end('{}');
@@ -83,5 +86,24 @@ describe('Lambda task launcher (Lambda API stand-in)', () => {
     const stop = seen.find((s) => decodeURIComponent(s.path).includes(`${EXECUTION}/stop`));
     expect(stop, JSON.stringify(seen.map((s) => decodeURIComponent(s.path)))).toBeDefined();
     expect((await engine.store.get(task.taskId))?.status).toBe('cancelled');
+  });
+
+  it('a task whose execution timed out is failed on tasks/get (probed at most every 30 s)', async () => {
+    let t = Date.now();
+    const engine = createTaskEngine({ store: createMemoryTaskStore(), ttlMs: 600_000, leaseMs: 120_000, now: () => t });
+    const aws = lambdaWorkers({ engine, workerArn: ALIAS, region: 'us-east-1', endpoint });
+    engine.setLauncher(aws.launch, aws.remote);
+    const alice = { subject: 'alice', clientId: 'app', scopes: [] };
+    const task = await engine.create(alice, 'long_demo', {}, {});
+    const probes = () => seen.filter((s) => s.method === 'GET' && s.path.includes('/durable-executions/')).length;
+    const before = probes();
+    expect((await engine.read(alice, task.taskId))?.status).toBe('working');
+    expect(probes()).toBe(before); // too fresh to ask
+    t += 31_000;
+    const failed = await engine.read(alice, task.taskId);
+    expect(probes()).toBe(before + 1);
+    expect(failed?.status).toBe('failed');
+    expect(failed?.statusMessage).toBe('the execution timed out');
+    expect(failed?.error?.code).toBe(-32603);
   });
 });
