@@ -17,4 +17,5 @@ export const toolManifest: ToolManifestEntry[] = [
   { name: 'confirm_demo', demo: true, source: 'lib/tools/demo.ts', scopes: [] },
   { name: 'sample_demo', demo: true, source: 'lib/tools/demo.ts', scopes: [] },
   { name: 'transfer_demo', demo: true, source: 'lib/tools/demo.ts', scopes: [] },
+  { name: 'long_demo', demo: true, source: 'lib/tools/demo.ts', scopes: [] },
 ];

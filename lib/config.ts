@@ -127,6 +127,26 @@ export interface Config {
   audit: AuditConfig;
   ops: OpsConfig;
   requestState: RequestStateConfig;
+  tasks: TasksConfig;
+}
+
+/** The tasks extension (lib/mcp/tasks): where workers run and their bounds. */
+export interface TasksConfig {
+  /**
+   * TASKS: `local` runs workers in this process (npm start), `lambda` starts a durable execution of the task worker
+   * function per task (TASK_WORKER_ARN, AWS), `off` serves no tasks.
+   */
+  mode: 'local' | 'lambda' | 'off';
+  /** TASK_WORKER_ARN: the task worker's alias ARN (TASKS=lambda on the MCP function). */
+  workerArn: string | undefined;
+  /** TASKS_TABLE: the DynamoDB table of task records (STORE=dynamodb). */
+  table: string;
+  /** TASK_TTL_S: how long a task stays readable after its longest possible run (ttlMs = this + maxRunMs). */
+  ttlMs: number;
+  /** TASK_LEASE_MS: a worker that misses renewing this long is taken as stopped (its task fails). */
+  leaseMs: number;
+  /** TASK_MAX_RUN_S: the longest a task may run in total (the durable ExecutionTimeout). */
+  maxRunMs: number;
 }
 
 function str(env: Env, name: string, fallback?: string): string {
@@ -371,6 +391,14 @@ export function loadConfig(env: Env = process.env, catalogue: Pick<ToolCatalogue
     },
     ops,
     requestState: requestStateConfig(env),
+    tasks: {
+      mode: oneOf(env, 'TASKS', ['local', 'lambda', 'off'] as const, 'local'),
+      workerArn: optional(env, 'TASK_WORKER_ARN'),
+      table: str(env, 'TASKS_TABLE', `${prefix}-tasks`),
+      ttlMs: int(env, 'TASK_TTL_S', 86_400, 60, 90 * 86_400) * 1000,
+      leaseMs: int(env, 'TASK_LEASE_MS', 6_000, 300, 600_000),
+      maxRunMs: int(env, 'TASK_MAX_RUN_S', 3_600, 1, 31_622_400) * 1000,
+    },
   };
 }
 

@@ -320,7 +320,9 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
       return;
     }
     const requestId = randomUUID();
-    const timeoutMs = fn.timeoutSec * 1000;
+    // LOCAL_FUNCTION_TIMEOUT_S caps every function's timeout (tests: a task outlives a short /mcp timeout).
+    const cap = Number(process.env.LOCAL_FUNCTION_TIMEOUT_S);
+    const timeoutMs = (cap > 0 ? Math.min(cap, fn.timeoutSec) : fn.timeoutSec) * 1000;
     const event = toFunctionUrlEvent(req, read.body, requestId, port, target);
     const context = lambdaContext(fn, requestId, Date.now() + timeoutMs);
     const handler = handlers.get(fn.logicalId)!;

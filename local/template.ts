@@ -45,6 +45,8 @@ export function loadTemplate(file: string): FunctionSpec[] {
   const out: FunctionSpec[] = [];
   for (const [logicalId, res] of Object.entries(doc.Resources ?? {})) {
     if (res.Type !== 'AWS::Serverless::Function') continue;
+    // A function without Routes is not served over HTTP (the task worker: locally tasks run in the host's process).
+    if (!res.Metadata?.Routes) continue;
     const props = res.Properties ?? {};
     const handler = String(props.Handler ?? '');
     const hm = /^(.+)\.([A-Za-z_$][\w$]*)$/.exec(handler);

@@ -61,7 +61,7 @@ cp -R "$ROOT/template.yaml" "$ROOT/package.json" "$ROOT/package-lock.json" "$ROO
 # --parallel builds the three functions at once; npm uses its cache (prefer-offline) for the per-function install.
 npm_config_prefer_offline=true npm_config_fund=false npm_config_audit=false \
   sam build --template "$STAGE/src/template.yaml" --base-dir "$STAGE/src" --build-dir "$STAGE/build" --parallel
-for fn in McpFunction PrmFunction SseFunction; do
+for fn in McpFunction PrmFunction SseFunction TaskWorkerFunction; do
   bundle="$(find "$STAGE/build/$fn" -maxdepth 1 -name '*.mjs' | head -1)"
   if [ -z "$bundle" ]; then
     echo "sam-check: no .mjs bundle for $fn" >&2

@@ -10,11 +10,12 @@ import {
   StoreEventBus,
 } from '../mcp/index.ts';
 import { createStores } from '../store/index.ts';
-import { withConformanceFixtures } from '../tools/conformance/index.ts';
+import { TASK_FIXTURE_TOOLS, withConformanceFixtures } from '../tools/conformance/index.ts';
 import { servedTools, type ToolCatalogue } from '../tools/index.ts';
 import { warnOnDrift } from './catalogue-drift.ts';
 import { loadPolicyGate } from './policy-gate.ts';
 import { requestStateKeysOf } from './request-state-keys.ts';
+import { taskRefusal, tasksFor } from './tasks.ts';
 
 export async function createCore(
   cfg: Config,
@@ -29,13 +30,21 @@ export async function createCore(
   // Test-only fixtures for the official conformance suite (CONFORMANCE_FIXTURES=true); off by default.
   const extras = cfg.conformanceFixtures ? withConformanceFixtures(bus) : undefined;
   const policy = await loadPolicyGate(cfg, catalogue.policies);
-  const factory = createServerFactory(tools, extras, { requestStateKeys: await requestStateKeysOf(cfg), policy });
+  // The tasks extension: its workers run the served tools (and the task fixtures when those are on).
+  const taskTools = cfg.conformanceFixtures ? [...tools, ...TASK_FIXTURE_TOOLS] : tools;
+  const tasks = await tasksFor(cfg, taskTools);
+  const factory = createServerFactory(tools, extras, {
+    requestStateKeys: await requestStateKeysOf(cfg),
+    policy,
+    tasks: tasks?.engine,
+  });
   return createMcpCore(cfg, {
     tools,
     extras,
     factory,
     bus,
     legacy: createSessionfulHandler(cfg, { factory, stores }),
+    taskGate: tasks ? (body) => taskRefusal(body, taskTools) : undefined,
     insufficientScope,
     policy,
     ...overrides,

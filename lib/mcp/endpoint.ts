@@ -41,6 +41,8 @@ export interface McpEndpointDeps {
   factory?: McpServerFactory;
   /** The change-event bus for subscriptions/listen; by default an in-process one. */
   bus?: ServerEventBus;
+  /** Tasks extension: the -32021 answer for a tools/call that must run as a task (2026-07-28), if any. */
+  taskGate?: (body: unknown) => Response | undefined;
   /** Sessionful 2025-era wiring; when absent 2025 traffic is served statelessly (GET/DELETE get 405). */
   legacy?: (
     request: Request,
@@ -118,6 +120,8 @@ export function createMcpCore(cfg: Config, deps: Omit<McpEndpointDeps, 'authenti
       if (stepUp.length) return deps.insufficientScope(stepUp);
     }
     if (!legacy) {
+      const taskRefusal = parsedBody === undefined ? undefined : deps.taskGate?.(parsedBody);
+      if (taskRefusal) return taskRefusal;
       const nonAscii = nonAsciiParamHeader(request.headers);
       if (nonAscii) return nonAsciiParamRejection(nonAscii, parsedBody);
       return modern.fetch(request, { authInfo, parsedBody });

@@ -1,5 +1,7 @@
 // The McpServer factory: a fresh server per request (reusing a stateless transport or server is
 // CVE-2026-25536), registering only the tools the caller's scopes allow, so tools/list matches access.
+// Over 250 lines on purpose: the one tool wrapper every era goes through holds the policy check, the asks
+// (input-required rounds) and the escalation to a task in one place, so their order is visible in one read.
 
 import type {
   AuthInfo,
@@ -30,6 +32,15 @@ import {
 } from './input/index.ts';
 import { compileInputSchemas, inputSchemaOf } from './input-schema.ts';
 import { listable, type PolicyGate, policyDenial } from './policy-hook.ts';
+import {
+  type DurableOps,
+  EscalateToTask,
+  opsForCall,
+  registerTaskMethods,
+  startTask,
+  type TaskEngine,
+  tasksCapability,
+} from './tasks/index.ts';
 
 const SERVER_INFO = { name: 'mcp-lambda-stack', version: '0.1.0' };
 
@@ -51,6 +62,8 @@ interface Serving {
   ledger: CallLedger;
   /** Cedar policies (lib/policy), when any are configured; the identity with the claims they read. */
   policy?: { gate: PolicyGate; identity: Identity; request: Request | undefined };
+  /** The tasks extension (lib/mcp/tasks), when this deployment runs tasks. */
+  tasks?: TaskEngine;
 }
 
 /** The client's declared capabilities: the request's `_meta` at 2026-07-28, the initialize in 2025. */
@@ -67,6 +80,7 @@ function toolContext(
   server: McpServer,
   asks: Asks,
   era: Serving['era'],
+  ops: DurableOps,
 ): ToolContext {
   const progressToken = ctx.mcpReq._meta?.progressToken;
   const requestSignal = ctx.http?.req?.signal;
@@ -94,6 +108,8 @@ function toolContext(
     sample: asks.sample,
     listRoots: asks.listRoots,
     clientSupports: (capability) => Object.hasOwn(clientCapabilities(ctx, server, era), capability),
+    step: ops.step,
+    sleep: ops.sleep,
   };
 }
 
@@ -132,7 +148,9 @@ function registerTools(server: McpServer, tools: readonly ToolDefinition[], serv
         const opened = ctx.mcpReq.requestState<StatePayload>();
         const recorded = typeof opened === 'object' && opened !== null ? opened.answers : Object.create(null);
         const asks = createAsks(recorded, ctx.mcpReq.inputResponses);
-        const tctx = toolContext(principal, ctx, server, asks, serving.era);
+        // Tasks (SEP-2663): how ctx.step/ctx.sleep behave for this call; -32021 for a task the client cannot take.
+        const ops = opsForCall(tool, serving.tasks, serving.era, ctx, ctx.mcpReq.signal);
+        const tctx = toolContext(principal, ctx, server, asks, serving.era, ops);
         const report = (ok: boolean, error?: unknown) =>
           auditToolOutcome(ctx.http?.req, {
             rpcId: ctx.mcpReq.id,
@@ -149,6 +167,10 @@ function registerTools(server: McpServer, tools: readonly ToolDefinition[], serv
         } catch (err) {
           // An unanswered ask rejects; whatever the handler made of that, the round asks the client.
           if (asks.pending.size > 0) return askClient(serving, ctx, asks);
+          if (err instanceof EscalateToTask && serving.tasks) {
+            report(true);
+            return (await startTask(serving.tasks, principal, tool, args, asks.used())) as never;
+          }
           report(false, err);
           throw err;
         }
@@ -177,7 +199,7 @@ class AuditedMcpServer extends McpServer {
 
   constructor(request: Request | undefined, serving: Serving) {
     super(SERVER_INFO, {
-      capabilities: { tools: {}, logging: {} },
+      capabilities: { tools: {}, logging: {}, ...tasksCapability(serving.tasks) },
       // The SDK's seam opens every echoed requestState with our sealer before the handler runs.
       requestState: {
         verify: stateVerifier(serving.sealer, serving.principal, serving.ledger, (ctx, reason) => {
@@ -215,6 +237,8 @@ export interface ServerFactoryOptions {
   requestStateKeys?: readonly RequestStateKey[];
   /** Cedar policies decide each call and the tools listed (lib/policy); absent = scopes alone decide. */
   policy?: PolicyGate;
+  /** Serves the tasks extension (tools declaring `task`, tasks/get|update|cancel) with this engine. */
+  tasks?: TaskEngine;
 }
 
 /** A factory of fresh servers, one per request, with the tools the caller's scopes allow. */
@@ -231,10 +255,11 @@ export function createServerFactory(
   return ({ era, authInfo, requestInfo }) => {
     const principal = principalOf(authInfo);
     const request = requestInfo instanceof Request ? requestInfo : undefined;
-    const serving: Serving = { principal, era, sealer, ledger: new CallLedger() };
+    const serving: Serving = { principal, era, sealer, ledger: new CallLedger(), tasks: options.tasks };
     if (options.policy) serving.policy = { gate: options.policy, identity: identityOf(authInfo), request };
     const server = new AuditedMcpServer(request, serving);
     registerTools(server, tools, serving);
+    if (options.tasks && era === 'modern') registerTaskMethods(server, options.tasks, principal);
     extras?.(server, principal, (more) => registerTools(server, more, serving));
     return server;
   };

@@ -137,6 +137,28 @@ export const transferDemo = defineTool({
   },
 });
 
+export const longDemo = defineTool({
+  name: 'long_demo',
+  title: 'Long-running demo',
+  description:
+    'Runs `steps` checkpointed steps of `step_ms` milliseconds each. A client with the tasks extension gets a task ' +
+    '(it may outlive the /mcp function timeout); others wait for the result.',
+  inputSchema: z.object({
+    steps: z.number().int().min(1).max(1000).default(5),
+    step_ms: z.number().int().min(0).max(3_600_000).default(1000),
+  }),
+  task: 'optional',
+  async handler({ steps, step_ms }, { step, sleep }) {
+    const done: number[] = [];
+    for (let i = 1; i <= steps; i++) {
+      await sleep(step_ms, `wait-${i}`);
+      done.push(await step(`step-${i}`, async () => i));
+    }
+    const text = `long_demo finished ${done.length} steps of ${step_ms} ms`;
+    return { content: [{ type: 'text', text }], structuredContent: { steps: done.length, step_ms } };
+  },
+});
+
 export const demoTools = [
   echo,
   whoami,
@@ -147,4 +169,5 @@ export const demoTools = [
   confirmDemo,
   sampleDemo,
   transferDemo,
+  longDemo,
 ];

@@ -26,6 +26,7 @@ export {
 } from './scopes.ts';
 export type {
   JsonSchemaObject,
+  TaskSupport,
   ToolArgs,
   ToolContext,
   ToolDefinition,

@@ -61,7 +61,19 @@ export interface ToolContext {
   listRoots(opts?: { key?: string }): Promise<Root[]>;
   /** Pure: the client declared this capability (2026: in the request's `_meta`; 2025: in initialize). */
   clientSupports(capability: 'elicitation' | 'sampling' | 'roots'): boolean;
+  /**
+   * A durable step: runs `fn` once per task and checkpoints its (JSON) result; when the tool runs as a
+   * task and its worker replays, a finished step returns the recorded value without running again. In a
+   * plain call it just runs `fn`. In a tool declared with `task`, the first step or sleep is where a
+   * tasks-capable call becomes a task (the code before it runs in the request and again in the worker).
+   */
+  step<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  /** A durable wait of `ms`; its deadline is checkpointed in a task. Aborts with `signal`. */
+  sleep(ms: number, name?: string): Promise<void>;
 }
+
+/** Whether a tool may run as a task (SEP-2663): a client without the tasks extension gets -32021 for `required`. */
+export type TaskSupport = 'optional' | 'required';
 
 export interface ToolResult {
   content: Array<{ type: 'text'; text: string }>;
@@ -100,6 +112,12 @@ export interface ToolSpec<S extends ToolInputSchema = ToolInputSchema> {
   scopes?: readonly ScopeDeclaration[];
   /** MCP tool annotations (readOnlyHint, destructiveHint, ...): listed as written; Cedar policies see the hints. */
   annotations?: ToolAnnotations;
+  /**
+   * Long-running: a client that negotiated the tasks extension gets a task (tools/call answers at once,
+   * the tool runs in a worker, the client polls tasks/get). `optional`: a client without the extension
+   * gets a plain call; `required`: it gets -32021. The call becomes a task at its first ctx.step/ctx.sleep.
+   */
+  task?: TaskSupport;
   handler(args: ToolArgs<S>, ctx: ToolContext): Promise<ToolResult>;
 }
 
@@ -154,6 +172,8 @@ export function defineTool<S extends ToolInputSchema>(spec: ToolSpec<S>): ToolDe
     throw new ToolDefinitionError(`tool name ${JSON.stringify(spec.name)} must be 1-128 of A-Z a-z 0-9 _ - .`);
   }
   if (typeof spec.handler !== 'function') throw new ToolDefinitionError(`tool ${spec.name} has no handler function`);
+  if (spec.task !== undefined && spec.task !== 'optional' && spec.task !== 'required')
+    throw new ToolDefinitionError(`tool ${spec.name}: task must be 'optional' or 'required'`);
   if (!isZodSchema(spec.inputSchema)) {
     const problem = jsonInputSchemaProblem(spec.inputSchema);
     if (problem) throw new ToolDefinitionError(`tool ${spec.name}: inputSchema ${problem}`);

@@ -225,6 +225,26 @@ describe('architecture', () => {
     }
   });
 
+  it('tasks: lib/tasks is SDK-free; Lambda durable APIs only in their modules, and /mcp reaches them only lazily', () => {
+    for (const f of LIB.filter(inRoom('lib/tasks'))) {
+      expect(
+        importsOf(f).filter((d) => isSdk(d) || inRoom('lib/mcp')(d)),
+        f,
+      ).toEqual([]);
+    }
+    const durable = [...LIB, ...sources('functions')].filter((f) =>
+      importsOf(f).some((d) => d.startsWith('@aws/durable-execution-sdk-js')),
+    );
+    expect(durable.sort()).toEqual(['lib/apps/task-worker.ts', 'lib/mcp/tasks/durable.ts']);
+    const lambdaApi = [...LIB, ...sources('functions')].filter((f) => importsOf(f).includes('@aws-sdk/client-lambda'));
+    expect(lambdaApi).toEqual(['lib/mcp/tasks/lambda.ts']);
+    expect((graph['lib/mcp/tasks/lambda.ts'] ?? []).find((e) => e.path === '@aws-sdk/client-lambda')?.lazy).toBe(true);
+    // The MCP function never loads the durable SDK (the worker function does) nor the Lambda API client eagerly.
+    expect(reach('functions/mcp.ts').has('@aws/durable-execution-sdk-js')).toBe(false);
+    expect(reach('functions/mcp.ts', false).has('@aws-sdk/client-lambda')).toBe(false);
+    expect(reach('functions/task-worker.ts')).toContain('@aws/durable-execution-sdk-js');
+  });
+
   it('the PRM function reaches neither the MCP SDK nor jose', () => {
     const all = [...reach('functions/prm.ts')];
     expect(all).toContain('lib/auth/prm.ts');

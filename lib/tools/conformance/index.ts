@@ -12,16 +12,19 @@ import { registerInputRequiredFixtures } from './input-required.ts';
 import { registerConformancePrompts } from './prompts.ts';
 import { registerConformanceResources } from './resources.ts';
 import { registerSchemaTools, SCHEMA_TOOL_NAMES } from './schema-tools.ts';
+import { TASK_FIXTURE_NAMES, TASK_FIXTURE_TOOLS } from './tasks.ts';
 import { CONFORMANCE_TOOL_NAMES as CORE_TOOL_NAMES, registerConformanceTools } from './tools.ts';
 
 export { CONFORMANCE_PROMPT_NAMES } from './prompts.ts';
 export { CONFORMANCE_RESOURCE_TEMPLATES, CONFORMANCE_RESOURCE_URIS } from './resources.ts';
+export { TASK_FIXTURE_TOOLS } from './tasks.ts';
 
 /** Tool names the server scenarios call (every fixture file's). */
 export const CONFORMANCE_TOOL_NAMES: readonly string[] = [
   ...CORE_TOOL_NAMES,
   ...SCHEMA_TOOL_NAMES,
   ...DIAGNOSTIC_TOOL_NAMES,
+  ...TASK_FIXTURE_NAMES,
 ];
 
 export function registerConformanceFixtures(
@@ -38,6 +41,7 @@ export function withConformanceFixtures(
 ): (server: McpServer, principal?: unknown, addTools?: (tools: readonly ToolDefinition[]) => void) => void {
   return (server, _principal, addTools) => {
     registerInputRequiredFixtures(server, addTools);
+    addTools?.(TASK_FIXTURE_TOOLS);
     registerConformanceTools(server);
     registerSchemaTools(server);
     registerDiagnosticTools(server, bus);

@@ -2,6 +2,7 @@
 // template.yaml is the single source of truth: these tests keep the functions, the local host's routes, the
 // cloud fronts (CloudFront behaviours, API Gateway resources), the tables and the IAM policies in step,
 // and check that each function's esbuild settings produce a bundle that loads and answers.
+
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { BY_DAY_INDEX, ITEM_KEY_ATTRIBUTES } from '../../../lib/audit/sinks.ts';
 import { loadConfig, loadOpsConfig } from '../../../lib/config.ts';
 import { facadeTableSpec } from '../../../lib/facade/state-dynamodb.ts';
 import { tableDefinitions } from '../../../lib/store/dynamodb-tables.ts';
+import { taskTableSpec } from '../../../lib/tasks/dynamodb-store.ts';
 import { METRIC } from '../../../lib/telemetry/index.ts';
 import { type FunctionSpec, loadTemplate, matchRoute } from '../../../local/template.ts';
 
@@ -23,7 +25,10 @@ const TEMPLATE = process.env.SAM_TEMPLATE_UNDER_TEST ?? path.join(ROOT, 'templat
 const doc = yamlParse(readFileSync(TEMPLATE, 'utf8')) as any;
 const resources: Record<string, any> = doc.Resources;
 const fns = loadTemplate(TEMPLATE);
-const serverlessFns = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Serverless::Function');
+const allServerlessFns = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Serverless::Function');
+/** The task worker is invoked only by McpFunction (no URL, no route); every other function is served over HTTP. */
+const WORKER = 'TaskWorkerFunction';
+const serverlessFns = allServerlessFns.filter(([id]) => id !== WORKER);
 const byLogicalId = (id: string): FunctionSpec => {
   const fn = fns.find((f) => f.logicalId === id);
   if (!fn) throw new Error(`no function ${id}`);
@@ -338,6 +343,7 @@ describe('template.yaml: tables and IAM', () => {
       'FacadeTable',
       'MessagesTable',
       'SessionsTable',
+      'TasksTable',
     ]);
     for (const [id, t] of tables) {
       expect(t.Properties.BillingMode, id).toBe('PAY_PER_REQUEST');
@@ -383,8 +389,32 @@ describe('template.yaml: tables and IAM', () => {
 
   it('function policies are SAM DynamoDB policy templates on named tables; PRM gets none', () => {
     const allowed = new Set(['DynamoDBCrudPolicy', 'DynamoDBWritePolicy', 'DynamoDBReadPolicy']);
-    for (const [id, res] of serverlessFns) {
+    for (const [id, res] of allServerlessFns) {
       for (const entry of res.Properties.Policies ?? []) {
+        // The task worker's one managed policy: checkpoint/read its own durable execution, and basic logging.
+        if (id === WORKER && typeof entry === 'object' && entry['Fn::Sub']) {
+          expect(entry['Fn::Sub']).toBe(
+            `arn:${'$'}{AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicDurableExecutionRolePolicy`,
+          );
+          continue;
+        }
+        // McpFunction's one statement: start the worker through its alias, and stop/read/answer its executions.
+        if (id === 'McpFunction' && entry.Statement) {
+          expect(entry.Statement).toEqual([
+            { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { Ref: 'TaskWorkerFunction.Alias' } },
+            {
+              Effect: 'Allow',
+              Action: [
+                'lambda:GetDurableExecution',
+                'lambda:StopDurableExecution',
+                'lambda:SendDurableExecutionCallbackSuccess',
+                'lambda:SendDurableExecutionCallbackFailure',
+              ],
+              Resource: { 'Fn::Sub': `${'$'}{TaskWorkerFunction.Arn}:*` },
+            },
+          ]);
+          continue;
+        }
         expect(typeof entry, `${id}: inline or managed policy names are not allowed`).toBe('object');
         // A conditional policy (!If [cond, policy, AWS::NoValue]) is checked as the policy it adds.
         const conditional = entry['Fn::If'];
@@ -416,6 +446,28 @@ describe('template.yaml: tables and IAM', () => {
     }
   });
 
+  it('the task worker is a durable function behind a published alias, with DurableConfig from parameters', () => {
+    const w = resources[WORKER].Properties;
+    expect(w.AutoPublishAlias).toBe('live');
+    expect(w.DurableConfig).toEqual({
+      ExecutionTimeout: { Ref: 'TaskExecutionTimeout' },
+      RetentionPeriodInDays: { Ref: 'TaskRetentionDays' },
+    });
+    expect(w.FunctionUrlConfig).toBeUndefined();
+    expect(resources[WORKER].Metadata.Routes).toBeUndefined();
+    expect(doc.Parameters.TaskExecutionTimeout).toMatchObject({ MinValue: 1, MaxValue: 31622400 });
+    expect(doc.Parameters.TaskRetentionDays).toMatchObject({ MinValue: 1, MaxValue: 90, Default: 14 });
+    const mcpEnv = resources.McpFunction.Properties.Environment.Variables;
+    expect(mcpEnv.TASK_WORKER_ARN).toEqual({ Ref: 'TaskWorkerFunction.Alias' });
+    expect(mcpEnv.TASKS).toBe('lambda');
+    expect(mcpEnv.TASKS_TABLE).toEqual({ Ref: 'TasksTable' });
+    expect(w.Environment.Variables.TASK_MAX_RUN_S).toEqual({ Ref: 'TaskExecutionTimeout' });
+    const spec = taskTableSpec('x');
+    expect(resources.TasksTable.Properties.KeySchema).toEqual(spec.KeySchema);
+    expect(resources.TasksTable.Properties.AttributeDefinitions).toEqual(spec.AttributeDefinitions);
+    expect(resources.TasksTable.Properties.TimeToLiveSpecification.AttributeName).toBe(spec.ttlAttribute);
+  });
+
   it('no statement anywhere grants a wildcard action', () => {
     const actions: string[] = [];
     const walk = (v: any) => {
@@ -433,7 +485,7 @@ describe('template.yaml: tables and IAM', () => {
   });
 
   it('every function log group has a retention, and every function has error and throttle alarms', () => {
-    for (const [id] of [...serverlessFns, ['BearerPresenceAuthorizerFunction']]) {
+    for (const [id] of [...allServerlessFns, ['BearerPresenceAuthorizerFunction']]) {
       const lg = ofType('AWS::Logs::LogGroup').find(
         ([, r]) => r.Properties.LogGroupName['Fn::Sub'] === `/aws/lambda/\${${id}}`,
       );
@@ -441,7 +493,7 @@ describe('template.yaml: tables and IAM', () => {
       expect(lg![1].Properties.RetentionInDays).toEqual({ Ref: 'LogRetentionDays' });
     }
     const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
-    for (const [id] of serverlessFns) {
+    for (const [id] of allServerlessFns) {
       for (const metric of ['Errors', 'Throttles']) {
         expect(
           alarms.some((a) => a.MetricName === metric && a.Dimensions[0].Value.Ref === id),

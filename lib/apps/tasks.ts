@@ -1,0 +1,65 @@
+// The tasks extension of one process: the engine over the task store (memory with STORE=memory; the
+// DynamoDB table with STORE=dynamodb, so hosts sharing one endpoint see the same tasks) and the local
+// workers (TASKS=local). Task audit facts go to stdout as JSON lines beside the request audit.
+import type { Config } from '../config.ts';
+import {
+  createTaskEngine,
+  type LocalWorkers,
+  localWorkers,
+  refusedTaskCall,
+  type TaskEngine,
+  taskRequiredResponse,
+} from '../mcp/tasks/index.ts';
+import { createMemoryTaskStore, type TaskStore } from '../tasks/index.ts';
+import type { ToolDefinition } from '../tools/index.ts';
+
+export interface Tasks {
+  engine: TaskEngine;
+  workers: LocalWorkers;
+}
+
+let shared: Tasks | undefined;
+
+/** The engine and workers of this process (created once), or undefined with TASKS=off. */
+export async function tasksFor(cfg: Config, tools: readonly ToolDefinition[]): Promise<Tasks | undefined> {
+  if (cfg.tasks.mode === 'off') return undefined;
+  if (shared) return shared;
+  const store: TaskStore =
+    cfg.store.kind === 'dynamodb'
+      ? (await import('../tasks/dynamodb-store.ts')).createDynamoTaskStore(cfg.store, cfg.tasks.table)
+      : createMemoryTaskStore();
+  let workers: LocalWorkers | undefined;
+  const engine = createTaskEngine({
+    store,
+    // Readable for TASK_TTL_S after the longest run it may have: a long task never expires while it runs.
+    ttlMs: cfg.tasks.ttlMs + cfg.tasks.maxRunMs,
+    // A durable execution claims its task from an asynchronous invoke, perhaps after a cold start: until then the
+    // launch's lease must not look like a lost worker. Local workers claim at once and renew every lease/3.
+    leaseMs: cfg.tasks.mode === 'lambda' ? Math.max(cfg.tasks.leaseMs, 120_000) : cfg.tasks.leaseMs,
+    audit: (e) => process.stdout.write(`${JSON.stringify({ type: 'audit', at: new Date().toISOString(), ...e })}\n`),
+    onStatus: (r) => workers?.onStatus(r),
+  });
+  workers = localWorkers({ engine, tools: new Map(tools.map((t) => [t.name, t])), maxRunMs: cfg.tasks.maxRunMs });
+  if (cfg.tasks.mode === 'lambda') {
+    // AWS: each task is a durable execution of the worker function (lib/apps/task-worker.ts). Without the
+    // worker's ARN (the worker itself, which never launches) a start fails the task: never run it in-process here.
+    const { lambdaWorkers } = await import('../mcp/tasks/lambda.ts');
+    const arn = cfg.tasks.workerArn;
+    const aws = arn ? lambdaWorkers({ engine, workerArn: arn, region: cfg.store.region }) : undefined;
+    engine.setLauncher(
+      aws?.launch ??
+        (async () => {
+          throw new Error('TASK_WORKER_ARN is not set');
+        }),
+      aws?.remote,
+    );
+  } else engine.setLauncher(workers.launch);
+  shared = { engine, workers };
+  return shared;
+}
+
+/** The -32021 answer for a body whose tools/call needs a task its client did not negotiate, if any. */
+export function taskRefusal(body: unknown, tools: readonly ToolDefinition[]): Response | undefined {
+  const refused = refusedTaskCall(body, tools);
+  return refused ? taskRequiredResponse(refused.id) : undefined;
+}
