@@ -199,7 +199,7 @@ class AuditedMcpServer extends McpServer {
 
   constructor(request: Request | undefined, serving: Serving) {
     super(SERVER_INFO, {
-      capabilities: { tools: {}, logging: {}, ...tasksCapability(serving.tasks) },
+      capabilities: { tools: {}, logging: {}, ...(serving.era === 'modern' ? tasksCapability(serving.tasks) : {}) },
       // The SDK's seam opens every echoed requestState with our sealer before the handler runs.
       requestState: {
         verify: stateVerifier(serving.sealer, serving.principal, serving.ledger, (ctx, reason) => {
