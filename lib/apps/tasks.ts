@@ -1,6 +1,8 @@
 // The tasks extension of one process: the engine over the task store (memory with STORE=memory; the
 // DynamoDB table with STORE=dynamodb, so hosts sharing one endpoint see the same tasks) and the local
-// workers (TASKS=local). Task audit facts go to stdout as JSON lines beside the request audit.
+// workers (TASKS=local). Task audit records go through the process's auditor: the same chain and sinks as
+// the request records (stdout, and the audit table with AUDIT_SINK=dynamodb), in /mcp and in the worker.
+import { auditorFor } from '../audit/index.ts';
 import type { Config } from '../config.ts';
 import {
   createTaskEngine,
@@ -36,7 +38,7 @@ export async function tasksFor(cfg: Config, tools: readonly ToolDefinition[]): P
     // A durable execution claims its task from an asynchronous invoke, perhaps after a cold start: until then the
     // launch's lease must not look like a lost worker. Local workers claim at once and renew every lease/3.
     leaseMs: cfg.tasks.mode === 'lambda' ? Math.max(cfg.tasks.leaseMs, 120_000) : cfg.tasks.leaseMs,
-    audit: (e) => process.stdout.write(`${JSON.stringify({ type: 'audit', at: new Date().toISOString(), ...e })}\n`),
+    audit: (e) => auditorFor(cfg).task(e),
     onStatus: (r) => workers?.onStatus(r),
   });
   workers = localWorkers({ engine, tools: new Map(tools.map((t) => [t.name, t])), maxRunMs: cfg.tasks.maxRunMs });

@@ -3,8 +3,37 @@
 // and is polled and fetched on B; a task cancelled from B stops its worker on A within the lease bound; a
 // worker whose instance is killed leaves its task failed, never working; another subject gets the same
 // answer as for an unknown task. Only AWS is absent: DynamoDB is dynalite, the workers run in the hosts.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditRecords, type Cluster, type Instance, type Json, readSse, startCluster } from '../sessions/cluster.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../../..');
+
+/** The chained `task` records of one task on the given instances, in chain order per instance. */
+function taskRecords(taskId: string, ...on: Instance[]): Json[] {
+  return on.flatMap((i) =>
+    auditRecords(i).filter((r) => r.message === 'audit' && r.kind === 'task' && r.taskId === taskId),
+  );
+}
+
+/** `npm run audit:verify -- <file>` over an instance's stdout so far (a real child process). */
+async function auditVerify(i: Instance): Promise<{ code: number; out: string }> {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'tasks-audit-')), 'stdout.log');
+  writeFileSync(file, i.host.stdout());
+  try {
+    const r = await promisify(execFile)(process.execPath, [path.join(ROOT, 'scripts/audit-verify.ts'), file], {
+      cwd: ROOT,
+    });
+    return { code: 0, out: r.stdout };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: e.code ?? -1, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+  }
+}
 
 const MODERN = '2026-07-28';
 const TASKS = 'io.modelcontextprotocol/tasks';
@@ -137,15 +166,26 @@ describe('tasks across instances', () => {
     // It outlived the capped function timeout (server clock: created → last update).
     const ran = Date.parse(done.lastUpdatedAt) - Date.parse(done.createdAt);
     expect(ran).toBeGreaterThan(FUNCTION_TIMEOUT_S * 1000);
-    // Audit: created on A, result fetched on B, both with the task id and the principal.
-    const created = auditRecords(c.a).find((r) => r.event === 'task_created' && r.taskId === task.taskId);
-    expect(created).toMatchObject({ subject: 'alice', tool: 'long_demo', status: 'working' });
-    const fetched = auditRecords(c.b).find((r) => r.event === 'task_result_fetched' && r.taskId === task.taskId);
-    expect(fetched).toMatchObject({ subject: 'alice', status: 'completed' });
-    const changed = [...auditRecords(c.a), ...auditRecords(c.b)].filter(
-      (r) => r.event === 'task_status' && r.taskId === task.taskId,
-    );
-    expect(changed.map((r) => r.status)).toContain('completed');
+    // Audit: created on A, status changes where they happened (the worker on A), the result fetched on B;
+    // every record names the task and its owner and carries neither the arguments nor the result.
+    const onA = taskRecords(task.taskId, c.a);
+    const onB = taskRecords(task.taskId, c.b);
+    expect(onA.map((r) => `${r.taskEvent}:${r.taskStatus}`)).toEqual(['created:working', 'status:completed']);
+    expect(onB.map((r) => `${r.taskEvent}:${r.taskStatus}`)).toEqual(['result_fetched:completed']);
+    for (const r of [...onA, ...onB]) {
+      expect(r).toMatchObject({ kind: 'task', tool: 'long_demo', principal: { sub: 'alice' }, schema: 1 });
+      expect(typeof r.hash === 'string' && typeof r.seq === 'number' && typeof r.stream === 'string').toBe(true);
+      expect(JSON.stringify(r)).not.toContain('long_demo finished');
+      expect(r.args).toBeUndefined();
+    }
+    // The task records sit on the same chain as the request records of their host, and audit:verify accepts it.
+    const streamOfA = auditRecords(c.a).filter((r) => r.message === 'audit' && r.stream === onA[0]!.stream);
+    expect(streamOfA.some((r) => r.kind === 'request')).toBe(true);
+    for (const i of [c.a, c.b]) {
+      const v = await auditVerify(i);
+      expect(v.out).toMatch(/ok|intact/i);
+      expect(v.code).toBe(0);
+    }
   });
 
   it('a task cancelled from B stops its worker on A within the lease bound', async () => {
@@ -170,6 +210,12 @@ describe('tasks across instances', () => {
     // Cancelling again (terminal) is the same empty ack.
     expect((await rpc(c.a, alice, 'tasks/cancel', { taskId: task.taskId })).body.result.resultType).toBe('complete');
     expect((await rpc(c.a, alice, 'tasks/get', { taskId: task.taskId })).body.result.status).toBe('cancelled');
+    // Audit: created on A, cancelled on B (where tasks/cancel changed it); no result is fetched of a cancelled task.
+    expect(taskRecords(task.taskId, c.a).map((r) => `${r.taskEvent}:${r.taskStatus}`)).toEqual(['created:working']);
+    const onB = taskRecords(task.taskId, c.b);
+    expect(onB.map((r) => `${r.taskEvent}:${r.taskStatus}`)).toEqual(['status:cancelled']);
+    expect(onB[0]).toMatchObject({ principal: { sub: 'alice' }, outcome: 'aborted', tool: 'long_demo' });
+    for (const i of [c.a, c.b]) expect((await auditVerify(i)).code).toBe(0);
   });
 
   it('a killed worker leaves its task failed, not working', async () => {
