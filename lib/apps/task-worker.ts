@@ -28,8 +28,9 @@ export function createTaskWorker(cfg: Config, catalogue: ToolCatalogue) {
       );
       return { status };
     } finally {
-      // The status records this invocation wrote reach the audit table before Lambda freezes the process.
-      await auditorFor(cfg).flush();
+      // The status records and events of this invocation reach the audit table and the listeners' channel
+      // before Lambda freezes the process (each wait bounded at 2 s).
+      await Promise.all([auditorFor(cfg).flush(), tasks.settle()]);
     }
   });
 }

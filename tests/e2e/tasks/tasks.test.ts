@@ -104,6 +104,45 @@ async function rpc(
   return { status: r.status, body: (await r.json()) as Json };
 }
 
+/** A 2026-07-28 subscriptions/listen stream (tool list changes requested, so the SDK keeps it open). */
+async function listen(i: Instance, token: string) {
+  const id = `listen-${nextId++}`;
+  const controller = new AbortController();
+  const r = await fetch(i.mcp, {
+    method: 'POST',
+    signal: controller.signal,
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': MODERN,
+      'mcp-method': 'subscriptions/listen',
+    },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id,
+      method: 'subscriptions/listen',
+      params: {
+        notifications: { toolsListChanged: true },
+        _meta: {
+          'io.modelcontextprotocol/protocolVersion': MODERN,
+          'io.modelcontextprotocol/clientInfo': { name: 'e2e', version: '1' },
+          'io.modelcontextprotocol/clientCapabilities': { extensions: { [TASKS]: {} } },
+        },
+      },
+    }),
+  });
+  expect(r.status).toBe(200);
+  const reader = readSse(r, controller);
+  // The SDK's acknowledgement: the stream is open and subscribed.
+  await reader.next((e) => e.data.includes('notifications/subscriptions/acknowledged'), 5000);
+  const taskNotes = (taskId?: string) =>
+    reader.events
+      .map((e) => JSON.parse(e.data) as Json)
+      .filter((f) => f.method === 'notifications/tasks' && (taskId === undefined || f.params?.taskId === taskId));
+  return { id, reader, taskNotes };
+}
+
 const start = async (i: Instance, args: Json) => {
   const r = await rpc(i, alice, 'tools/call', { name: 'long_demo', arguments: args });
   expect(r.status).toBe(200);
@@ -216,6 +255,43 @@ describe('tasks across instances', () => {
     expect(onB.map((r) => `${r.taskEvent}:${r.taskStatus}`)).toEqual(['status:cancelled']);
     expect(onB[0]).toMatchObject({ principal: { sub: 'alice' }, outcome: 'aborted', tool: 'long_demo' });
     for (const i of [c.a, c.b]) expect((await auditVerify(i)).code).toBe(0);
+  });
+
+  it('status notifications reach the owner listening on another instance, and no other subject', async () => {
+    // A listen stream lives at most the /mcp function's timeout (then the client listens again): these two
+    // instances share the cluster's DynamoDB without the 2 s cap.
+    const n = {
+      a: await c.startInstance({ LOCAL_FUNCTION_TIMEOUT_S: '900' }),
+      b: await c.startInstance({ LOCAL_FUNCTION_TIMEOUT_S: '900' }),
+    };
+    // Hostile listeners first: mallory on A (the worker's own instance) and on B; then alice on B.
+    const malloryA = await listen(n.a, mallory);
+    const malloryB = await listen(n.b, mallory);
+    const aliceB = await listen(n.b, alice);
+    try {
+      const done = await start(n.a, { steps: 2, step_ms: 500 });
+      const cancelled = await start(n.a, { steps: 200, step_ms: 100 });
+      await new Promise((res) => setTimeout(res, 200));
+      await rpc(n.a, alice, 'tasks/cancel', { taskId: cancelled.taskId });
+      // alice on B hears both tasks end: the worker on A completed one, a request on A cancelled the other.
+      await aliceB.reader.next((e) => e.data.includes(done.taskId) && e.data.includes('"completed"'), 15_000);
+      await aliceB.reader.next((e) => e.data.includes(cancelled.taskId) && e.data.includes('"cancelled"'), 5_000);
+      const completedNote = aliceB.taskNotes(done.taskId);
+      expect(completedNote.map((n) => n.params.status)).toEqual(['completed']);
+      expect(completedNote[0]).toMatchObject({
+        jsonrpc: '2.0',
+        params: { taskId: done.taskId, _meta: { 'io.modelcontextprotocol/subscriptionId': aliceB.id } },
+      });
+      expect(completedNote[0]!.params.result).toBeUndefined();
+      expect(aliceB.taskNotes(cancelled.taskId).map((n) => n.params.status)).toEqual(['cancelled']);
+      // Give any stray delivery time to arrive (events to alice were already delivered on B), then: none.
+      await new Promise((res) => setTimeout(res, 500));
+      expect(malloryA.taskNotes()).toEqual([]);
+      expect(malloryB.taskNotes()).toEqual([]);
+      expect(JSON.stringify([...malloryA.reader.events, ...malloryB.reader.events])).not.toContain(done.taskId);
+    } finally {
+      for (const l of [malloryA, malloryB, aliceB]) l.reader.close();
+    }
   });
 
   it('a killed worker leaves its task failed, not working', async () => {
