@@ -2,6 +2,7 @@
 // fetched. Written by whichever process sees the fact (the /mcp instance, a local worker, the durable worker
 // function), through that process's auditor, so it is redacted, hash-chained and sent to the same sinks as
 // the request records. Never the tool's arguments or result: the task id, the tool and the principal.
+import { randomUUID } from 'node:crypto';
 import {
   AUDIT_MESSAGE,
   AUDIT_SCHEMA_VERSION,
@@ -40,7 +41,7 @@ export function taskOutcome(status: string): Outcome {
   return 'ok';
 }
 
-/** Pure: the unchained `task` record for a fact. */
+/** The unchained `task` record for a fact (pure but for its fresh request id). */
 export function taskRecord(f: TaskAuditFacts, env: TaskAuditEnv): UnchainedRecord {
   const outcome = taskOutcome(f.status);
   return {
@@ -51,7 +52,9 @@ export function taskRecord(f: TaskAuditFacts, env: TaskAuditEnv): UnchainedRecor
     cold_start: env.coldStart,
     function_name: process.env.AWS_LAMBDA_FUNCTION_NAME ?? env.service,
     function_version: process.env.AWS_LAMBDA_FUNCTION_VERSION ?? '$LATEST',
-    function_request_id: '',
+    // No Lambda request owns a worker's write: a fresh id keeps the DynamoDB sort key (time#request#seq) unique
+    // when two instances write records of the same owner in the same millisecond with the same seq.
+    function_request_id: `task-${randomUUID()}`,
     schema: AUDIT_SCHEMA_VERSION,
     kind: 'task',
     principal: {

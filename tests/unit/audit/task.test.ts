@@ -68,6 +68,10 @@ describe('task audit records', () => {
     auditor.task(facts({ event: 'status', status: 'completed' }));
     auditor.task(facts({ event: 'result_fetched', status: 'completed' }));
     expect(records.map((r) => r.kind)).toEqual(['request', 'task', 'task', 'task']);
+    // Each task record has its own request id: the DynamoDB sort key (time#request#seq) never repeats.
+    const ids = records.slice(1).map((r) => r.function_request_id);
+    for (const id of ids) expect(id).toMatch(/^task-[0-9a-f-]{36}$/);
+    expect(new Set(ids).size).toBe(3);
     expect(new Set(records.map((r) => r.stream)).size).toBe(1);
     const entries = records.map((record, i) => ({ line: i + 1, record }));
     expect(verifyEntries(entries)).toMatchObject({ ok: true, records: 4 });
