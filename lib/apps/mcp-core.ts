@@ -7,8 +7,10 @@ import {
   createSessionfulHandler,
   type McpCore,
   type McpEndpointDeps,
+  principalOf,
   StoreEventBus,
 } from '../mcp/index.ts';
+import { withTaskNotifications } from '../mcp/tasks/index.ts';
 import { createStores } from '../store/index.ts';
 import { TASK_FIXTURE_TOOLS, withConformanceFixtures } from '../tools/conformance/index.ts';
 import { servedTools, type ToolCatalogue } from '../tools/index.ts';
@@ -32,7 +34,7 @@ export async function createCore(
   const policy = await loadPolicyGate(cfg, catalogue.policies);
   // The tasks extension: its workers run the served tools (and the task fixtures when those are on).
   const taskTools = cfg.conformanceFixtures ? [...tools, ...TASK_FIXTURE_TOOLS] : tools;
-  const tasks = await tasksFor(cfg, taskTools);
+  const tasks = await tasksFor(cfg, taskTools, stores.messages);
   const factory = createServerFactory(tools, extras, {
     requestStateKeys: await requestStateKeysOf(cfg),
     policy,
@@ -45,6 +47,9 @@ export async function createCore(
     bus,
     legacy: createSessionfulHandler(cfg, { factory, stores }),
     taskGate: tasks ? (body) => taskRefusal(body, taskTools) : undefined,
+    taskListen: tasks
+      ? (response, authInfo, id) => withTaskNotifications(response, tasks.bus, principalOf(authInfo), id)
+      : undefined,
     insufficientScope,
     policy,
     ...overrides,

@@ -2,6 +2,7 @@
 // the same tools as /mcp (the catalogue, plus the conformance task fixtures when those are on) over the same
 // task table, and runs the task's tool with durable steps, waits and callbacks (lib/mcp/tasks/durable.ts).
 import { withDurableExecution } from '@aws/durable-execution-sdk-js';
+import { auditorFor } from '../audit/index.ts';
 import type { Config } from '../config.ts';
 import { runDurableTask } from '../mcp/tasks/durable.ts';
 import { TASK_FIXTURE_TOOLS } from '../tools/conformance/index.ts';
@@ -19,11 +20,17 @@ export function createTaskWorker(cfg: Config, catalogue: ToolCatalogue) {
     const served = await tools;
     const tasks = await tasksFor(cfg, served);
     if (!tasks) return { status: 'tasks-off' };
-    const status = await runDurableTask(
-      { engine: tasks.engine, tools: new Map(served.map((t) => [t.name, t])), maxRunMs: cfg.tasks.maxRunMs },
-      event.taskId,
-      context,
-    );
-    return { status };
+    try {
+      const status = await runDurableTask(
+        { engine: tasks.engine, tools: new Map(served.map((t) => [t.name, t])), maxRunMs: cfg.tasks.maxRunMs },
+        event.taskId,
+        context,
+      );
+      return { status };
+    } finally {
+      // The status records and events of this invocation reach the audit table and the listeners' channel
+      // before Lambda freezes the process (each wait bounded at 2 s).
+      await Promise.all([auditorFor(cfg).flush(), tasks.settle()]);
+    }
   });
 }

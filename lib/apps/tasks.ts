@@ -1,6 +1,8 @@
 // The tasks extension of one process: the engine over the task store (memory with STORE=memory; the
 // DynamoDB table with STORE=dynamodb, so hosts sharing one endpoint see the same tasks) and the local
-// workers (TASKS=local). Task audit facts go to stdout as JSON lines beside the request audit.
+// workers (TASKS=local). Task audit records go through the process's auditor: the same chain and sinks as
+// the request records (stdout, and the audit table with AUDIT_SINK=dynamodb), in /mcp and in the worker.
+import { auditorFor } from '../audit/index.ts';
 import type { Config } from '../config.ts';
 import {
   createTaskEngine,
@@ -8,20 +10,33 @@ import {
   localWorkers,
   refusedTaskCall,
   type TaskEngine,
+  TaskStatusBus,
   taskRequiredResponse,
 } from '../mcp/tasks/index.ts';
+import { createStores, type MessageStore } from '../store/index.ts';
 import { createMemoryTaskStore, type TaskStore } from '../tasks/index.ts';
 import type { ToolDefinition } from '../tools/index.ts';
 
 export interface Tasks {
   engine: TaskEngine;
   workers: LocalWorkers;
+  /** Status changes for subscriptions/listen, shared across instances (lib/mcp/tasks/notify.ts). */
+  bus: TaskStatusBus;
+  /** Waits (bounded) until the status events published so far have reached the message store. */
+  settle(timeoutMs?: number): Promise<void>;
 }
 
 let shared: Tasks | undefined;
 
-/** The engine and workers of this process (created once), or undefined with TASKS=off. */
-export async function tasksFor(cfg: Config, tools: readonly ToolDefinition[]): Promise<Tasks | undefined> {
+/**
+ * The engine and workers of this process (created once), or undefined with TASKS=off. `messages`: the
+ * store whose channel carries status events to listeners on any instance (by default the configured one).
+ */
+export async function tasksFor(
+  cfg: Config,
+  tools: readonly ToolDefinition[],
+  messages: MessageStore = createStores(cfg).messages,
+): Promise<Tasks | undefined> {
   if (cfg.tasks.mode === 'off') return undefined;
   if (shared) return shared;
   const store: TaskStore =
@@ -29,6 +44,8 @@ export async function tasksFor(cfg: Config, tools: readonly ToolDefinition[]): P
       ? (await import('../tasks/dynamodb-store.ts')).createDynamoTaskStore(cfg.store, cfg.tasks.table)
       : createMemoryTaskStore();
   let workers: LocalWorkers | undefined;
+  const bus = new TaskStatusBus(messages);
+  const pending = new Set<Promise<void>>();
   const engine = createTaskEngine({
     store,
     // Readable for TASK_TTL_S after the longest run it may have: a long task never expires while it runs.
@@ -36,8 +53,13 @@ export async function tasksFor(cfg: Config, tools: readonly ToolDefinition[]): P
     // A durable execution claims its task from an asynchronous invoke, perhaps after a cold start: until then the
     // launch's lease must not look like a lost worker. Local workers claim at once and renew every lease/3.
     leaseMs: cfg.tasks.mode === 'lambda' ? Math.max(cfg.tasks.leaseMs, 120_000) : cfg.tasks.leaseMs,
-    audit: (e) => process.stdout.write(`${JSON.stringify({ type: 'audit', at: new Date().toISOString(), ...e })}\n`),
-    onStatus: (r) => workers?.onStatus(r),
+    audit: (e) => auditorFor(cfg).task(e),
+    onStatus: (r) => {
+      workers?.onStatus(r);
+      const shared = bus.publish(r);
+      pending.add(shared);
+      void shared.finally(() => pending.delete(shared));
+    },
   });
   workers = localWorkers({ engine, tools: new Map(tools.map((t) => [t.name, t])), maxRunMs: cfg.tasks.maxRunMs });
   if (cfg.tasks.mode === 'lambda') {
@@ -54,7 +76,15 @@ export async function tasksFor(cfg: Config, tools: readonly ToolDefinition[]): P
       aws?.remote,
     );
   } else engine.setLauncher(workers.launch);
-  shared = { engine, workers };
+  const settle = async (timeoutMs = 2000) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const bound = new Promise<void>((res) => {
+      timer = setTimeout(res, timeoutMs);
+    });
+    await Promise.race([Promise.allSettled([...pending]), bound]);
+    clearTimeout(timer);
+  };
+  shared = { engine, workers, bus, settle };
   return shared;
 }
 

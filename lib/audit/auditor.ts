@@ -13,6 +13,7 @@ import type { AuditRecord, UnchainedRecord } from './record.ts';
 import { redactValue } from './redact.ts';
 import { type AuditSink, createDispatcher, sinksFor } from './sinks.ts';
 import { type AuditSpan, openSpan } from './span.ts';
+import { type TaskAuditFacts, taskRecord } from './task.ts';
 
 export type { AuditSpan } from './span.ts';
 
@@ -20,6 +21,8 @@ export interface Auditor {
   /** The hash chain's stream id. */
   readonly stream: string;
   begin(request: Request, ctx: InvocationContext): AuditSpan;
+  /** Writes one `task` record (created, status change, result fetched) on this auditor's chain and sinks. */
+  task(facts: TaskAuditFacts): void;
   /** Waits for pending sink writes (at most timeoutMs, default 2000). Never throws. */
   flush(opts?: { timeoutMs?: number }): Promise<void>;
 }
@@ -62,6 +65,9 @@ const PRODUCED_FIELDS = new Set([
   'chunksOut',
   'argsDigest',
   'argsBytes',
+  'taskId',
+  'taskEvent',
+  'taskStatus',
 ]);
 
 /** redactValue over the record, minus the fields above; the record's own keys are our literals. */
@@ -102,7 +108,26 @@ export function createAuditor(cfg: Config, opts: AuditorOptions = {}): Auditor {
       coldStart = false;
       return openSpan({ service: cfg.resourceName, allowList, now, coldStart: cold, write }, request, ctx);
     },
+    task(facts) {
+      const cold = coldStart;
+      coldStart = false;
+      write(taskRecord(facts, { service: cfg.resourceName, coldStart: cold, now: now() }));
+    },
   };
+}
+
+const perConfig = new WeakMap<Config, Auditor>();
+
+/**
+ * The process's auditor for this configuration (created once): the request records of audited() and the task
+ * records of lib/apps/tasks.ts share one chain and one flush.
+ */
+export function auditorFor(cfg: Config): Auditor {
+  const known = perConfig.get(cfg);
+  if (known) return known;
+  const made = createAuditor(cfg);
+  perConfig.set(cfg, made);
+  return made;
 }
 
 const spans = new WeakMap<Request, AuditSpan>();

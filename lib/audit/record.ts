@@ -37,8 +37,14 @@ export type Outcome =
   | 'timeout'
   | 'error';
 
-/** `request`: the one record per HTTP request. `tool_call`: one extra per call when a request carries several. */
-export type RecordKind = 'request' | 'tool_call';
+/**
+ * `request`: the one record per HTTP request. `tool_call`: one extra per call when a request carries several.
+ * `task`: a task was created, changed status, or had its result fetched (lib/audit/task.ts).
+ */
+export type RecordKind = 'request' | 'tool_call' | 'task';
+
+/** What happened to a task in a `task` record. */
+export type TaskAuditEvent = 'created' | 'status' | 'result_fetched';
 
 /** The caller as the auth library established it. Structural, so lib/audit does not depend on lib/auth. */
 export interface AuditPrincipal {
@@ -76,9 +82,10 @@ export interface AuditRecord {
   sessionId?: string;
   era?: Era;
   protocolVersion?: string;
-  httpMethod: string;
-  /** URL path only; the query string is never recorded. */
-  path: string;
+  /** Absent on `task` records (a status change may happen in a worker, outside any HTTP request). */
+  httpMethod?: string;
+  /** URL path only; the query string is never recorded. Absent on `task` records. */
+  path?: string;
   /** JSON-RPC method. */
   method?: string;
   /** JSON-RPC id. */
@@ -102,6 +109,10 @@ export interface AuditRecord {
   decision?: 'allow' | 'deny';
   /** The ids of the policies that determined it (the forbids that denied, the permits that allowed). */
   policies?: string[];
+  /** `task` records: the task id, what happened, and the task's status after it. */
+  taskId?: string;
+  taskEvent?: TaskAuditEvent;
+  taskStatus?: string;
   durationMs: number;
   bytesOut?: number;
   chunksOut?: number;

@@ -43,6 +43,8 @@ export interface McpEndpointDeps {
   bus?: ServerEventBus;
   /** Tasks extension: the -32021 answer for a tools/call that must run as a task (2026-07-28), if any. */
   taskGate?: (body: unknown) => Response | undefined;
+  /** Tasks extension: merges the caller's task status notifications into a subscriptions/listen stream. */
+  taskListen?: (response: Response, authInfo: AuthInfo, subscriptionId: string | number) => Response;
   /** Sessionful 2025-era wiring; when absent 2025 traffic is served statelessly (GET/DELETE get 405). */
   legacy?: (
     request: Request,
@@ -124,7 +126,12 @@ export function createMcpCore(cfg: Config, deps: Omit<McpEndpointDeps, 'authenti
       if (taskRefusal) return taskRefusal;
       const nonAscii = nonAsciiParamHeader(request.headers);
       if (nonAscii) return nonAsciiParamRejection(nonAscii, parsedBody);
-      return modern.fetch(request, { authInfo, parsedBody });
+      const answer = await modern.fetch(request, { authInfo, parsedBody });
+      const listenId = deps.taskListen && isObject(parsedBody) && parsedBody.method === 'subscriptions/listen';
+      const id = listenId ? (parsedBody as { id?: unknown }).id : undefined;
+      return deps.taskListen && (typeof id === 'string' || typeof id === 'number')
+        ? deps.taskListen(answer, authInfo, id)
+        : answer;
     }
     if (deps.legacy) return deps.legacy(request, { authInfo, parsedBody }, ctx);
     return stateless(request, { authInfo, parsedBody });

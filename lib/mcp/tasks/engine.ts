@@ -2,6 +2,7 @@
 // for the owner only, notices a worker that stopped heartbeating (its task becomes failed, never stays
 // working), and launches workers through a Launcher (in process locally; Lambda durable functions in AWS).
 import { randomUUID } from 'node:crypto';
+import type { TaskAuditFacts } from '../../audit/index.ts';
 import { isTerminal, TaskConflictError, type TaskPatch, type TaskRecord, type TaskStore } from '../../tasks/index.ts';
 import type { ToolPrincipal } from '../../tools/index.ts';
 
@@ -33,17 +34,8 @@ export function executionEnded(status: string | undefined): TaskPatch | undefine
   };
 }
 
-/** One audit fact about a task: created, a status change, the result fetched. */
-export interface TaskEvent {
-  event: 'task_created' | 'task_status' | 'task_result_fetched';
-  taskId: string;
-  tool: string;
-  status: TaskRecord['status'];
-  subject: string;
-  clientId: string | undefined;
-  /** Why it failed (a fixed text, never the tool's error message). */
-  reason?: string;
-}
+/** One audit fact about a task (created, a status change, the result fetched): a `task` audit record. */
+export type TaskEvent = TaskAuditFacts;
 
 export interface TaskEngineOptions {
   store: TaskStore;
@@ -51,7 +43,7 @@ export interface TaskEngineOptions {
   ttlMs: number;
   /** How long a worker's promise to be alive lasts; the worker renews it every leaseMs / 3. */
   leaseMs: number;
-  /** Audit sink (stdout JSON lines by default in lib/apps). */
+  /** Audit: lib/apps hands the process's auditor (chained records on the configured sinks). */
   audit?: (e: TaskEvent) => void;
   /** Status changes for listeners (subscriptions/listen, 2025 session streams). */
   onStatus?: (r: TaskRecord) => void;
@@ -73,7 +65,7 @@ export interface TaskEngine {
   cancel(principal: ToolPrincipal, taskId: string): Promise<boolean>;
   /** Applies a patch with retries on conflict; `decide` sees the fresh record and returns the patch or none. */
   change(taskId: string, decide: (r: TaskRecord) => TaskPatch | undefined): Promise<TaskRecord | undefined>;
-  audit(e: Omit<TaskEvent, 'subject' | 'clientId' | 'tool'>, r: TaskRecord): void;
+  audit(e: Pick<TaskEvent, 'event' | 'reason'>, r: TaskRecord): void;
 }
 
 /** Pure: the caller owns the task (same subject; same client when both are known). */
@@ -105,7 +97,14 @@ export function createTaskEngine(o: TaskEngineOptions): TaskEngine {
   };
 
   const audit: TaskEngine['audit'] = (e, r) =>
-    o.audit?.({ ...e, tool: r.tool, subject: r.ownerSubject, clientId: r.ownerClient });
+    o.audit?.({
+      ...e,
+      taskId: r.taskId,
+      tool: r.tool,
+      status: r.status,
+      principal: { subject: r.ownerSubject, clientId: r.ownerClient, scopes: [...r.ownerScopes] },
+      createdAt: r.createdAt,
+    });
 
   const change: TaskEngine['change'] = async (taskId, decide) => {
     for (let attempt = 0; attempt < 8; attempt++) {
@@ -116,7 +115,7 @@ export function createTaskEngine(o: TaskEngineOptions): TaskEngine {
       try {
         const next = await o.store.update(taskId, r.version, patch);
         if (patch.status && patch.status !== r.status) {
-          audit({ event: 'task_status', taskId, status: next.status, reason: next.error?.message }, next);
+          audit({ event: 'status', reason: next.error?.message }, next);
           o.onStatus?.(next);
         }
         return next;
@@ -169,7 +168,7 @@ export function createTaskEngine(o: TaskEngineOptions): TaskEngine {
         version: 1,
       };
       await o.store.create(record);
-      audit({ event: 'task_created', taskId: record.taskId, status: 'working' }, record);
+      audit({ event: 'created' }, record);
       try {
         await launch(record.taskId);
       } catch {
@@ -187,7 +186,8 @@ export function createTaskEngine(o: TaskEngineOptions): TaskEngine {
       if (!r || !ownsTask(principal, r)) return undefined;
       if (workerLost(r, now())) r = (await failLost(r)) ?? r;
       r = await probe(r);
-      if (isTerminal(r.status)) audit({ event: 'task_result_fetched', taskId, status: r.status }, r);
+      // tasks/get inlines the result (or the error) once the task ended: that read is the result's fetch.
+      if (r.status === 'completed' || r.status === 'failed') audit({ event: 'result_fetched' }, r);
       return r;
     },
     async answer(principal, taskId, responses) {

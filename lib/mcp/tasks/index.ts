@@ -15,6 +15,15 @@ export { refusedTaskCall, taskRequiredResponse } from './gate.ts';
 export { type LocalWorkers, localWorkers } from './local.ts';
 export { declaresTasks, registerTaskMethods, tasksCapability, tasksCapabilityError } from './methods.ts';
 export {
+  ownsEvent,
+  TASK_CHANNEL,
+  TASK_NOTIFICATION,
+  TaskStatusBus,
+  type TaskStatusEvent,
+  taskStatusEvent,
+  withTaskNotifications,
+} from './notify.ts';
+export {
   abortableSleep,
   type CheckpointLog,
   checkpointedOps,

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { DeleteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuditor, withAudit } from '../../../lib/audit/auditor.ts';
+import { verifyEntries } from '../../../lib/audit/chain.ts';
 import { dynamoDbSink, ensureAuditTable, queryAuditByPrincipal } from '../../../lib/audit/dynamodb.ts';
 import type { AuditRecord } from '../../../lib/audit/record.ts';
 import { BY_DAY_INDEX, principalKey, recordFromItem, sinksFor, stdoutSink } from '../../../lib/audit/sinks.ts';
@@ -163,6 +164,40 @@ describe('DynamoDB audit sink (dynalite)', () => {
     const removed = await verify(cfg.audit.table);
     expect(removed.code).toBe(1);
     expect(removed.out).toMatch(/record it-stream#5: removed .*seq 4 removed/);
+  });
+
+  it('task records of two instances (same owner, same millisecond, same seq) are both kept and verify', async () => {
+    // Two workers' auditors (two streams) write the same fact type for one owner at the same instant.
+    const at = T0 + 3_600_000;
+    const auditors = ['task-stream-a', 'task-stream-b'].map((stream) =>
+      createAuditor(cfg, {
+        stream,
+        now: () => at,
+        sinks: [dynamoDbSink({ doc: clients.doc, table: cfg.audit.table, ttlDays: 30 })],
+      }),
+    );
+    for (const auditor of auditors) {
+      auditor.task({
+        event: 'status',
+        taskId: 'task-1',
+        tool: 'long_demo',
+        status: 'completed',
+        principal: { subject: 'task-owner', clientId: 'app', scopes: ['mcp:tools'] },
+        createdAt: at - 5_000,
+      });
+      await auditor.flush();
+    }
+    const items = await queryAuditByPrincipal(clients.doc, cfg.audit.table, 'task-owner', {
+      from: new Date(at - 1000).toISOString(),
+      to: new Date(at + 1000).toISOString(),
+    });
+    expect(items.map((r) => `${r.stream}:${r.kind}:${r.taskId}:${r.taskStatus}`).sort()).toEqual([
+      'task-stream-a:task:task-1:completed',
+      'task-stream-b:task:task-1:completed',
+    ]);
+    // The earlier test tampered with the table on purpose; these streams verify on their own.
+    const entries = items.map((record) => ({ line: `${record.stream}#${record.seq}`, record }));
+    expect(verifyEntries(entries)).toMatchObject({ ok: true, records: 2, streams: 2 });
   });
 
   it('a missing table fails the sink, not the request: one stderr line, the stdout record is still written', async () => {

@@ -462,6 +462,15 @@ describe('template.yaml: tables and IAM', () => {
     expect(mcpEnv.TASKS).toBe('lambda');
     expect(mcpEnv.TASKS_TABLE).toEqual({ Ref: 'TasksTable' });
     expect(w.Environment.Variables.TASK_MAX_RUN_S).toEqual({ Ref: 'TaskExecutionTimeout' });
+    // Tables: its tasks, audit (write only, for the chained task records), messages (status events for listeners).
+    const onTables = w.Policies.filter((p: any) => (Object.values(p)[0] as any)?.TableName?.Ref).map(
+      (p: any) => `${Object.keys(p)[0]}:${(Object.values(p)[0] as any).TableName.Ref}`,
+    );
+    expect(onTables.sort()).toEqual([
+      'DynamoDBCrudPolicy:MessagesTable',
+      'DynamoDBCrudPolicy:TasksTable',
+      'DynamoDBWritePolicy:AuditTable',
+    ]);
     const spec = taskTableSpec('x');
     expect(resources.TasksTable.Properties.KeySchema).toEqual(spec.KeySchema);
     expect(resources.TasksTable.Properties.AttributeDefinitions).toEqual(spec.AttributeDefinitions);

@@ -84,13 +84,13 @@ describe('task engine', () => {
     expect(done?.result).toMatchObject({ content: [{ text: 'step 1, accept' }] });
     expect(runs.step).toBe(1);
     expect(events.map((e) => `${e.event}:${e.status}`)).toEqual([
-      'task_created:working',
-      'task_status:input_required',
-      'task_status:working',
-      'task_status:completed',
-      'task_result_fetched:completed',
+      'created:working',
+      'status:input_required',
+      'status:working',
+      'status:completed',
+      'result_fetched:completed',
     ]);
-    expect(events.every((e) => e.taskId === r.taskId && e.subject === 'alice')).toBe(true);
+    expect(events.every((e) => e.taskId === r.taskId && e.principal.subject === 'alice')).toBe(true);
   });
 
   it('cancel stops the run here at once; the task stays cancelled', async () => {
