@@ -6,6 +6,7 @@
 //
 //   node bench/cpu.ts <out.json> > /dev/null       BENCH_CPU_MS (default 8000): time spent calling
 //   BENCH_CPU_ONLY=ours:tools/call node --cpu-prof --cpu-prof-dir=bench/tmp/prof bench/cpu.ts x.json > /dev/null
+//   (BENCH_CPU_ONLY: one target:scenario, or several separated by commas, run interleaved)
 //
 // Targets: `ours` (dist mcp, prm and sse bundles), `reference` (bench/reference/lambda-entry.ts, verified
 // tokens cached 30 s, as ours does by default) and `reference, no cache` (jose verifies every call);
@@ -199,7 +200,8 @@ for (const [target, h, id] of [
   });
 }
 
-const chosen = ONLY ? cases.filter((c) => `${c.target}:${c.scenario}` === ONLY) : cases;
+const only = ONLY ? new Set(ONLY.split(',')) : undefined;
+const chosen = only ? cases.filter((c) => only.has(`${c.target}:${c.scenario}`)) : cases;
 // Sanity and warm-up: every case answers as expected before any figure is taken.
 for (const c of chosen) {
   const r = await c.run();
