@@ -3,16 +3,18 @@
 // a Function URL event -> Request, the Response -> the runtime's response stream, a bearer check with
 // jose (remote JWKS created once), a PRM document and a 401. Bundled with the same esbuild options as
 // ours (bench/bundles.ts). Two handlers: `handler` keeps verified tokens for 30 s (as ours does by
-// default, lib/auth/token-cache.ts), `uncached` verifies the signature on every call.
+// default, lib/auth/token-cache.ts), `uncached` verifies the signature on every call. The server lists
+// the same tools as ours (lib/tools/demo.ts definitions, plain `registerTool`), so `tools/list` is the same work.
 import { createHash } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { demoTools } from '../../lib/tools/demo.ts';
 import { createReferenceHandler } from './sdk-app.ts';
 
 const issuer = process.env.AUTH_ISSUER ?? 'http://127.0.0.1:9/realms/mcp';
 const audience = process.env.MCP_PUBLIC_URL ?? 'http://127.0.0.1:9/mcp';
 const jwks = createRemoteJWKSet(new URL(process.env.AUTH_JWKS_URL ?? `${issuer}/protocol/openid-connect/certs`));
-const mcp = createReferenceHandler();
+const mcp = createReferenceHandler({ tools: demoTools });
 const prmPath = `/.well-known/oauth-protected-resource${new URL(audience).pathname}`;
 const prm = JSON.stringify({
   resource: audience,

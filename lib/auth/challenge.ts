@@ -32,7 +32,11 @@ export function bearerChallenge(params: Array<[string, string | undefined]>): st
 }
 
 function respond(status: number, challenge: string, body: Record<string, unknown>): Response {
-  return new Response(JSON.stringify(body), {
+  return respondText(status, challenge, JSON.stringify(body));
+}
+
+function respondText(status: number, challenge: string, body: string): Response {
+  return new Response(body, {
     status,
     headers: {
       'content-type': 'application/json',
@@ -47,8 +51,38 @@ function scopeParam(scopes: string[]): string | undefined {
   return scopes.length ? scopes.join(' ') : undefined;
 }
 
+// The 401 without an error (no token at all) is the same for every request of a configuration: its
+// challenge and body are built once per configuration, not per request (rebuilt should the URL or the
+// scope list of that configuration object be replaced).
+const plain401 = new WeakMap<
+  ChallengeConfig,
+  { url: string; scopes: readonly string[]; challenge: string; body: string }
+>();
+
+function plainUnauthorized(cfg: ChallengeConfig): Response {
+  let made = plain401.get(cfg);
+  if (made?.url !== cfg.resourceMetadataUrl || made.scopes !== cfg.auth.requiredScopes) {
+    made = {
+      url: cfg.resourceMetadataUrl,
+      scopes: cfg.auth.requiredScopes,
+      challenge: bearerChallenge([
+        ['resource_metadata', cfg.resourceMetadataUrl],
+        ['scope', scopeParam(cfg.auth.requiredScopes)],
+      ]),
+      body: JSON.stringify({
+        error: 'unauthorized',
+        error_description: 'A Bearer access token in the Authorization header is required',
+        resource_metadata: cfg.resourceMetadataUrl,
+      }),
+    };
+    plain401.set(cfg, made);
+  }
+  return respondText(401, made.challenge, made.body);
+}
+
 /** 401; with `err`, error="invalid_token" or "invalid_request" and its description. */
 export function unauthorized(cfg: ChallengeConfig, err?: AuthError): Response {
+  if (!err) return plainUnauthorized(cfg);
   const description = err ? safeDescription(err.description) : undefined;
   const challenge = bearerChallenge([
     ['resource_metadata', cfg.resourceMetadataUrl],

@@ -275,6 +275,33 @@ describe('metrics sink failures', () => {
     expect(emfLines().map((l) => l.Unauthorized)).toEqual([1]);
   });
 
+  it('once the EMF module is loaded, a request record publishes at once with the tool_call points before it', async () => {
+    const sink = metricsSink({ namespace: NS, service: 's', tools: ['echo'] });
+    await sink.write({ kind: 'request', outcome: 'denied', httpStatus: 401, durationMs: 1, function_request_id: 'r0' });
+    expect(emfLines().map((l) => l.Unauthorized)).toEqual([1]);
+    // A batch: two tool_call records wait for their request record, which then goes out with them, synchronously.
+    const call = { kind: 'tool_call', tool: 'echo', outcome: 'ok', durationMs: 2, function_request_id: 'r1' };
+    void sink.write(call);
+    void sink.write({ ...call, outcome: 'tool_error' });
+    expect(emfLines()).toHaveLength(1);
+    const written = sink.write({
+      kind: 'request',
+      outcome: 'ok',
+      httpStatus: 200,
+      durationMs: 3,
+      function_request_id: 'r1',
+      bytesOut: 5,
+    });
+    const lines = emfLines().slice(1);
+    expect(lines.map(emfProblems)).toEqual([[], []]);
+    const byTool = Object.fromEntries(lines.map((l) => [String(l.tool ?? '-'), summary(l).metrics]));
+    expect(byTool.echo).toMatchObject({ ToolCalls: ['Count', [1, 1]], ToolErrors: ['Count', [0, 1]] });
+    expect(byTool['-']).toMatchObject({ ToolCalls: ['Count', [1, 1]], StreamBytesOut: ['Bytes', 5] });
+    await written;
+    await new Promise((r) => setImmediate(r));
+    expect(emfLines()).toHaveLength(3);
+  });
+
   it('a duration or size that is not a finite amount is left out rather than written as null', async () => {
     const sink = metricsSink({ namespace: NS, service: 's', tools: ['echo'] });
     await sink.write({
