@@ -7,12 +7,11 @@
 // serving the stream (ack, filter, keep-alive, graceful close) and we merge our owner-filtered frames into
 // its body. Events cross instances on their own message channel (TASK_CHANNEL), like StoreEventBus does for
 // list changes; the owner travels with each event and is checked where the listener is.
-import { randomUUID } from 'node:crypto';
 import { SUBSCRIPTION_ID_META_KEY } from '@modelcontextprotocol/server';
-import { followChannel, type MessageStore } from '../../store/index.ts';
+import type { MessageStore } from '../../store/index.ts';
 import type { TaskRecord } from '../../tasks/index.ts';
-import { log } from '../../telemetry/index.ts';
 import type { ToolPrincipal } from '../../tools/index.ts';
+import { ChannelFanout } from '../channel-fanout.ts';
 
 /** The message channel task status events are shared on. */
 export const TASK_CHANNEL = 'task-events';
@@ -25,11 +24,6 @@ export interface TaskStatusEvent {
   ownerSubject: string;
   ownerClient: string | undefined;
   params: Record<string, unknown>;
-}
-
-interface Envelope {
-  from: string;
-  event: TaskStatusEvent;
 }
 
 /**
@@ -58,68 +52,24 @@ export function ownsEvent(principal: ToolPrincipal, e: TaskStatusEvent): boolean
   return e.ownerClient === undefined || principal.clientId === undefined || e.ownerClient === principal.clientId;
 }
 
-const warn = (message: string, err: unknown) => log.warn(message, { error: err });
-
 /** Status events shared across instances through the message store; listeners are per owner. */
 export class TaskStatusBus {
-  private readonly listeners = new Set<{ principal: ToolPrincipal; deliver: (e: TaskStatusEvent) => void }>();
-  private readonly instance = randomUUID();
-  private pump: AbortController | undefined;
-  private readonly messages: MessageStore;
-  private readonly channel: string;
+  private readonly fanout: ChannelFanout<TaskStatusEvent>;
 
   constructor(messages: MessageStore, channel = TASK_CHANNEL) {
-    this.messages = messages;
-    this.channel = channel;
+    this.fanout = new ChannelFanout(messages, channel, 'task status event');
   }
 
   /** Local listeners at once; other instances through the store (awaitable, so a worker can wait for it). */
   publish(r: TaskRecord): Promise<void> {
-    const event = taskStatusEvent(r);
-    this.deliver(event);
-    return this.messages
-      .publish(this.channel, { from: this.instance, event } satisfies Envelope)
-      .then(() => undefined)
-      .catch((err) => warn('task status event not shared', err));
+    return this.fanout.publish(taskStatusEvent(r));
   }
 
   /** Events of `principal`'s tasks only, until the returned function is called. */
   subscribe(principal: ToolPrincipal, deliver: (e: TaskStatusEvent) => void): () => void {
-    const entry = { principal, deliver };
-    this.listeners.add(entry);
-    if (!this.pump) this.start();
-    return () => {
-      this.listeners.delete(entry);
-      if (this.listeners.size === 0) {
-        this.pump?.abort();
-        this.pump = undefined;
-      }
-    };
-  }
-
-  private deliver(event: TaskStatusEvent): void {
-    for (const l of [...this.listeners]) {
-      if (!ownsEvent(l.principal, event)) continue;
-      try {
-        l.deliver(event);
-      } catch {
-        // One listen stream's failure must not keep the event from the others.
-      }
-    }
-  }
-
-  private start(): void {
-    const pump = new AbortController();
-    this.pump = pump;
-    followChannel(
-      this.messages,
-      this.channel,
-      (data) => {
-        const env = data as Envelope;
-        if (env?.from !== this.instance) this.deliver(env.event);
-      },
-      { signal: pump.signal, waitMs: 20_000, onError: (err) => warn('task event bus read failed; retrying', err) },
-    );
+    return this.fanout.subscribe((event) => {
+      if (ownsEvent(principal, event)) deliver(event);
+    });
   }
 }
 
