@@ -51,5 +51,15 @@ export interface Delivery {
   error?: unknown;
 }
 
+/**
+ * The parts of a request that can be read without building a web Request (a Request satisfies it):
+ * what the audit span reads, so a front adapter can open a span for an answer it gives without one.
+ */
+export interface RequestHead {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: { get(name: string): string | null };
+}
+
 /** A web app: Request in, Response out, for one invocation. */
 export type WebHandler = (request: Request, ctx: InvocationContext) => Promise<Response>;

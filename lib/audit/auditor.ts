@@ -6,7 +6,7 @@
 // the handler set, which beats the outcome of the request's own JSON-RPC call (tool_error, rpc_error),
 // which beats the outcome implied by the HTTP status (outcomeForStatus).
 import type { Config } from '../config.ts';
-import type { InvocationContext, WebHandler } from '../web-handler.ts';
+import type { InvocationContext, RequestHead, WebHandler } from '../web-handler.ts';
 import { type Chain, createChain, newStreamId } from './chain.ts';
 import { allowListMap, type EndFacts, errorText, interruptionOf } from './facts.ts';
 import type { AuditRecord, UnchainedRecord } from './record.ts';
@@ -20,7 +20,8 @@ export type { AuditSpan } from './span.ts';
 export interface Auditor {
   /** The hash chain's stream id. */
   readonly stream: string;
-  begin(request: Request, ctx: InvocationContext): AuditSpan;
+  /** Opens the span of one request; a RequestHead is enough (a Request is one). */
+  begin(request: RequestHead, ctx: InvocationContext): AuditSpan;
   /** Writes one `task` record (created, status change, result fetched) on this auditor's chain and sinks. */
   task(facts: TaskAuditFacts): void;
   /** Waits for pending sink writes (at most timeoutMs, default 2000). Never throws. */

@@ -3,7 +3,7 @@
 // 202 before its message is processed; a 2025 POST stream may lose its client before its calls end).
 // Held work that outlives the invocation deadline does not keep the record back: it is written just
 // before the deadline with outcome `timeout`.
-import type { InvocationContext } from '../web-handler.ts';
+import type { InvocationContext, RequestHead } from '../web-handler.ts';
 import {
   argFacts,
   type CallFacts,
@@ -80,7 +80,7 @@ function xrayTraceId(): string | undefined {
 }
 
 /** A span for one request; the auditor opens one per request (createAuditor().begin). */
-export function openSpan(deps: SpanDeps, request: Request, ctx: InvocationContext): AuditSpan {
+export function openSpan(deps: SpanDeps, request: RequestHead, ctx: InvocationContext): AuditSpan {
   const started = deps.now();
   const path = new URL(request.url).pathname;
   let traceId = traceIdOf(request.headers.get('traceparent'));
