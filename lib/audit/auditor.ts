@@ -10,7 +10,7 @@ import type { InvocationContext, RequestHead, WebHandler } from '../web-handler.
 import { type Chain, createChain, newStreamId } from './chain.ts';
 import { allowListMap, type EndFacts, errorText, interruptionOf } from './facts.ts';
 import type { AuditRecord, UnchainedRecord } from './record.ts';
-import { redactValue } from './redact.ts';
+import { redactString, redactValue } from './redact.ts';
 import { type AuditSink, createDispatcher, sinksFor } from './sinks.ts';
 import { type AuditSpan, openSpan } from './span.ts';
 import { type TaskAuditFacts, taskRecord } from './task.ts';
@@ -69,16 +69,26 @@ const PRODUCED_FIELDS = new Set([
   'taskId',
   'taskEvent',
   'taskStatus',
+  'stream',
+  'seq',
+  'prev',
 ]);
 
-/** redactValue over the record, minus the fields above; the record's own keys are our literals. */
-function redactRecord(record: UnchainedRecord): UnchainedRecord {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(record)) {
-    if (v === undefined) continue;
-    out[k] = PRODUCED_FIELDS.has(k) ? v : redactValue(v);
+/**
+ * redactValue over the record, minus the fields above, in place: the record is a fresh object of ours
+ * (span.ts, task.ts build one per write), so no copy is needed and its key order (canonical, see
+ * chain.seal) is kept. Its own keys are our literals; undefined members stay (JSON leaves them out).
+ */
+function redactInPlace(record: UnchainedRecord): UnchainedRecord {
+  const fields = record as unknown as Record<string, unknown>;
+  for (const k in fields) {
+    if (PRODUCED_FIELDS.has(k) || !Object.hasOwn(fields, k)) continue;
+    const v = fields[k];
+    // Strings (most fields) take redactString's fast path; objects get the deep, cycle-safe copy.
+    if (typeof v === 'string') fields[k] = redactString(v);
+    else if (typeof v === 'object' && v !== null) fields[k] = redactValue(v);
   }
-  return out as unknown as UnchainedRecord;
+  return record;
 }
 
 /** Records are redacted, hash-chained (one chain per auditor, i.e. per process) and handed to the sinks. */
@@ -89,16 +99,23 @@ export function createAuditor(cfg: Config, opts: AuditorOptions = {}): Auditor {
   const allowList = allowListMap(cfg.audit.argsAllowList);
   const stderr = opts.stderr ?? ((l: string) => void process.stderr.write(l));
 
-  const write = (record: UnchainedRecord) => {
-    let linked: AuditRecord;
-    try {
-      linked = chain.linkFresh(redactRecord(record)) as AuditRecord;
-    } catch (err) {
-      // Never let auditing break a request; say so on stderr.
-      stderr(`${JSON.stringify({ level: 'ERROR', message: `audit record could not be built: ${errorText(err)}` })}\n`);
-      return;
+  /** The records one request ends with (tool_call records, then its request record), or one task record. */
+  const write = (records: UnchainedRecord[]) => {
+    const linked: AuditRecord[] = [];
+    const lines: string[] = [];
+    for (const record of records) {
+      try {
+        const sealed = chain.seal(redactInPlace(record));
+        linked.push(sealed.record as AuditRecord);
+        lines.push(sealed.line);
+      } catch (err) {
+        // Never let auditing break a request; say so on stderr.
+        stderr(
+          `${JSON.stringify({ level: 'ERROR', message: `audit record could not be built: ${errorText(err)}` })}\n`,
+        );
+      }
     }
-    dispatcher.emit(linked);
+    if (linked.length > 0) dispatcher.emit(linked, lines);
   };
 
   return {
@@ -112,7 +129,7 @@ export function createAuditor(cfg: Config, opts: AuditorOptions = {}): Auditor {
     task(facts) {
       const cold = coldStart;
       coldStart = false;
-      write(taskRecord(facts, { service: cfg.resourceName, coldStart: cold, now: now() }));
+      write([taskRecord(facts, { service: cfg.resourceName, coldStart: cold, now: now() })]);
     },
   };
 }

@@ -70,6 +70,46 @@ function write(value: unknown, stack: object[]): string {
   }
 }
 
+/**
+ * True when JSON.stringify(value) is exactly canonicalJson(value): every object is a plain object whose keys
+ * already come in ascending UTF-16 order (as JSON.stringify walks them: integer-like keys first, so "10"
+ * before "9" fails the test), every number is finite, and nothing has another JSON form (no toJSON, bigint,
+ * function, class instance). Then the native JSON.stringify is the canonical form and no sort is needed;
+ * otherwise canonicalJson() must be used. Records built in canonical key order (span.ts) pass; a caller's
+ * allow-listed arguments in any other order do not. Deeper than 64 levels: false (canonicalJson decides).
+ */
+export function stringifiesCanonically(value: unknown, depth = 0): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+    case 'undefined': // a member JSON leaves out, an array element both write as null
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (value === null) return true;
+  if (depth >= 64) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!stringifiesCanonically(value[i], depth + 1)) return false;
+    return true;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
+  let last: string | undefined;
+  for (const k of Object.keys(value)) {
+    if (last !== undefined && !(last < k)) return false;
+    last = k;
+    const v = (value as Record<string, unknown>)[k];
+    if (typeof v === 'function' || !stringifiesCanonically(v, depth + 1)) return false;
+  }
+  return true;
+}
+
 /** SHA-256 of the UTF-8 text, lower-case hex (one-shot `crypto.hash` where Node has it: no Hash object). */
 export function sha256Hex(text: string): string {
   return typeof hash === 'function'

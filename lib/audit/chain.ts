@@ -3,7 +3,7 @@
 // Each process keeps its own stream so concurrent instances never need to coordinate; a stream is
 // totally ordered by `seq`. A chain cannot detect records cut from the END of a stream (nothing
 // follows them); ship the logs somewhere append-only (CloudWatch Logs) for that.
-import { canonicalJson, sha256Hex } from './canonical.ts';
+import { canonicalJson, sha256Hex, stringifiesCanonically } from './canonical.ts';
 import { AUDIT_MESSAGE, type AuditRecord, isAuditRecord } from './record.ts';
 
 /** `prev` of the first record of every stream (64 zeros). */
@@ -34,10 +34,18 @@ export interface Chain {
   link<T extends object>(record: T): T & ChainFields;
   /**
    * link() for a record that is already a fresh tree of JSON values held by no one else (what redaction
-   * returns): no JSON round trip. A value with no JSON form (NaN, a bigint) falls back to link(), so what
-   * is hashed is always exactly what a sink writes.
+   * returns): no JSON round trip, the chain fields are set on the record itself. A value with no JSON form
+   * (NaN, a bigint) falls back to link(), so what is hashed is always exactly what a sink writes.
    */
   linkFresh<T extends object>(record: T): T & ChainFields;
+  /** linkFresh(), plus the linked record as one JSON line (no newline), serialised once for hash and sinks. */
+  seal<T extends object>(record: T): Sealed<T>;
+}
+
+export interface Sealed<T> {
+  record: T & ChainFields;
+  /** JSON of `record` (all its members, `hash` last when the record was in canonical key order). */
+  line: string;
 }
 
 /** A chain whose link(record) attaches stream, seq, prev and hash. */
@@ -56,17 +64,37 @@ export function createChain(stream: string = newStreamId()): Chain {
   const link = <T extends object>(record: T): T & ChainFields =>
     // Round-trip through JSON so that what is hashed is exactly what any sink will write back.
     attach(JSON.parse(JSON.stringify(record)) as T);
+  const seal = <T extends object>(record: T): Sealed<T> => {
+    if (Object.hasOwn(record, 'hash')) {
+      const linked = link(record);
+      return { record: linked, line: JSON.stringify(linked) };
+    }
+    const linked = record as T & ChainFields;
+    linked.stream = stream;
+    linked.seq = seq;
+    linked.prev = prev;
+    // In canonical key order already (span.ts builds its records so): the native JSON text is the
+    // canonical form, and the stdout line is that text with the hash appended; no sort, no second pass.
+    const sorted = stringifiesCanonically(linked);
+    let body: string;
+    try {
+      body = sorted ? JSON.stringify(linked) : canonicalJson(linked);
+    } catch {
+      // canonicalJson refused a value (seq has not moved): the round trip turns it into null.
+      const copy = link(record);
+      return { record: copy, line: JSON.stringify(copy) };
+    }
+    const hash = sha256Hex(prev + body);
+    linked.hash = hash;
+    seq += 1;
+    prev = hash;
+    return { record: linked, line: sorted ? `${body.slice(0, -1)},"hash":"${hash}"}` : JSON.stringify(linked) };
+  };
   return {
     stream,
     link,
-    linkFresh<T extends object>(record: T): T & ChainFields {
-      try {
-        return attach(record);
-      } catch {
-        // canonicalJson refused a value (it throws before seq moves): the round trip turns it into null.
-        return link(record);
-      }
-    },
+    linkFresh: (record) => seal(record).record,
+    seal,
   };
 }
 

@@ -129,8 +129,12 @@ export interface AuditRecord {
   hash: string;
 }
 
-/** A record before the chain fields are attached. */
-export type UnchainedRecord = Omit<AuditRecord, 'stream' | 'seq' | 'prev' | 'hash'>;
+/**
+ * A record before the chain fields are attached. It may hold `stream`, `seq` and `prev` as placeholders at
+ * their place in canonical key order (span.ts), which the chain then fills in.
+ */
+export type UnchainedRecord = Omit<AuditRecord, 'stream' | 'seq' | 'prev' | 'hash'> &
+  Partial<Pick<AuditRecord, 'stream' | 'seq' | 'prev'>>;
 
 /** Outcome implied by an HTTP status when the handler did not set one. Pure. */
 export function outcomeForStatus(status: number): Outcome {
@@ -167,5 +171,6 @@ export function isAuditRecord(value: unknown): value is AuditRecord {
 /** A destination for audit records (stdout, DynamoDB, a test's memory). */
 export interface AuditSink {
   readonly name: string;
-  write(record: AuditRecord): void | Promise<void>;
+  /** `line`, when given, is the record as JSON (what the auditor serialised while chaining it). */
+  write(record: AuditRecord, line?: string): void | Promise<void>;
 }

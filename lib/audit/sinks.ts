@@ -1,22 +1,23 @@
 // Where audit records go: stdout (JSON lines, kept by CloudWatch Logs) unless AUDIT_SINK=off, plus a
 // DynamoDB table (item shape in item.ts) with AUDIT_SINK=dynamodb. A failing sink never fails or delays
 // the request: the failure becomes ONE line on stderr and the other sinks (stdout first) still get the
-// record.
+// record. The stdout sink and the metrics sink write through the process's stdout batch, which the
+// dispatcher corks while it hands one request's records out: their lines leave in one write.
 
 import type { Config } from '../config.ts';
-import { isDeclaredTool, metricsSink } from '../telemetry/index.ts';
+import { isDeclaredTool, type LineBatch, metricsSink, stdoutLines } from '../telemetry/index.ts';
 import type { AuditRecord, AuditSink } from './record.ts';
 import { redactString } from './redact.ts';
 
 export { auditItem, BY_DAY_INDEX, ITEM_KEY_ATTRIBUTES, principalKey, recordFromItem } from './item.ts';
 export type { AuditSink } from './record.ts';
 
-/** One JSON line per record. */
-export function stdoutSink(write: (line: string) => void = (line) => void process.stdout.write(line)): AuditSink {
+/** One JSON line per record (the line the auditor already serialised, when it hands one over). */
+export function stdoutSink(write: (line: string) => void = (line) => stdoutLines.write(line)): AuditSink {
   return {
     name: 'stdout',
-    write(record) {
-      write(`${JSON.stringify(record)}\n`);
+    write(record, line) {
+      write(`${line ?? JSON.stringify(record)}\n`);
     },
   };
 }
@@ -53,15 +54,22 @@ function lazyDynamoDbSink(cfg: Config): AuditSink {
 }
 
 export interface Dispatcher {
-  /** Hands the record to every sink and returns at once; never throws. */
-  emit(record: AuditRecord): void;
+  /**
+   * Hands the records (all those one request ends with, in order) to every sink and returns at once; never
+   * throws. `lines[i]`, when given, is records[i] as JSON. The stdout batch is corked meanwhile.
+   */
+  emit(records: readonly AuditRecord[], lines?: readonly (string | undefined)[]): void;
   /** Waits for pending asynchronous writes (at most timeoutMs, default 2000). Never throws. */
   flush(opts?: { timeoutMs?: number }): Promise<void>;
 }
 
 /** Hands each record to every sink without waiting; flush() waits (bounded) for the writes still pending. */
-export function createDispatcher(sinks: AuditSink[], opts: { stderr?: (line: string) => void } = {}): Dispatcher {
+export function createDispatcher(
+  sinks: AuditSink[],
+  opts: { stderr?: (line: string) => void; lines?: LineBatch } = {},
+): Dispatcher {
   const stderr = opts.stderr ?? ((line: string) => void process.stderr.write(line));
+  const batch = opts.lines ?? stdoutLines;
   const pending = new Set<Promise<void>>();
   const report = (sink: AuditSink, record: AuditRecord | undefined, err: unknown) => {
     const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
@@ -80,19 +88,28 @@ export function createDispatcher(sinks: AuditSink[], opts: { stderr?: (line: str
     }
   };
   return {
-    emit(record) {
-      for (const sink of sinks) {
-        try {
-          const result = sink.write(record);
-          if (result && typeof (result as Promise<void>).then === 'function') {
-            const p: Promise<void> = (result as Promise<void>)
-              .catch((err: unknown) => report(sink, record, err))
-              .finally(() => pending.delete(p));
-            pending.add(p);
+    emit(records, lines) {
+      batch.cork();
+      for (let i = 0; i < records.length; i++) {
+        const record = records[i]!;
+        for (const sink of sinks) {
+          try {
+            const result = sink.write(record, lines?.[i]);
+            if (result && typeof (result as Promise<void>).then === 'function') {
+              const p: Promise<void> = (result as Promise<void>)
+                .catch((err: unknown) => report(sink, record, err))
+                .finally(() => pending.delete(p));
+              pending.add(p);
+            }
+          } catch (err) {
+            report(sink, record, err);
           }
-        } catch (err) {
-          report(sink, record, err);
         }
+      }
+      try {
+        batch.uncork();
+      } catch (err) {
+        report({ name: 'stdout', write() {} }, records[records.length - 1], err);
       }
     },
     async flush({ timeoutMs = 2_000 } = {}) {

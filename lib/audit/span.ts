@@ -4,6 +4,7 @@
 // Held work that outlives the invocation deadline does not keep the record back: it is written just
 // before the deadline with outcome `timeout`.
 import type { InvocationContext, RequestHead } from '../web-handler.ts';
+import { buildRecord, type OwnFields, type SharedFields } from './build.ts';
 import {
   argFacts,
   type CallFacts,
@@ -16,28 +17,13 @@ import {
   traceIdOf,
 } from './facts.ts';
 import {
-  AUDIT_MESSAGE,
-  AUDIT_SCHEMA_VERSION,
   type AuditPrincipal,
-  type AuditRecord,
   levelForOutcome,
   type Outcome,
   outcomeForStatus,
   type RecordPrincipal,
   type UnchainedRecord,
 } from './record.ts';
-
-type EnvelopeKey =
-  | 'level'
-  | 'message'
-  | 'timestamp'
-  | 'service'
-  | 'cold_start'
-  | 'function_name'
-  | 'function_version'
-  | 'function_request_id'
-  | 'xray_trace_id'
-  | 'schema';
 
 export interface AuditSpan {
   readonly requestId: string;
@@ -67,17 +53,12 @@ export interface SpanDeps {
   allowList: ReadonlyMap<string, readonly string[]>;
   now: () => number;
   coldStart: boolean;
-  write(record: UnchainedRecord): void;
+  /** All records the request ends with, in order: its tool_call records (a batch), then its request record. */
+  write(records: UnchainedRecord[]): void;
 }
 
 /** Held work still pending this long before the deadline no longer keeps the record back. */
 export const HOLD_MARGIN_MS = 500;
-
-function xrayTraceId(): string | undefined {
-  // Set by the Lambda runtime per invocation (not configuration); Powertools logs its Root part.
-  const raw = process.env._X_AMZN_TRACE_ID;
-  return raw ? (/Root=([^;]+)/.exec(raw)?.[1] ?? undefined) : undefined;
-}
 
 /** A span for one request; the auditor opens one per request (createAuditor().begin). */
 export function openSpan(deps: SpanDeps, request: RequestHead, ctx: InvocationContext): AuditSpan {
@@ -96,30 +77,6 @@ export function openSpan(deps: SpanDeps, request: RequestHead, ctx: InvocationCo
   let closed = false;
   let guard: ReturnType<typeof setTimeout> | undefined;
 
-  const envelope = (level: AuditRecord['level']): Pick<UnchainedRecord, EnvelopeKey> => ({
-    level,
-    message: AUDIT_MESSAGE,
-    timestamp: new Date(started).toISOString(),
-    service: deps.service,
-    cold_start: deps.coldStart,
-    function_name: ctx.functionName,
-    function_version: ctx.functionVersion,
-    function_request_id: ctx.requestId,
-    xray_trace_id: xrayTraceId(),
-    schema: AUDIT_SCHEMA_VERSION,
-  });
-  const shared = () => ({
-    traceId,
-    principal,
-    sessionId: rpc.sessionId,
-    era: rpc.era,
-    protocolVersion: rpc.protocolVersion,
-    httpMethod: request.method,
-    path,
-    sourceIp: ctx.sourceIp || undefined,
-    userAgent: (ctx.userAgent ?? request.headers.get('user-agent') ?? undefined)?.slice(0, 256),
-  });
-
   const write = () => {
     if (closed || !ended) return;
     closed = true;
@@ -135,47 +92,73 @@ export function openSpan(deps: SpanDeps, request: RequestHead, ctx: InvocationCo
       outcome ??
       (single && own && own.outcome !== 'ok' ? own.outcome : undefined) ??
       (fin.status !== undefined ? outcomeForStatus(fin.status) : 'ok');
+    const shared: SharedFields = {
+      coldStart: deps.coldStart,
+      era: rpc.era,
+      functionName: ctx.functionName,
+      functionVersion: ctx.functionVersion,
+      httpMethod: request.method,
+      path,
+      principal,
+      protocolVersion: rpc.protocolVersion,
+      requestId: ctx.requestId,
+      service: deps.service,
+      sessionId: rpc.sessionId,
+      sourceIp: ctx.sourceIp || undefined,
+      timestamp: new Date(started).toISOString(),
+      traceId,
+      userAgent: (ctx.userAgent ?? request.headers.get('user-agent') ?? undefined)?.slice(0, 256),
+    };
+    const records: UnchainedRecord[] = [];
     if (!single) {
       for (const call of calls) {
         const r = results.get(rpcKey(call.rpcId));
         // A call with no answer of its own shares the request's fate (refused, cut off, timed out).
         const callOutcome = r?.outcome ?? (final === 'ok' ? 'error' : final);
-        deps.write({
-          ...envelope(levelForOutcome(callOutcome)),
+        const a = argFacts(deps.allowList, call.tool, call.args);
+        const p = policyFacts(r);
+        const own: OwnFields = {
+          args: a.args,
+          argsBytes: a.argsBytes,
+          argsDigest: a.argsDigest,
+          decision: p.decision,
+          durationMs: r?.durationMs ?? durationMs,
+          error: r ? r.error : callOutcome === 'error' ? 'no answer' : undefined,
+          httpStatus: fin.status,
           kind: 'tool_call',
-          ...shared(),
+          level: levelForOutcome(callOutcome),
           method: 'tools/call',
+          outcome: callOutcome,
+          policies: p.policies,
+          rpcErrorCode: r?.rpcErrorCode,
           rpcId: call.rpcId,
           tool: call.tool,
-          ...argFacts(deps.allowList, call.tool, call.args),
-          outcome: callOutcome,
-          httpStatus: fin.status,
-          rpcErrorCode: r?.rpcErrorCode,
-          error: r ? r.error : callOutcome === 'error' ? 'no answer' : undefined,
-          ...policyFacts(r),
-          durationMs: r?.durationMs ?? durationMs,
-        });
+        };
+        records.push(buildRecord(shared, own));
       }
     }
-    deps.write({
-      ...envelope(levelForOutcome(final)),
-      kind: 'request',
-      ...shared(),
-      method: rpc.method,
-      rpcId: rpc.rpcId,
-      tool: rpc.tool,
-      argsDigest: rpc.argsDigest,
-      argsBytes: rpc.argsBytes,
+    const p = single ? policyFacts(own) : {};
+    const mine: OwnFields = {
       args: rpc.args,
-      outcome: final,
-      httpStatus: fin.status,
-      rpcErrorCode: rpcErrorCode ?? (single ? own?.rpcErrorCode : undefined),
-      error: errorText(fin.error) ?? error ?? (single && final === own?.outcome ? own?.error : undefined),
-      ...(single ? policyFacts(own) : {}),
-      durationMs,
+      argsBytes: rpc.argsBytes,
+      argsDigest: rpc.argsDigest,
       bytesOut: fin.bytesOut,
       chunksOut: fin.chunksOut,
-    });
+      decision: p.decision,
+      durationMs,
+      error: errorText(fin.error) ?? error ?? (single && final === own?.outcome ? own?.error : undefined),
+      httpStatus: fin.status,
+      kind: 'request',
+      level: levelForOutcome(final),
+      method: rpc.method,
+      outcome: final,
+      policies: p.policies,
+      rpcErrorCode: rpcErrorCode ?? (single ? own?.rpcErrorCode : undefined),
+      rpcId: rpc.rpcId,
+      tool: rpc.tool,
+    };
+    records.push(buildRecord(shared, mine));
+    deps.write(records);
   };
 
   return {
@@ -185,8 +168,9 @@ export function openSpan(deps: SpanDeps, request: RequestHead, ctx: InvocationCo
       return closed;
     },
     setPrincipal(p) {
+      // Keys in canonical order, like the record's (chain.seal).
       principal = p
-        ? { sub: p.subject, clientId: p.clientId || undefined, scopes: [...p.scopes], jti: p.jti || undefined }
+        ? { clientId: p.clientId || undefined, jti: p.jti || undefined, scopes: [...p.scopes], sub: p.subject }
         : undefined;
     },
     setRpc(facts) {

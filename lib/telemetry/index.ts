@@ -26,3 +26,4 @@ export {
   rateLimited,
 } from './rate-limit.ts';
 export { createRedactingReplacer, MAX_LOGGED_STRING, redactLogString } from './redaction.ts';
+export { type LineBatch, lineBatch, stdoutLines } from './stdout.ts';

@@ -5,10 +5,13 @@
 // audit dispatcher keeps it pending, and the auditor.flush() each invocation already awaits covers it.
 // Once the EMF module is loaded, a `request` record (always the last record of its request) publishes at
 // once: waiting a turn of the event loop and a bounded flush for it cost ~40 % of a 401's CPU (bench/cpu.ts).
+// The lines go to `out` (default: the process's stdout batch, which the audit dispatcher corks while it
+// hands a request's records to the sinks, so they leave in the same write as the audit lines).
 import type { EmfPublisher } from './emf.ts';
 import { type OpsLogger, log as sharedLog } from './logger.ts';
 import { type MeteredRecord, type MetricPoint, metricsFromAuditRecord } from './metrics.ts';
 import { rateLimited } from './rate-limit.ts';
+import { stdoutLines } from './stdout.ts';
 
 export interface MetricsSinkOptions {
   /** POWERTOOLS_METRICS_NAMESPACE (cfg.ops.metricsNamespace). */
@@ -19,6 +22,8 @@ export interface MetricsSinkOptions {
   tools: Iterable<string> | ((name: string) => boolean);
   /** Defaults to the shared operational logger. */
   logger?: OpsLogger;
+  /** Where the EMF lines go (whole lines); defaults to stdoutLines.write. */
+  out?: (text: string) => void;
 }
 
 /** A record the sink reads: the metered fields plus the request id that ties tool_call records to their request. */
@@ -40,6 +45,7 @@ const MAX_PENDING_POINTS = 1000;
 
 export function metricsSink(opts: MetricsSinkOptions): MetricsSink {
   const logger = opts.logger ?? sharedLog;
+  const out = opts.out ?? ((text: string) => stdoutLines.write(text));
   const failures = rateLimited(logger, { intervalMs: 60_000 });
   const names = typeof opts.tools === 'function' ? undefined : new Set(opts.tools);
   const isDeclaredTool = typeof opts.tools === 'function' ? opts.tools : (n: string) => names!.has(n);
@@ -59,7 +65,8 @@ export function metricsSink(opts: MetricsSinkOptions): MetricsSink {
         m.createEmfPublisher({ namespace: opts.namespace, service: opts.service, logger }),
       );
       loaded = await publisher;
-      loaded.publish(batch);
+      const lines = loaded.serialize(batch);
+      if (lines) out(lines);
     } catch (error) {
       publisher = undefined;
       loaded = undefined;
@@ -72,7 +79,8 @@ export function metricsSink(opts: MetricsSinkOptions): MetricsSink {
     const batch = pending;
     pending = [];
     try {
-      if (batch.length > 0) emf.publish(batch);
+      const lines = batch.length > 0 ? emf.serialize(batch) : '';
+      if (lines) out(lines);
     } catch (error) {
       failures.warn('emf', 'metrics not published', { error, points: batch.length });
     }
