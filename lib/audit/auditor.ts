@@ -7,6 +7,7 @@
 // which beats the outcome implied by the HTTP status (outcomeForStatus).
 import type { Config } from '../config.ts';
 import type { InvocationContext, RequestHead, WebHandler } from '../web-handler.ts';
+import { canonicalView } from './build.ts';
 import { type Chain, createChain, newStreamId } from './chain.ts';
 import { allowListMap, type EndFacts, errorText, interruptionOf } from './facts.ts';
 import type { AuditRecord, UnchainedRecord } from './record.ts';
@@ -76,8 +77,8 @@ const PRODUCED_FIELDS = new Set([
 
 /**
  * redactValue over the record, minus the fields above, in place: the record is a fresh object of ours
- * (span.ts, task.ts build one per write), so no copy is needed and its key order (canonical, see
- * chain.seal) is kept. Its own keys are our literals; undefined members stay (JSON leaves them out).
+ * (span.ts, task.ts build one per write), so no copy is needed and its key order (the line format) is
+ * kept. Its own keys are our literals; undefined members stay (JSON leaves them out).
  */
 function redactInPlace(record: UnchainedRecord): UnchainedRecord {
   const fields = record as unknown as Record<string, unknown>;
@@ -105,7 +106,7 @@ export function createAuditor(cfg: Config, opts: AuditorOptions = {}): Auditor {
     const lines: string[] = [];
     for (const record of records) {
       try {
-        const sealed = chain.seal(redactInPlace(record));
+        const sealed = chain.seal(redactInPlace(record), canonicalView);
         linked.push(sealed.record as AuditRecord);
         lines.push(sealed.line);
       } catch (err) {

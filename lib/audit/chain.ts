@@ -38,14 +38,20 @@ export interface Chain {
    * (NaN, a bigint) falls back to link(), so what is hashed is always exactly what a sink writes.
    */
   linkFresh<T extends object>(record: T): T & ChainFields;
-  /** linkFresh(), plus the linked record as one JSON line (no newline), serialised once for hash and sinks. */
-  seal<T extends object>(record: T): Sealed<T>;
+  /**
+   * linkFresh(), plus the linked record as its JSON line (no newline). `canonicalOf` may give the linked
+   * record's members as an object whose native JSON is its canonical form (build.ts canonicalView): when
+   * stringifiesCanonically() confirms it, that is hashed instead of sorting the record with canonicalJson.
+   */
+  seal<T extends object>(record: T, canonicalOf?: (linked: T & ChainFields) => object | undefined): Sealed<T>;
 }
 
 export interface Sealed<T> {
   record: T & ChainFields;
-  /** JSON of `record` (all its members, `hash` last when the record was in canonical key order). */
+  /** JSON.stringify(record): its members in the record's own order, `hash` last. */
   line: string;
+  /** True when the hashed text came from canonicalOf (no sort), false when canonicalJson made it. */
+  viaView: boolean;
 }
 
 /** A chain whose link(record) attaches stream, seq, prev and hash. */
@@ -64,31 +70,32 @@ export function createChain(stream: string = newStreamId()): Chain {
   const link = <T extends object>(record: T): T & ChainFields =>
     // Round-trip through JSON so that what is hashed is exactly what any sink will write back.
     attach(JSON.parse(JSON.stringify(record)) as T);
-  const seal = <T extends object>(record: T): Sealed<T> => {
-    if (Object.hasOwn(record, 'hash')) {
-      const linked = link(record);
-      return { record: linked, line: JSON.stringify(linked) };
-    }
+  const seal = <T extends object>(
+    record: T,
+    canonicalOf?: (linked: T & ChainFields) => object | undefined,
+  ): Sealed<T> => {
+    const roundTrip = (): Sealed<T> => {
+      const copy = link(record);
+      return { record: copy, line: JSON.stringify(copy), viaView: false };
+    };
+    if (Object.hasOwn(record, 'hash')) return roundTrip();
     const linked = record as T & ChainFields;
     linked.stream = stream;
     linked.seq = seq;
     linked.prev = prev;
-    // In canonical key order already (span.ts builds its records so): the native JSON text is the
-    // canonical form, and the stdout line is that text with the hash appended; no sort, no second pass.
-    const sorted = stringifiesCanonically(linked);
+    const view = canonicalOf?.(linked);
+    const viaView = view !== undefined && stringifiesCanonically(view);
     let body: string;
     try {
-      body = sorted ? JSON.stringify(linked) : canonicalJson(linked);
+      body = viaView ? JSON.stringify(view) : canonicalJson(linked);
     } catch {
       // canonicalJson refused a value (seq has not moved): the round trip turns it into null.
-      const copy = link(record);
-      return { record: copy, line: JSON.stringify(copy) };
+      return roundTrip();
     }
-    const hash = sha256Hex(prev + body);
-    linked.hash = hash;
+    linked.hash = sha256Hex(prev + body);
     seq += 1;
-    prev = hash;
-    return { record: linked, line: sorted ? `${body.slice(0, -1)},"hash":"${hash}"}` : JSON.stringify(linked) };
+    prev = linked.hash;
+    return { record: linked, line: JSON.stringify(linked), viaView };
   };
   return {
     stream,

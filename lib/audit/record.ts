@@ -130,8 +130,8 @@ export interface AuditRecord {
 }
 
 /**
- * A record before the chain fields are attached. It may hold `stream`, `seq` and `prev` as placeholders at
- * their place in canonical key order (span.ts), which the chain then fills in.
+ * A record before the chain fields are attached. It may hold `stream`, `seq` and `prev` as placeholders
+ * (build.ts), which the chain then fills in place.
  */
 export type UnchainedRecord = Omit<AuditRecord, 'stream' | 'seq' | 'prev' | 'hash'> &
   Partial<Pick<AuditRecord, 'stream' | 'seq' | 'prev'>>;

@@ -168,9 +168,8 @@ export function openSpan(deps: SpanDeps, request: RequestHead, ctx: InvocationCo
       return closed;
     },
     setPrincipal(p) {
-      // Keys in canonical order, like the record's (chain.seal).
       principal = p
-        ? { clientId: p.clientId || undefined, jti: p.jti || undefined, scopes: [...p.scopes], sub: p.subject }
+        ? { sub: p.subject, clientId: p.clientId || undefined, scopes: [...p.scopes], jti: p.jti || undefined }
         : undefined;
     },
     setRpc(facts) {

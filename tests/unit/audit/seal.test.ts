@@ -1,9 +1,10 @@
-// Issue #18: the chain hashes a record's native JSON text when its keys already come in canonical order
-// (span.ts builds them so) and reuses that text as the stdout line. These tests pin that the fast path
+// Issue #18: the chain hashes the native JSON text of a record's canonical view (build.ts canonicalView, keys
+// in canonical order) instead of sorting the record with canonicalJson. These tests pin that this fast path
 // hashes exactly canonicalJson, that what it writes verifies, and that every record of a span takes it.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createAuditor, withAudit } from '../../../lib/audit/auditor.ts';
+import { buildRecord, canonicalView, type OwnFields, type SharedFields } from '../../../lib/audit/build.ts';
 import { canonicalJson, stringifiesCanonically } from '../../../lib/audit/canonical.ts';
 import { createChain, hashRecord, verifyChain } from '../../../lib/audit/chain.ts';
 import { type AuditRecord, isAuditRecord } from '../../../lib/audit/record.ts';
@@ -58,13 +59,78 @@ describe('chain.seal', () => {
     );
   });
 
-  it('a sealed line in canonical order is the canonical text with the hash appended', () => {
-    const chain = createChain('s');
-    const { record, line } = chain.seal({ a: 1, message: 'audit', prev: '', schema: 1, seq: 0, stream: '' });
-    const { hash, ...rest } = record;
-    expect(line).toBe(`${canonicalJson(rest).slice(0, -1)},"hash":"${hash}"}`);
-    const second = chain.seal({ message: 'audit', schema: 1, z: 1, a: 2 }); // out of order: canonicalJson path
-    expect(verifyChain([line, second.line])).toEqual({ ok: true, records: 2, streams: 1 });
+  it('the view of any record buildRecord makes hashes exactly canonicalJson, and the chain verifies', () => {
+    const text = fc.option(fc.string(), { nil: undefined });
+    const num = fc.option(fc.integer(), { nil: undefined });
+    const shared = fc.record({
+      coldStart: fc.boolean(),
+      era: fc.constantFrom(undefined, '2025' as const, '2026-07-28' as const),
+      functionName: fc.string(),
+      functionVersion: fc.string(),
+      httpMethod: fc.string(),
+      path: fc.string(),
+      principal: fc.option(
+        fc.record(
+          { sub: fc.string(), clientId: fc.string(), scopes: fc.array(fc.string()), jti: fc.string() },
+          { requiredKeys: ['sub', 'scopes'] },
+        ),
+        { nil: undefined },
+      ),
+      protocolVersion: text,
+      requestId: fc.string(),
+      service: fc.string(),
+      sessionId: text,
+      sourceIp: text,
+      timestamp: fc.string(),
+      traceId: text,
+      userAgent: text,
+    });
+    const own = fc.record({
+      args: fc.option(fc.dictionary(fc.string(), fc.jsonValue()), { nil: undefined }),
+      argsBytes: num,
+      argsDigest: text,
+      bytesOut: num,
+      chunksOut: num,
+      decision: fc.constantFrom(undefined, 'allow' as const, 'deny' as const),
+      durationMs: fc.integer(),
+      error: text,
+      httpStatus: num,
+      kind: fc.constantFrom('request' as const, 'tool_call' as const),
+      level: fc.constantFrom('INFO' as const, 'WARN' as const, 'ERROR' as const),
+      method: text,
+      outcome: fc.constantFrom('ok' as const, 'denied' as const),
+      policies: fc.option(fc.array(fc.string()), { nil: undefined }),
+      rpcErrorCode: num,
+      rpcId: fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.constant(undefined)),
+      tool: text,
+    });
+    let fast = 0;
+    fc.assert(
+      fc.property(fc.array(fc.tuple(shared, own), { minLength: 1, maxLength: 4 }), (list) => {
+        const chain = createChain('p');
+        const lines: string[] = [];
+        for (const [s, o] of list) {
+          const sealed = chain.seal(buildRecord(s as SharedFields, o as OwnFields), canonicalView);
+          const { hash, ...rest } = sealed.record;
+          expect(sealed.line).toBe(JSON.stringify(sealed.record));
+          expect(hash).toBe(hashRecord(JSON.parse(sealed.line)));
+          if (sealed.viaView) fast += 1;
+          else expect(stringifiesCanonically(canonicalView(rest))).toBe(false); // only unsorted args miss it
+          lines.push(sealed.line);
+        }
+        expect(verifyChain(lines)).toMatchObject({ ok: true, records: list.length });
+      }),
+      { numRuns: 300 },
+    );
+    expect(fast).toBeGreaterThan(100);
+  });
+
+  it('a record with a key the view does not carry is hashed by canonicalJson (never a partial hash)', () => {
+    const s = { timestamp: 't', service: 's', requestId: 'r' } as SharedFields;
+    const record = { ...buildRecord(s, { kind: 'request', level: 'INFO', outcome: 'ok', durationMs: 1 }), extra: 1 };
+    const sealed = createChain('s').seal(record, canonicalView);
+    expect(sealed.viaView).toBe(false);
+    expect(hashRecord(JSON.parse(sealed.line))).toBe(sealed.record.hash);
   });
 });
 
@@ -85,7 +151,7 @@ describe('span records', () => {
     return { records, lines };
   };
 
-  it('every record of a span (401, a call, a batch) is built in canonical key order: fast path, hash last', async () => {
+  it('every record of a span (401, a call, a batch) takes the fast path; its line is the record as JSON', async () => {
     const { auditSpanOf } = await import('../../../lib/audit/auditor.ts');
     const denied = await run(async () => new Response('no', { status: 401 }));
     const call = await run(async (request) => {
@@ -108,10 +174,13 @@ describe('span records', () => {
     const records = [...denied.records, ...call.records, ...batch.records];
     expect(all).toHaveLength(5);
     for (const [i, line] of all.entries()) {
-      const { hash, ...rest } = records[i]!;
-      expect(isSorted(Object.keys(rest))).toBe(true);
-      expect(line).toBe(`${canonicalJson(rest).slice(0, -1)},"hash":"${hash}"}`);
-      expect(JSON.parse(line)).toEqual(JSON.parse(JSON.stringify(records[i])));
+      const { hash: _hash, ...rest } = records[i]!;
+      const view = canonicalView(rest);
+      expect(isSorted(Object.keys(view!))).toBe(true);
+      expect(stringifiesCanonically(view)).toBe(true);
+      expect(JSON.stringify(view)).toBe(canonicalJson(rest));
+      expect(line).toBe(JSON.stringify(records[i]));
+      expect(Object.keys(JSON.parse(line)).slice(0, 2)).toEqual(['level', 'message']); // the line format
     }
     expect(verifyChain(denied.lines)).toMatchObject({ ok: true });
     expect(verifyChain(batch.lines)).toMatchObject({ ok: true, records: 3 });
