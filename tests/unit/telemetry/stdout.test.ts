@@ -149,6 +149,19 @@ describe('one stdout write per request', () => {
   });
 });
 
+describe('metrics sink and auditor.flush()', () => {
+  it('once the EMF module is loaded, a request record leaves nothing pending: no promise for flush() to wait on', async () => {
+    const sink = metricsSink({ namespace: NS, service: SERVICE, tools: ['echo'], out: () => {} });
+    const denied = { kind: 'request', outcome: 'denied', httpStatus: 401, durationMs: 1, function_request_id: 'r0' };
+    const first = sink.write(denied);
+    expect(first).toBeInstanceOf(Promise); // the module loads on the first publication
+    await first;
+    expect(sink.write({ ...denied, function_request_id: 'r1' })).toBeUndefined();
+    const call = { kind: 'request', tool: 'echo', outcome: 'ok', durationMs: 2, function_request_id: 'r2' };
+    expect(sink.write(call)).toBeUndefined();
+  });
+});
+
 describe('lineBatch', () => {
   it('writes through when not corked; corked, holds until the outermost uncork, then writes once', () => {
     const out: string[] = [];
