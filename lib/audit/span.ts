@@ -11,6 +11,7 @@ import {
   type CallResult,
   type EndFacts,
   errorText,
+  pathOf,
   policyFacts,
   type RpcFacts,
   rpcKey,
@@ -63,7 +64,7 @@ export const HOLD_MARGIN_MS = 500;
 /** A span for one request; the auditor opens one per request (createAuditor().begin). */
 export function openSpan(deps: SpanDeps, request: RequestHead, ctx: InvocationContext): AuditSpan {
   const started = deps.now();
-  const path = new URL(request.url).pathname;
+  const path = pathOf(request.url);
   let traceId = traceIdOf(request.headers.get('traceparent'));
   let principal: RecordPrincipal | undefined;
   let rpc: Omit<RpcFacts, 'args' | 'meta'> & ReturnType<typeof argFacts> = {};
