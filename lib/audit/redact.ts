@@ -55,14 +55,18 @@ function keyVerdict(k: string): { key: string; sensitive: boolean } {
  * value is undefined are left out (as JSON leaves them out).
  */
 export function redactValue(value: unknown): unknown {
-  return walk(value, new WeakSet());
-}
-
-function walk(value: unknown, seen: WeakSet<object>): unknown {
   if (typeof value === 'string') return redactString(value);
   if (typeof value !== 'object' || value === null) return value;
-  if (seen.has(value)) return '[Circular]';
-  seen.add(value);
+  return walk(value, []);
+}
+
+// `seen` is the path from the root (the objects being copied), as in canonical.ts: a cycle is an object
+// already on it. Records are shallow, so a short array beats allocating a WeakSet per call.
+function walk(value: unknown, seen: object[]): unknown {
+  if (typeof value === 'string') return redactString(value);
+  if (typeof value !== 'object' || value === null) return value;
+  if (seen.includes(value)) return '[Circular]';
+  seen.push(value);
   try {
     if (value instanceof Error) {
       const out: Record<string, unknown> = { name: value.name, message: redactString(value.message) };
@@ -85,6 +89,6 @@ function walk(value: unknown, seen: WeakSet<object>): unknown {
     }
     return out;
   } finally {
-    seen.delete(value);
+    seen.pop();
   }
 }

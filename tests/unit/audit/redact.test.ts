@@ -78,6 +78,20 @@ describe('redaction', () => {
     a.self = a;
     expect(redactValue(a)).toEqual({ name: 'a', self: '[Circular]' });
   });
+
+  it('marks only a revisit on the current path as a cycle: a shared object is copied wherever it appears', () => {
+    const shared = { token: `Bearer ${jwt}` };
+    const b: Record<string, unknown> = { shared };
+    const a: Record<string, unknown> = { b, again: shared, list: [shared, shared] };
+    b.up = a;
+    expect(redactValue(a)).toEqual({
+      b: { shared: { token: 'Bearer [REDACTED]' }, up: '[Circular]' },
+      again: { token: 'Bearer [REDACTED]' },
+      list: [{ token: 'Bearer [REDACTED]' }, { token: 'Bearer [REDACTED]' }],
+    });
+    expect(redactValue(`x ${jwt}`)).toBe('x [REDACTED]:jwt');
+    expect(redactValue(7)).toBe(7);
+  });
 });
 
 describe('findJwtShaped', () => {
