@@ -41,6 +41,8 @@ export interface SharedFields {
   timestamp: string;
   traceId: string | undefined;
   userAgent: string | undefined;
+  /** xrayTraceId() when the request's records are built. */
+  xrayTraceId: string | undefined;
 }
 
 /**
@@ -58,7 +60,7 @@ export function buildRecord(shared: SharedFields, own: OwnFields): UnchainedReco
     function_name: shared.functionName,
     function_version: shared.functionVersion,
     function_request_id: shared.requestId,
-    xray_trace_id: xrayTraceId(),
+    xray_trace_id: shared.xrayTraceId,
     schema: AUDIT_SCHEMA_VERSION,
     kind: own.kind,
     traceId: shared.traceId,

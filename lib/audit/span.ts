@@ -4,7 +4,7 @@
 // Held work that outlives the invocation deadline does not keep the record back: it is written just
 // before the deadline with outcome `timeout`.
 import type { InvocationContext, RequestHead } from '../web-handler.ts';
-import { buildRecord, type OwnFields, type SharedFields } from './build.ts';
+import { buildRecord, type OwnFields, type SharedFields, xrayTraceId } from './build.ts';
 import {
   argFacts,
   type CallFacts,
@@ -109,6 +109,7 @@ export function openSpan(deps: SpanDeps, request: RequestHead, ctx: InvocationCo
       timestamp: new Date(started).toISOString(),
       traceId,
       userAgent: (ctx.userAgent ?? request.headers.get('user-agent') ?? undefined)?.slice(0, 256),
+      xrayTraceId: xrayTraceId(),
     };
     const records: UnchainedRecord[] = [];
     if (!single) {

@@ -84,6 +84,7 @@ describe('chain.seal', () => {
       timestamp: fc.string(),
       traceId: text,
       userAgent: text,
+      xrayTraceId: text,
     });
     const own = fc.record({
       args: fc.option(fc.dictionary(fc.string(), fc.jsonValue()), { nil: undefined }),
