@@ -6,7 +6,7 @@
 //
 //   node bench/cpu.ts <out.json> > /dev/null       BENCH_CPU_MS (default 8000): time spent calling
 //   BENCH_CPU_ONLY=ours:tools/call node --cpu-prof --cpu-prof-dir=bench/tmp/prof bench/cpu.ts x.json > /dev/null
-//   (BENCH_CPU_ONLY: one target:scenario, or several separated by commas, run interleaved)
+//   (BENCH_CPU_ONLY: one target:scenario, or several separated by semicolons, run interleaved; target names hold commas)
 //
 // Targets: `ours` (dist mcp, prm and sse bundles), `reference` (bench/reference/lambda-entry.ts, verified
 // tokens cached 30 s, as ours does by default) and `reference, no cache` (jose verifies every call);
@@ -200,7 +200,7 @@ for (const [target, h, id] of [
   });
 }
 
-const only = ONLY ? new Set(ONLY.split(',')) : undefined;
+const only = ONLY ? new Set(ONLY.split(';').map((s) => s.trim())) : undefined;
 // Between two invocations the Lambda runtime waits for the next event (I/O), so the event loop turns:
 // timers, immediates and the WeakRefs a job kept alive are dealt with there. Without that turn here, a
 // handler that never leaves the microtask queue would leave that work to whichever case turns the loop
