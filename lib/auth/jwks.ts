@@ -5,6 +5,7 @@
 //   resolveJwksUri(auth): Promise<URL>               AUTH_JWKS_URL, else the issuer's discovery document
 //   discoveryUrls(issuer): string[]                  the discovery documents tried, in order (pure)
 //   remoteKeySet(url, auth): JWTVerifyGetKey         the module-scope key set for that URL
+//   prefetchSigningKeys(auth): Promise<boolean>      warms both caches at init (never rejects; see below)
 //   resetJwksCaches(): void                          tests only
 //
 // Both caches live at module scope, so a warm Lambda instance fetches discovery once and the JWKS once.
@@ -18,10 +19,16 @@
 // Keys come only from the configured/discovered jwks_uri: the key lookup never looks at the token's
 // jku, x5u, x5c or jwk headers (jose's remote set only reads alg and kid).
 //
+// Prefetch (Lambda init, lib/apps/mcp.ts): discovery and the key set are fetched before the first token arrives, so
+// the first authenticated request finds them (or joins the fetch in flight) instead of waiting for them. Each fetch
+// keeps its usual bound (AUTH_JWKS_TIMEOUT_MS); a failure leaves no trace: no cooldown, no stale state, no WARN line
+// (the rate limit would hide the first request's), so the first request fetches again as if nothing had happened.
+//
 // When the keys cannot be had (discovery or the JWKS fetch fails and no good copy is left), the caller gets 401 and
 // the operator one WARN line per cause per minute naming the URL and what went wrong (lib/telemetry rateLimited), so
 // an AS that is down, or an AUTH_ISSUER that names another realm, shows in the log and not only as client 401s.
 
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import {
   type CompactJWSHeaderParameters,
   createLocalJWKSet,
@@ -39,7 +46,7 @@ import { clearVerifiedTokens } from './token-cache.ts';
 export type KeySourceConfig = Pick<AuthConfig, 'issuer' | 'jwksUrl' | 'jwksTimeoutMs' | 'jwksCooldownMs'>;
 type RemoteSet = ReturnType<typeof createRemoteJWKSet>;
 
-const keySets = new Map<string, JWTVerifyGetKey>();
+const keySets = new Map<string, { getKey: JWTVerifyGetKey; remote: RemoteSet }>();
 const jwksUris = new Map<string, { promise: Promise<URL>; failedAt?: number }>();
 
 const keysUnavailable = () => new AuthError('invalid_token', 'The signing keys are unavailable');
@@ -69,7 +76,7 @@ function httpUrl(value: unknown): URL | undefined {
   }
 }
 
-async function fetchJwksUri(cfg: KeySourceConfig): Promise<URL> {
+async function fetchJwksUri(cfg: KeySourceConfig, quiet = false): Promise<URL> {
   const tried: string[] = [];
   for (const candidate of discoveryUrls(cfg.issuer)) {
     try {
@@ -93,10 +100,12 @@ async function fetchJwksUri(cfg: KeySourceConfig): Promise<URL> {
       tried.push(`${candidate} -> ${failure(err)}`);
     }
   }
-  opsLog.warn(cfg.issuer, 'signing keys unavailable: no discovery document names AUTH_ISSUER', {
-    issuer: cfg.issuer,
-    tried,
-  });
+  if (!quiet) {
+    opsLog.warn(cfg.issuer, 'signing keys unavailable: no discovery document names AUTH_ISSUER', {
+      issuer: cfg.issuer,
+      tried,
+    });
+  }
   throw keysUnavailable();
 }
 
@@ -110,6 +119,17 @@ export function resolveJwksUri(cfg: KeySourceConfig): Promise<URL> {
   const entry: { promise: Promise<URL>; failedAt?: number } = { promise: fetchJwksUri(cfg) };
   entry.promise.catch(() => {
     entry.failedAt = Date.now();
+  });
+  jwksUris.set(cfg.issuer, entry);
+  return entry.promise;
+}
+
+/** Discovery for the prefetch: shared with requests while in flight, forgotten (not cooled down) when it fails. */
+function prefetchJwksUri(cfg: KeySourceConfig): Promise<URL> {
+  if (cfg.jwksUrl || jwksUris.has(cfg.issuer)) return resolveJwksUri(cfg);
+  const entry = { promise: fetchJwksUri(cfg, true) };
+  entry.promise.catch(() => {
+    if (jwksUris.get(cfg.issuer) === entry) jwksUris.delete(cfg.issuer);
   });
   jwksUris.set(cfg.issuer, entry);
   return entry.promise;
@@ -158,6 +178,13 @@ export function remoteKeySet(
   url: URL,
   cfg: Pick<AuthConfig, 'jwksTimeoutMs' | 'jwksCooldownMs'> & { cacheMaxAgeMs?: number },
 ): JWTVerifyGetKey {
+  return keySetEntry(url, cfg).getKey;
+}
+
+function keySetEntry(
+  url: URL,
+  cfg: Pick<AuthConfig, 'jwksTimeoutMs' | 'jwksCooldownMs'> & { cacheMaxAgeMs?: number },
+): { getKey: JWTVerifyGetKey; remote: RemoteSet } {
   const cacheKey = `${url.href} ${cfg.jwksTimeoutMs} ${cfg.jwksCooldownMs} ${cfg.cacheMaxAgeMs ?? ''}`;
   let set = keySets.get(cacheKey);
   if (!set) {
@@ -166,7 +193,7 @@ export function remoteKeySet(
       cooldownDuration: cfg.jwksCooldownMs,
       ...(cfg.cacheMaxAgeMs === undefined ? {} : { cacheMaxAge: cfg.cacheMaxAgeMs }),
     });
-    set = resilient(remote, cfg.jwksCooldownMs, url);
+    set = { getKey: resilient(remote, cfg.jwksCooldownMs, url), remote };
     keySets.set(cacheKey, set);
   }
   return set;
@@ -174,6 +201,44 @@ export function remoteKeySet(
 
 export async function keyResolverFor(cfg: KeySourceConfig): Promise<JWTVerifyGetKey> {
   return remoteKeySet(await resolveJwksUri(cfg), cfg);
+}
+
+/**
+ * Calls `then` once, as soon as this process has sent the headers of its first HTTP request from now on (undici's
+ * documented `undici:client:sendHeaders` diagnostics channel, which Node's fetch publishes), or when `settled`
+ * settles, whichever comes first.
+ */
+function onFirstRequestSent(settled: Promise<unknown>, then: () => void): void {
+  let done = false;
+  const fire = () => {
+    if (done) return;
+    done = true;
+    unsubscribe('undici:client:sendHeaders', fire);
+    then();
+  };
+  subscribe('undici:client:sendHeaders', fire);
+  settled.then(fire, fire);
+}
+
+/**
+ * Fetches discovery (unless AUTH_JWKS_URL is set) and the key set now, into the caches the first verification
+ * reads (see the header). True when the keys are in; false on any failure, which leaves nothing behind.
+ * `onSent`: called once the first of these requests is on the wire (or the prefetch is over), so that CPU-bound
+ * work (the MCP core's import) runs while the AS answers instead of before the request leaves.
+ */
+export async function prefetchSigningKeys(cfg: KeySourceConfig, onSent?: () => void): Promise<boolean> {
+  const run = (async () => {
+    const { remote } = keySetEntry(await prefetchJwksUri(cfg), cfg);
+    // jose's reload: a request arriving meanwhile joins this fetch; a failed one sets no cooldown in jose.
+    if (remote.jwks() === undefined) await remote.reload();
+  })();
+  if (onSent) onFirstRequestSent(run, onSent);
+  try {
+    await run;
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function resetJwksCaches(): void {
