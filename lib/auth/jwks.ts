@@ -206,7 +206,8 @@ export async function keyResolverFor(cfg: KeySourceConfig): Promise<JWTVerifyGet
 /**
  * Calls `then` once, as soon as this process has sent the headers of its first HTTP request from now on (undici's
  * documented `undici:client:sendHeaders` diagnostics channel, which Node's fetch publishes), or when `settled`
- * settles, whichever comes first.
+ * settles, whichever comes first. Undici publishes just before it writes the bytes, in the same synchronous call:
+ * `then` runs in a microtask, after the write, so whatever it starts cannot hold the request back.
  */
 function onFirstRequestSent(settled: Promise<unknown>, then: () => void): void {
   let done = false;
@@ -214,7 +215,7 @@ function onFirstRequestSent(settled: Promise<unknown>, then: () => void): void {
     if (done) return;
     done = true;
     unsubscribe('undici:client:sendHeaders', fire);
-    then();
+    queueMicrotask(then);
   };
   subscribe('undici:client:sendHeaders', fire);
   settled.then(fire, fire);
