@@ -1,6 +1,8 @@
 // The /mcp app's prefetch (lib/apps/mcp.ts, on in functions/mcp.ts): the first request with a bearer token starts
 // the signing-key fetch and the core import in the background. Real verification against a loopback AS (real
 // sockets, real RS256 tokens); the core import is the real one unless a case swaps it to make it fail or hang.
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMcpApp, type McpAppOptions } from '../../../lib/apps/mcp.ts';
 import { resetJwksCaches } from '../../../lib/auth/jwks.ts';
@@ -117,6 +119,33 @@ describe('prefetch on the first request with a bearer token', () => {
     }
     expect(bodies[1]).toBe(bodies[0]);
     expect(JSON.parse(bodies[0]!).result.tools.length).toBeGreaterThan(0);
+  });
+
+  it('the core import starts only once the key request has been written to its socket', async () => {
+    let socket: Socket | undefined;
+    let atSend = -1;
+    const onSend = (msg: unknown) => {
+      if (socket) return;
+      socket = (msg as { socket: Socket }).socket;
+      atSend = socket.bytesWritten; // undici publishes just before it writes the request
+    };
+    subscribe('undici:client:sendHeaders', onSend);
+    const written: number[] = [];
+    const app = createMcpApp(cfg(), {}, undefined, {
+      prefetch: true,
+      importCore: () => {
+        written.push(socket?.bytesWritten ?? -1);
+        return realCore();
+      },
+    });
+    try {
+      expect((await app(toolsList(await token()), testContext())).status).toBe(200);
+    } finally {
+      unsubscribe('undici:client:sendHeaders', onSend);
+    }
+    expect(written).toHaveLength(1);
+    expect(atSend).toBeGreaterThanOrEqual(0);
+    expect(written[0]).toBeGreaterThan(atSend); // the request's bytes had left when the core began to load
   });
 
   it('a core import that fails in the prefetch is retried by the request, which answers 200', async () => {
