@@ -41,6 +41,8 @@ export interface ColdResult {
   firstResponseMs: Summary;
   rssMb: Summary;
   statuses: number[];
+  /** The first-response samples in round order (round i of every target ran back to back). */
+  firstResponseSamples?: number[];
 }
 
 async function probeOnce(t: ColdTarget, env: NodeJS.ProcessEnv) {
@@ -88,6 +90,7 @@ export async function measureColdInit(
       firstResponseMs: summarize(s.first),
       rssMb: summarize(s.rss),
       statuses: [...new Set(s.st)],
+      firstResponseSamples: s.first,
     });
   }
   return out;
@@ -210,6 +213,13 @@ async function main() {
       );
     }
     const med = (label: string) => results.get(label)?.firstResponseMs.median ?? Number.NaN;
+    // Paired: the ratio within each round (the two targets ran back to back), then its median; steadier than the
+    // ratio of medians when the machine's load drifts during the run.
+    const paired = (a: string, b: string) => {
+      const xs = results.get(a)?.firstResponseSamples ?? [];
+      const ys = results.get(b)?.firstResponseSamples ?? [];
+      return summarize(xs.map((x, i) => ratio(x, ys[i]!))).median;
+    };
     const pairs: Array<[string, string]> = [
       ['ours', 'reference'],
       ['ours, before', 'reference'],
@@ -220,10 +230,21 @@ async function main() {
     ];
     console.log('');
     for (const [a, b] of pairs) {
-      if (results.has(a) && results.has(b)) console.log(`${a} / ${b}: ${fmt(ratio(med(a), med(b)), 2)}×`);
+      if (results.has(a) && results.has(b)) {
+        console.log(
+          `${a} / ${b}: ${fmt(ratio(med(a), med(b)), 2)}× (ratio of medians), ${fmt(paired(a, b), 2)}× (median of per-round ratios)`,
+        );
+      }
     }
     mkdirSync(path.join(ROOT, 'bench', 'tmp'), { recursive: true });
-    writeFileSync(path.join(ROOT, 'bench', 'tmp', 'cold.json'), `${JSON.stringify(rows, null, 2)}\n`);
+    writeFileSync(
+      path.join(ROOT, 'bench', 'tmp', 'cold.json'),
+      `${JSON.stringify(
+        rows.map(({ firstResponseSamples: _, ...r }) => r),
+        null,
+        2,
+      )}\n`,
+    );
   } finally {
     await slow?.stop();
     await issuer.stop();
