@@ -7,8 +7,8 @@
 // request is on the wire, the core import, so the core compiles while the AS answers instead of after. Not at
 // init: measured (bench/cold-init.ts), a core import started at init holds Node's single thread for its whole
 // load and delays a cold instance's first 401 by that much; started here, a request without a token never waits
-// for it. Each fetch keeps its usual bound (AUTH_JWKS_TIMEOUT_MS); a failure is caught (no unhandled rejection),
-// logged once for the core, and leaves nothing cached, so the request that needs it next simply tries again.
+// for it. The key fetch is the request's own (same caches, bounds, WARN lines and cooldowns: lib/auth/jwks.ts); a
+// failed core import is caught (no unhandled rejection), logged, and not cached, so the request imports it again.
 import { insufficientScope, prefetchVerification } from '../auth/index.ts';
 import type { Config } from '../config.ts';
 import { type AuthenticatedHandler, audited, bearerAuth, withGate } from '../gate/index.ts';

@@ -5,7 +5,8 @@
 //   resolveJwksUri(auth): Promise<URL>               AUTH_JWKS_URL, else the issuer's discovery document
 //   discoveryUrls(issuer): string[]                  the discovery documents tried, in order (pure)
 //   remoteKeySet(url, auth): JWTVerifyGetKey         the module-scope key set for that URL
-//   prefetchSigningKeys(auth): Promise<boolean>      warms both caches at init (never rejects; see below)
+//   prefetchSigningKeys(auth, onSent?): Promise<boolean>
+//                                                    warms both caches ahead of use (never rejects; see below)
 //   resetJwksCaches(): void                          tests only
 //
 // Both caches live at module scope, so a warm Lambda instance fetches discovery once and the JWKS once.
@@ -19,10 +20,11 @@
 // Keys come only from the configured/discovered jwks_uri: the key lookup never looks at the token's
 // jku, x5u, x5c or jwk headers (jose's remote set only reads alg and kid).
 //
-// Prefetch (Lambda init, lib/apps/mcp.ts): discovery and the key set are fetched before the first token arrives, so
-// the first authenticated request finds them (or joins the fetch in flight) instead of waiting for them. Each fetch
-// keeps its usual bound (AUTH_JWKS_TIMEOUT_MS); a failure leaves no trace: no cooldown, no stale state, no WARN line
-// (the rate limit would hide the first request's), so the first request fetches again as if nothing had happened.
+// Prefetch (lib/apps/mcp.ts, when the first bearer token arrives): discovery and the key set are fetched in the
+// background, through the same caches, so the request's own verification joins the fetch in flight, and the caller
+// learns when the key request is on the wire. It changes nothing else: the same bounds (AUTH_JWKS_TIMEOUT_MS), the
+// same WARN line and discovery cooldown on failure as a request's; jose keeps no cooldown after a failed key fetch,
+// so the next verification fetches again.
 //
 // When the keys cannot be had (discovery or the JWKS fetch fails and no good copy is left), the caller gets 401 and
 // the operator one WARN line per cause per minute naming the URL and what went wrong (lib/telemetry rateLimited), so
@@ -76,7 +78,7 @@ function httpUrl(value: unknown): URL | undefined {
   }
 }
 
-async function fetchJwksUri(cfg: KeySourceConfig, quiet = false): Promise<URL> {
+async function fetchJwksUri(cfg: KeySourceConfig): Promise<URL> {
   const tried: string[] = [];
   for (const candidate of discoveryUrls(cfg.issuer)) {
     try {
@@ -100,12 +102,10 @@ async function fetchJwksUri(cfg: KeySourceConfig, quiet = false): Promise<URL> {
       tried.push(`${candidate} -> ${failure(err)}`);
     }
   }
-  if (!quiet) {
-    opsLog.warn(cfg.issuer, 'signing keys unavailable: no discovery document names AUTH_ISSUER', {
-      issuer: cfg.issuer,
-      tried,
-    });
-  }
+  opsLog.warn(cfg.issuer, 'signing keys unavailable: no discovery document names AUTH_ISSUER', {
+    issuer: cfg.issuer,
+    tried,
+  });
   throw keysUnavailable();
 }
 
@@ -119,17 +119,6 @@ export function resolveJwksUri(cfg: KeySourceConfig): Promise<URL> {
   const entry: { promise: Promise<URL>; failedAt?: number } = { promise: fetchJwksUri(cfg) };
   entry.promise.catch(() => {
     entry.failedAt = Date.now();
-  });
-  jwksUris.set(cfg.issuer, entry);
-  return entry.promise;
-}
-
-/** Discovery for the prefetch: shared with requests while in flight, forgotten (not cooled down) when it fails. */
-function prefetchJwksUri(cfg: KeySourceConfig): Promise<URL> {
-  if (cfg.jwksUrl || jwksUris.has(cfg.issuer)) return resolveJwksUri(cfg);
-  const entry = { promise: fetchJwksUri(cfg, true) };
-  entry.promise.catch(() => {
-    if (jwksUris.get(cfg.issuer) === entry) jwksUris.delete(cfg.issuer);
   });
   jwksUris.set(cfg.issuer, entry);
   return entry.promise;
@@ -223,13 +212,13 @@ function onFirstRequestSent(settled: Promise<unknown>, then: () => void): void {
 
 /**
  * Fetches discovery (unless AUTH_JWKS_URL is set) and the key set now, into the caches the first verification
- * reads (see the header). True when the keys are in; false on any failure, which leaves nothing behind.
+ * reads (see the header). True when the keys are in; false on any failure (never rejects).
  * `onSent`: called once the first of these requests is on the wire (or the prefetch is over), so that CPU-bound
  * work (the MCP core's import) runs while the AS answers instead of before the request leaves.
  */
 export async function prefetchSigningKeys(cfg: KeySourceConfig, onSent?: () => void): Promise<boolean> {
   const run = (async () => {
-    const { remote } = keySetEntry(await prefetchJwksUri(cfg), cfg);
+    const { remote } = keySetEntry(await resolveJwksUri(cfg), cfg);
     // jose's reload: a request arriving meanwhile joins this fetch; a failed one sets no cooldown in jose.
     if (remote.jwks() === undefined) await remote.reload();
   })();
