@@ -1,27 +1,64 @@
 // The /mcp function's web app: audit, then the SDK-free gate (guards, auth), then the core (SDK, tools,
-// stores, sessions), imported on the first authenticated request so that Lambda init, preflights and
-// refusals never pay for loading the MCP SDK.
-import { insufficientScope } from '../auth/index.ts';
+// stores, sessions), imported on the first authenticated request so that preflights and refusals never
+// wait for the MCP SDK.
+//
+// Prefetch (functions/mcp.ts): the first request that carries a bearer token starts, in the background and in
+// parallel with its own verification, the signing-key fetch (verifier + discovery + JWKS) and, as soon as that
+// request is on the wire, the core import, so the core compiles while the AS answers instead of after. Not at
+// init: measured (bench/cold-init.ts), a core import started at init holds Node's single thread for its whole
+// load and delays a cold instance's first 401 by that much; started here, a request without a token never waits
+// for it. The key fetch is the request's own (same caches, bounds, WARN lines and cooldowns: lib/auth/jwks.ts); a
+// failed core import is caught (no unhandled rejection), logged, and not cached, so the request imports it again.
+import { insufficientScope, prefetchVerification } from '../auth/index.ts';
 import type { Config } from '../config.ts';
 import { type AuthenticatedHandler, audited, bearerAuth, withGate } from '../gate/index.ts';
 import type { McpEndpointDeps } from '../mcp/endpoint.ts';
+import { log } from '../telemetry/index.ts';
 import { EMPTY_CATALOGUE, type ToolCatalogue } from '../tools/catalogue.ts';
 import type { WebHandler } from '../web-handler.ts';
+import type * as CoreModule from './mcp-core.ts';
+
+export interface McpAppOptions {
+  /** Start the key fetch and the core import on the first request with a bearer token (see the header). */
+  prefetch?: boolean;
+  /** Tests only: how the core module is imported (default: `import('./mcp-core.ts')`). */
+  importCore?: () => Promise<Pick<typeof CoreModule, 'createCore'>>;
+}
 
 /** `catalogue`: the user's tools (generated/tools.ts, handed over by functions/mcp.ts), loaded with the core. */
 export function createMcpApp(
   cfg: Config,
   overrides: Partial<McpEndpointDeps> = {},
   catalogue: ToolCatalogue = EMPTY_CATALOGUE,
+  options: McpAppOptions = {},
 ): WebHandler {
+  const importCore = options.importCore ?? (() => import('./mcp-core.ts'));
   let core: Promise<AuthenticatedHandler> | undefined;
   const loadCore = () =>
-    (core ??= import('./mcp-core.ts')
+    (core ??= importCore()
       .then((m) => m.createCore(cfg, catalogue, (scopes) => insufficientScope(cfg, scopes), overrides))
       .catch((err: unknown) => {
         // Not cached: a core that could not be made (e.g. an unreadable requestState secret) is tried again.
         core = undefined;
         throw err;
       }));
-  return audited(cfg, withGate(cfg, overrides.authenticate ?? bearerAuth(cfg), loadCore));
+  const prefetchCore = () => {
+    loadCore().catch((err: unknown) => {
+      log.warn('MCP core could not be prefetched; the authenticated request loads it again', {
+        error: err instanceof Error ? err.message : String(err),
+      });
+    });
+  };
+  const auth = overrides.authenticate ?? bearerAuth(cfg);
+  if (!options.prefetch) return audited(cfg, withGate(cfg, auth, loadCore));
+  let started = false;
+  const authenticate = (request: Request) => {
+    if (!started && request.headers.has('authorization')) {
+      started = true;
+      if (overrides.authenticate) prefetchCore();
+      else void prefetchVerification(cfg, prefetchCore);
+    }
+    return auth(request);
+  };
+  return audited(cfg, withGate(cfg, authenticate, loadCore));
 }

@@ -29,6 +29,30 @@ export interface Tasks {
 let shared: Tasks | undefined;
 
 /**
+ * The DynamoDB task store, loaded with the AWS SDK on its first call (a task created, read or updated), not when
+ * the core is made: the first answer of a cold instance (most are not tasks) does not wait for the SDK. A failed
+ * load is not kept, so the next call tries again.
+ */
+export function lazyDynamoTaskStore(
+  cfg: Pick<Config, 'store' | 'tasks'>,
+  load = () => import('../tasks/dynamodb-store.ts'),
+): TaskStore {
+  let loaded: Promise<TaskStore> | undefined;
+  const store = () =>
+    (loaded ??= load()
+      .then((m) => m.createDynamoTaskStore(cfg.store, cfg.tasks.table))
+      .catch((err: unknown) => {
+        loaded = undefined;
+        throw err;
+      }));
+  return {
+    create: async (record) => (await store()).create(record),
+    get: async (taskId) => (await store()).get(taskId),
+    update: async (taskId, expectVersion, patch) => (await store()).update(taskId, expectVersion, patch),
+  };
+}
+
+/**
  * The engine and workers of this process (created once), or undefined with TASKS=off. `messages`: the
  * store whose channel carries status events to listeners on any instance (by default the configured one).
  */
@@ -39,10 +63,7 @@ export async function tasksFor(
 ): Promise<Tasks | undefined> {
   if (cfg.tasks.mode === 'off') return undefined;
   if (shared) return shared;
-  const store: TaskStore =
-    cfg.store.kind === 'dynamodb'
-      ? (await import('../tasks/dynamodb-store.ts')).createDynamoTaskStore(cfg.store, cfg.tasks.table)
-      : createMemoryTaskStore();
+  const store: TaskStore = cfg.store.kind === 'dynamodb' ? lazyDynamoTaskStore(cfg) : createMemoryTaskStore();
   let workers: LocalWorkers | undefined;
   const bus = new TaskStatusBus(messages);
   const pending = new Set<Promise<void>>();

@@ -41,6 +41,26 @@ function loadVerify(): Promise<VerifyModule> {
   return verifyModule;
 }
 
+/**
+ * Loads the verifier and fetches the signing keys ahead of their first use (lib/apps/mcp.ts), in the background.
+ * Resolves true when both are in, false otherwise (auth off, a failed load or fetch: each is simply done again by
+ * the request that needs it); never rejects. `onSent` (called exactly once): the key request is on the wire, or
+ * there is none to wait for (jwks.ts prefetchSigningKeys).
+ */
+export async function prefetchVerification(cfg: Pick<Config, 'auth'>, onSent: () => void = () => {}): Promise<boolean> {
+  if (!cfg.auth.enabled) {
+    onSent();
+    return false;
+  }
+  try {
+    const { prefetchSigningKeys } = await loadVerify();
+    return await prefetchSigningKeys(cfg.auth, onSent);
+  } catch {
+    onSent();
+    return false;
+  }
+}
+
 function fail(response: Response, reason: string): AuthResult {
   return { ok: false, response, status: response.status, reason };
 }

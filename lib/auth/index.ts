@@ -1,7 +1,7 @@
 // lib/auth: bearer extraction, JWT verification (jose, loaded lazily), WWW-Authenticate challenges,
 // the PRM document, the scope rule, the auth profiles (AUTH_PROFILE) and the caller's Identity. The PRM
 // function imports './prm.ts' directly; the SDK appears here as types only.
-export { type AuthResult, anonymousIdentity, authenticate } from './authenticate.ts';
+export { type AuthResult, anonymousIdentity, authenticate, prefetchVerification } from './authenticate.ts';
 export { type BearerResult, extractBearer } from './bearer.ts';
 export { insufficientScope, invalidRequest, rejection, unauthorized } from './challenge.ts';
 export { AuthError, type AuthErrorCode, isAuthError } from './errors.ts';

@@ -5,6 +5,8 @@
 //   resolveJwksUri(auth): Promise<URL>               AUTH_JWKS_URL, else the issuer's discovery document
 //   discoveryUrls(issuer): string[]                  the discovery documents tried, in order (pure)
 //   remoteKeySet(url, auth): JWTVerifyGetKey         the module-scope key set for that URL
+//   prefetchSigningKeys(auth, onSent?): Promise<boolean>
+//                                                    warms both caches ahead of use (never rejects; see below)
 //   resetJwksCaches(): void                          tests only
 //
 // Both caches live at module scope, so a warm Lambda instance fetches discovery once and the JWKS once.
@@ -18,10 +20,17 @@
 // Keys come only from the configured/discovered jwks_uri: the key lookup never looks at the token's
 // jku, x5u, x5c or jwk headers (jose's remote set only reads alg and kid).
 //
+// Prefetch (lib/apps/mcp.ts, when the first bearer token arrives): discovery and the key set are fetched in the
+// background, through the same caches, so the request's own verification joins the fetch in flight, and the caller
+// learns when the key request is on the wire. It changes nothing else: the same bounds (AUTH_JWKS_TIMEOUT_MS), the
+// same WARN line and discovery cooldown on failure as a request's; jose keeps no cooldown after a failed key fetch,
+// so the next verification fetches again.
+//
 // When the keys cannot be had (discovery or the JWKS fetch fails and no good copy is left), the caller gets 401 and
 // the operator one WARN line per cause per minute naming the URL and what went wrong (lib/telemetry rateLimited), so
 // an AS that is down, or an AUTH_ISSUER that names another realm, shows in the log and not only as client 401s.
 
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import {
   type CompactJWSHeaderParameters,
   createLocalJWKSet,
@@ -39,7 +48,7 @@ import { clearVerifiedTokens } from './token-cache.ts';
 export type KeySourceConfig = Pick<AuthConfig, 'issuer' | 'jwksUrl' | 'jwksTimeoutMs' | 'jwksCooldownMs'>;
 type RemoteSet = ReturnType<typeof createRemoteJWKSet>;
 
-const keySets = new Map<string, JWTVerifyGetKey>();
+const keySets = new Map<string, { getKey: JWTVerifyGetKey; remote: RemoteSet }>();
 const jwksUris = new Map<string, { promise: Promise<URL>; failedAt?: number }>();
 
 const keysUnavailable = () => new AuthError('invalid_token', 'The signing keys are unavailable');
@@ -158,6 +167,13 @@ export function remoteKeySet(
   url: URL,
   cfg: Pick<AuthConfig, 'jwksTimeoutMs' | 'jwksCooldownMs'> & { cacheMaxAgeMs?: number },
 ): JWTVerifyGetKey {
+  return keySetEntry(url, cfg).getKey;
+}
+
+function keySetEntry(
+  url: URL,
+  cfg: Pick<AuthConfig, 'jwksTimeoutMs' | 'jwksCooldownMs'> & { cacheMaxAgeMs?: number },
+): { getKey: JWTVerifyGetKey; remote: RemoteSet } {
   const cacheKey = `${url.href} ${cfg.jwksTimeoutMs} ${cfg.jwksCooldownMs} ${cfg.cacheMaxAgeMs ?? ''}`;
   let set = keySets.get(cacheKey);
   if (!set) {
@@ -166,7 +182,7 @@ export function remoteKeySet(
       cooldownDuration: cfg.jwksCooldownMs,
       ...(cfg.cacheMaxAgeMs === undefined ? {} : { cacheMaxAge: cfg.cacheMaxAgeMs }),
     });
-    set = resilient(remote, cfg.jwksCooldownMs, url);
+    set = { getKey: resilient(remote, cfg.jwksCooldownMs, url), remote };
     keySets.set(cacheKey, set);
   }
   return set;
@@ -174,6 +190,45 @@ export function remoteKeySet(
 
 export async function keyResolverFor(cfg: KeySourceConfig): Promise<JWTVerifyGetKey> {
   return remoteKeySet(await resolveJwksUri(cfg), cfg);
+}
+
+/**
+ * Calls `then` once, as soon as this process has sent the headers of its first HTTP request from now on (undici's
+ * documented `undici:client:sendHeaders` diagnostics channel, which Node's fetch publishes), or when `settled`
+ * settles, whichever comes first. Undici publishes just before it writes the bytes, in the same synchronous call:
+ * `then` runs in a microtask, after the write, so whatever it starts cannot hold the request back.
+ */
+function onFirstRequestSent(settled: Promise<unknown>, then: () => void): void {
+  let done = false;
+  const fire = () => {
+    if (done) return;
+    done = true;
+    unsubscribe('undici:client:sendHeaders', fire);
+    queueMicrotask(then);
+  };
+  subscribe('undici:client:sendHeaders', fire);
+  settled.then(fire, fire);
+}
+
+/**
+ * Fetches discovery (unless AUTH_JWKS_URL is set) and the key set now, into the caches the first verification
+ * reads (see the header). True when the keys are in; false on any failure (never rejects).
+ * `onSent`: called once the first of these requests is on the wire (or the prefetch is over), so that CPU-bound
+ * work (the MCP core's import) runs while the AS answers instead of before the request leaves.
+ */
+export async function prefetchSigningKeys(cfg: KeySourceConfig, onSent?: () => void): Promise<boolean> {
+  const run = (async () => {
+    const { remote } = keySetEntry(await resolveJwksUri(cfg), cfg);
+    // jose's reload: a request arriving meanwhile joins this fetch; a failed one sets no cooldown in jose.
+    if (remote.jwks() === undefined) await remote.reload();
+  })();
+  if (onSent) onFirstRequestSent(run, onSent);
+  try {
+    await run;
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function resetJwksCaches(): void {

@@ -37,6 +37,9 @@ import { keyResolverFor } from './jwks.ts';
 import { authProfile, readClaims, stringsOf } from './profiles.ts';
 import { cachedIdentity, rememberIdentity, TTL_MS, verifiedTokenKey } from './token-cache.ts';
 
+/** For the init-time prefetch (authenticate.ts), which loads this module lazily like the verifier itself. */
+export { prefetchSigningKeys } from './jwks.ts';
+
 export type VerifyConfig = Pick<
   AuthConfig,
   | 'issuer'
