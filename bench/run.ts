@@ -24,7 +24,7 @@ import {
   ROOT,
 } from './bundles.ts';
 import { renderPng } from './chart.ts';
-import { type ColdTarget, measureColdInit } from './cold-init.ts';
+import { type ColdTarget, delayedJwks, measureColdInit } from './cold-init.ts';
 import { startBenchHost } from './host.ts';
 import { mcpToolCall, rssKb, runLoad } from './load.ts';
 import {
@@ -33,6 +33,7 @@ import {
   type CpuRow,
   chartSpec,
   FIRST_AUTH,
+  FIRST_AUTH_FAR,
   goalsOf,
   renderMarkdown,
   SINGLE_LABEL,
@@ -221,6 +222,8 @@ await buildBenchServers();
 const b = Object.fromEntries(built.bundles.map((x) => [x.name, x]));
 
 const issuer = await startTestIssuer();
+const JWKS_DELAY_MS = 30;
+const farJwks = await delayedJwks(issuer.jwksUrl, JWKS_DELAY_MS);
 const coldEnv = {
   MCP_PUBLIC_URL: 'http://127.0.0.1:3000/mcp',
   AUTH_ISSUER: issuer.issuer,
@@ -247,6 +250,40 @@ const coldTargets: Array<ColdTarget & { note: string; short?: string }> = [
     bundle: b.reference!,
     probe: 'call',
     note: 'the reference: the same call, token verified by jose against the same JWKS',
+  },
+  // The same two with the key set a network round trip away (a real AS is not on loopback): ours overlaps
+  // the key fetch with loading its core (lib/apps/mcp.ts prefetch), which loopback leaves nothing to overlap.
+  {
+    label: FIRST_AUTH_FAR.ours,
+    short: 'mcp (first auth, JWKS 30 ms)',
+    bundle: b.mcp!,
+    probe: 'call',
+    env: { AUTH_JWKS_URL: farJwks.url },
+    note: `as "${FIRST_AUTH.ours}", the JWKS answering ${JWKS_DELAY_MS} ms late`,
+  },
+  {
+    label: FIRST_AUTH_FAR.reference,
+    short: 'reference (first auth, JWKS 30 ms)',
+    bundle: b.reference!,
+    probe: 'call',
+    env: { AUTH_JWKS_URL: farJwks.url },
+    note: `as "${FIRST_AUTH.reference}", the JWKS answering ${JWKS_DELAY_MS} ms late`,
+  },
+  {
+    label: 'mcp, first authenticated answer, as deployed',
+    short: 'mcp (first auth, deployed)',
+    bundle: b.mcp!,
+    probe: 'call',
+    env: {
+      STORE: 'dynamodb',
+      DYNAMODB_ENDPOINT: 'http://127.0.0.1:9',
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'bench',
+      AWS_SECRET_ACCESS_KEY: 'bench',
+      TASKS: 'lambda',
+      TASK_WORKER_ARN: 'arn:aws:lambda:us-east-1:123456789012:function:worker:live',
+    },
+    note: 'diagnostic: configured as template.yaml deploys /mcp (STORE=dynamodb, TASKS=lambda; a stateless call never reaches DynamoDB)',
   },
   {
     label: 'mcp, fetch globals preloaded',
@@ -387,6 +424,7 @@ say(process.env.TRAEFIK_BIN ? 'stream: through Traefik' : 'stream: Traefik skipp
 stream.push(
   await traefikRow(issuer).catch((err: Error) => ({ label: 'via Traefik', skipped: `failed: ${err.message}` })),
 );
+await farJwks.stop();
 await issuer.stop();
 
 say('jwt: bench/jwt-verify.ts');
