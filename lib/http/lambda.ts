@@ -74,20 +74,14 @@ function internalError(err: unknown): Response {
 
 /**
  * Aborts when the client disconnects (the response stream closes before we end it) or when the
- * invocation approaches its timeout. Tools see this through `request.signal`.
+ * invocation approaches its timeout, once armed. Tools see this through `request.signal`. An early
+ * answer is written before anything could abort it, so only the full path arms the watch (a timer and
+ * two stream listeners per invocation that the commonest refusals need not pay for).
  */
 function lifetimeSignal(responseStream: Writable | undefined, context: Context) {
   const controller = new AbortController();
   let finished = false;
-  const remaining = typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : 0;
-  const timer =
-    remaining > 0
-      ? setTimeout(
-          () => controller.abort(new DOMException('invocation deadline', 'TimeoutError')),
-          Math.max(0, remaining - DEADLINE_MARGIN_MS),
-        )
-      : undefined;
-  timer?.unref?.();
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const onGone = () => {
     if (!finished) controller.abort(new DOMException('client disconnected', 'AbortError'));
   };
@@ -95,10 +89,21 @@ function lifetimeSignal(responseStream: Writable | undefined, context: Context) 
     responseStream?.off('close', onGone);
     responseStream?.off('error', onGone);
   };
-  responseStream?.once('close', onGone);
-  responseStream?.once('error', onGone);
   return {
     signal: controller.signal,
+    /** Starts watching the client and the deadline (the full path, before the Request is built). */
+    arm() {
+      const remaining = typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : 0;
+      if (remaining > 0) {
+        timer = setTimeout(
+          () => controller.abort(new DOMException('invocation deadline', 'TimeoutError')),
+          Math.max(0, remaining - DEADLINE_MARGIN_MS),
+        );
+        timer.unref?.();
+      }
+      responseStream?.once('close', onGone);
+      responseStream?.once('error', onGone);
+    },
     /**
      * We ended the response stream: its 'close' that follows is no disconnect. (Aborting there cost every
      * invocation a DOMException and a round of abort listeners; the deadline still aborts.)
@@ -174,6 +179,7 @@ export function streamHandle(app: WebApp) {
         const delivered: Array<(d: Delivery) => void> = [];
         ctx.onDelivered = (listener) => void delivered.push(listener);
         const answer = earlyAnswer(app, parts, ctx);
+        if (!answer) life.arm();
         const stats = answer
           ? writeAnswer(answer, responseStream, life.signal)
           : await pipeResponse(
@@ -199,6 +205,7 @@ export function bufferedHandle(app: WebApp) {
     try {
       return await invoke(event, context, life.signal, pending, async (processor, parts, ctx) => {
         const answer = earlyAnswer(app, parts, ctx);
+        if (!answer) life.arm();
         const result = answer
           ? processor.staticResult(answer, event)
           : await processor.toResult(await respond(app, requestFor(event, parts, ctx, life.signal), ctx), event);
