@@ -29,13 +29,15 @@ export function earlyRefusal(cfg: Config, authEarly: NonNullable<BearerCheck['ea
     }
     return made;
   };
+  // Every condition must hold, so they are asked cheapest-decline first: a request with a token (the
+  // authenticated traffic that takes the full path anyway) is let go at the bearer check.
   return (head, ctx) => {
-    if (ctx.malformed !== undefined || head.method === 'OPTIONS' || malformedHeader(head) !== undefined) return;
+    if (ctx.malformed !== undefined || head.method === 'OPTIONS') return;
+    const answer = authEarly(head);
+    if (answer === undefined || malformedHeader(head) !== undefined) return;
     const origin = head.headers.get('origin');
     if (!originAllowed(origin, cfg.allowedOrigins)) return;
     if (!hostAllowed(head.headers.get('host') ?? new URL(head.url).host, cfg.allowedHosts)) return;
-    const answer = authEarly(head);
-    if (answer === undefined || origin === null) return answer;
-    return corsAnswer(answer, origin, head);
+    return origin === null ? answer : corsAnswer(answer, origin, head);
   };
 }
