@@ -82,8 +82,12 @@ export interface StaticAnswer {
  */
 export type EarlyAnswerer = (head: RequestHead, ctx: InvocationContext) => StaticAnswer | undefined;
 
-/** A web handler that may also answer some requests early (lib/http asks `early` before building a Request). */
-export type WebApp = WebHandler & { early?: EarlyAnswerer };
+/**
+ * A web handler that may also answer some requests early (lib/http asks `early` before building a Request).
+ * `bodyFromText`: the app reads a JSON body only as ctx.bodyText when that is set (readJsonBody with it), never
+ * from the Request; lib/http may then leave the body stream out of the Request (see lib/http/lambda.ts).
+ */
+export type WebApp = WebHandler & { early?: EarlyAnswerer; bodyFromText?: boolean };
 
 /** A StaticAnswer whose headers are normalised as a Response's would be (Headers: lower-case, sorted). */
 export function staticAnswer(status: number, headers: Record<string, string>, body: string): StaticAnswer {

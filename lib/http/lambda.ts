@@ -8,6 +8,7 @@ import type { Context } from 'aws-lambda';
 import { log, withInvocation } from '../telemetry/index.ts';
 import type { Delivery, InvocationContext, StaticAnswer, WebApp, WebHandler } from '../web-handler.ts';
 import { albProcessor } from './alb.ts';
+import { bodyAsTextOnly, textBodyOf } from './body.ts';
 import { headOf } from './head.ts';
 import type { EventProcessor, HttpEvent } from './processor.ts';
 import { defectOf, type EventParts, requestOf } from './request.ts';
@@ -150,13 +151,23 @@ function earlyAnswer(app: WebApp, parts: EventParts, ctx: InvocationContext): St
   }
 }
 
-/** The event as a Request; what it could not carry over goes into ctx.malformed, a text body into ctx.bodyText. */
-function requestFor(event: HttpEvent, parts: EventParts, ctx: InvocationContext, signal: AbortSignal): Request {
-  const request = requestOf(parts, signal);
+/**
+ * The event as a Request; what it could not carry over goes into ctx.malformed, a text body into ctx.bodyText
+ * (and, for an app that reads JSON only from there, not into a body stream that nobody would read).
+ */
+function requestFor(
+  app: WebApp,
+  event: HttpEvent,
+  parts: EventParts,
+  ctx: InvocationContext,
+  signal: AbortSignal,
+): Request {
+  const text = textBodyOf(event, parts.method);
+  const textOnly = text !== undefined && app.bodyFromText === true && bodyAsTextOnly(parts, text);
+  const request = requestOf(parts, signal, !textOnly);
   const malformed = defectOf(request);
   if (malformed) ctx.malformed = malformed;
-  // Every event shape carries body + isBase64Encoded; a text body became the Request's body as is (UTF-8).
-  else if (request.body !== null && !event.isBase64Encoded && typeof event.body === 'string') ctx.bodyText = event.body;
+  else if (text !== undefined) ctx.bodyText = text;
   return request;
 }
 
@@ -183,7 +194,7 @@ export function streamHandle(app: WebApp) {
         const stats = answer
           ? writeAnswer(answer, responseStream, life.signal)
           : await pipeResponse(
-              await respond(app, requestFor(event, parts, ctx, life.signal), ctx),
+              await respond(app, requestFor(app, event, parts, ctx, life.signal), ctx),
               responseStream,
               life.signal,
             );
@@ -208,7 +219,7 @@ export function bufferedHandle(app: WebApp) {
         if (!answer) life.arm();
         const result = answer
           ? processor.staticResult(answer, event)
-          : await processor.toResult(await respond(app, requestFor(event, parts, ctx, life.signal), ctx), event);
+          : await processor.toResult(await respond(app, requestFor(app, event, parts, ctx, life.signal), ctx), event);
         await settle(pending);
         return result;
       });

@@ -117,8 +117,8 @@ export function buildRequest(parts: RequestParts): Request {
   return request;
 }
 
-/** The Request for an event's parts (buildRequest with the body read now). */
-export function requestOf(parts: EventParts, signal?: AbortSignal): Request {
+/** The Request for an event's parts (buildRequest with the body read now; none when `withBody` is false). */
+export function requestOf(parts: EventParts, signal?: AbortSignal, withBody = true): Request {
   const { method, proto, host, path, query, headers } = parts;
-  return buildRequest({ method, proto, host, path, query, headers, body: parts.body(), signal });
+  return buildRequest({ method, proto, host, path, query, headers, body: withBody ? parts.body() : undefined, signal });
 }
