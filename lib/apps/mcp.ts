@@ -6,14 +6,14 @@ import type { Config } from '../config.ts';
 import { type AuthenticatedHandler, audited, bearerAuth, withGate } from '../gate/index.ts';
 import type { McpEndpointDeps } from '../mcp/endpoint.ts';
 import { EMPTY_CATALOGUE, type ToolCatalogue } from '../tools/catalogue.ts';
-import type { WebHandler } from '../web-handler.ts';
+import type { WebApp } from '../web-handler.ts';
 
 /** `catalogue`: the user's tools (generated/tools.ts, handed over by functions/mcp.ts), loaded with the core. */
 export function createMcpApp(
   cfg: Config,
   overrides: Partial<McpEndpointDeps> = {},
   catalogue: ToolCatalogue = EMPTY_CATALOGUE,
-): WebHandler {
+): WebApp {
   let core: Promise<AuthenticatedHandler> | undefined;
   const loadCore = () =>
     (core ??= import('./mcp-core.ts')
@@ -23,5 +23,8 @@ export function createMcpApp(
         core = undefined;
         throw err;
       }));
-  return audited(cfg, withGate(cfg, overrides.authenticate ?? bearerAuth(cfg), loadCore));
+  const app = audited(cfg, withGate(cfg, overrides.authenticate ?? bearerAuth(cfg), loadCore));
+  // The endpoint reads a POST body only as ctx.bodyText (readJsonBody) when lib/http gives one.
+  app.bodyFromText = true;
+  return app;
 }
