@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { toolManifest } from '../../../generated/tool-manifest.ts';
 import { createMcpApp } from '../../../lib/apps/mcp.ts';
 import { createPrmApp } from '../../../lib/apps/prm.ts';
+import { createSseApp } from '../../../lib/apps/sse.ts';
 import { loadConfig } from '../../../lib/config.ts';
 import { type HttpEvent, lambdaHandler } from '../../../lib/http/index.ts';
 import type { StaticAnswer, WebApp } from '../../../lib/web-handler.ts';
@@ -204,6 +205,7 @@ const mcp = both(createMcpApp(cfg));
 const mcpStar = both(createMcpApp(starCfg));
 const mcpOff = both(createMcpApp(offCfg));
 const prm = both(createPrmApp(cfg));
+const sse = both(createSseApp(cfg));
 const SHAPES: Shape[] = ['v2', 'v1', 'alb', 'alb-multi'];
 const MODES: Mode[] = ['stream', 'buffered'];
 const HOST: Array<[string, string]> = [
@@ -317,6 +319,35 @@ describe('early answers equal the full path', () => {
         }
       }
     }
+  });
+
+  it('the legacy SSE function (the same gate): GET /sse and POST /messages/ without a credential', async () => {
+    for (const [method, path] of [
+      ['GET', '/sse'],
+      ['POST', '/messages/'],
+    ] as const) {
+      for (const shape of SHAPES) {
+        for (const mode of MODES) {
+          const spec: Spec = {
+            shape,
+            method,
+            path,
+            query: [],
+            headers: [...HOST, ['origin', 'http://localhost:6274']],
+          };
+          expect(await compare(sse, spec, mode), `${method} ${path} ${shape} ${mode}`).toBe(true);
+        }
+      }
+    }
+    // Its session id travels in the query string: no early answer then (the full path looks for a token there).
+    const withSession: Spec = {
+      shape: 'v2',
+      method: 'POST',
+      path: '/messages/',
+      query: [['sessionId', 'x']],
+      headers: HOST,
+    };
+    expect(await compare(sse, withSession, 'stream')).toBe(false);
   });
 
   it('PRM GET and HEAD on both paths; other paths and methods in full', async () => {
