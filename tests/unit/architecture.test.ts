@@ -182,7 +182,10 @@ describe('architecture', () => {
     }
     expect([...reach('functions/prm.ts', false)]).toContain('lib/http/head.ts');
     for (const f of ['lib/gate/early.ts', 'lib/http/head.ts']) {
-      expect([...reach(f)].filter((d) => isSdk(d) || d === 'jose'), f).toEqual([]);
+      expect(
+        [...reach(f)].filter((d) => isSdk(d) || d === 'jose'),
+        f,
+      ).toEqual([]);
     }
     // The head is built from the event's parts alone: lib/http decides what it offers, the apps what they answer.
     expect(new Set(importsOf('lib/http/head.ts'))).toEqual(new Set(['lib/web-handler.ts', 'lib/http/request.ts']));
