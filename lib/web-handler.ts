@@ -63,3 +63,37 @@ export interface RequestHead {
 
 /** A web app: Request in, Response out, for one invocation. */
 export type WebHandler = (request: Request, ctx: InvocationContext) => Promise<Response>;
+
+/**
+ * A precomputed answer a front adapter writes as is, without a web Response: status, headers as a
+ * Response presents them (lower-case names, sorted, repeats joined; see staticAnswer) and the body text.
+ * It carries no Set-Cookie.
+ */
+export interface StaticAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/**
+ * An app's early answer: a StaticAnswer for a request it can answer from its head alone, exactly as the
+ * full path (Request in, Response out) would answer it, or undefined to take the full path. It may only
+ * be asked for a request the front adapter carries over faithfully (ctx.malformed is then unset).
+ */
+export type EarlyAnswerer = (head: RequestHead, ctx: InvocationContext) => StaticAnswer | undefined;
+
+/**
+ * A web handler that may also answer some requests early (lib/http asks `early` before building a Request).
+ * `bodyFromText`: the app reads a JSON body only as ctx.bodyText when that is set (readJsonBody with it), never
+ * from the Request; lib/http may then leave the body stream out of the Request (see lib/http/lambda.ts).
+ */
+export type WebApp = WebHandler & { early?: EarlyAnswerer; bodyFromText?: boolean };
+
+/** A StaticAnswer whose headers are normalised as a Response's would be (Headers: lower-case, sorted). */
+export function staticAnswer(status: number, headers: Record<string, string>, body: string): StaticAnswer {
+  const normal: Record<string, string> = {};
+  new Headers(headers).forEach((value, name) => {
+    normal[name] = value;
+  });
+  return Object.freeze({ status, headers: Object.freeze(normal), body });
+}

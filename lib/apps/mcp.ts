@@ -11,11 +11,11 @@
 // failed core import is caught (no unhandled rejection), logged, and not cached, so the request imports it again.
 import { insufficientScope, prefetchVerification } from '../auth/index.ts';
 import type { Config } from '../config.ts';
-import { type AuthenticatedHandler, audited, bearerAuth, withGate } from '../gate/index.ts';
+import { type AuthenticatedHandler, audited, type BearerCheck, bearerAuth, withGate } from '../gate/index.ts';
 import type { McpEndpointDeps } from '../mcp/endpoint.ts';
 import { log } from '../telemetry/index.ts';
 import { EMPTY_CATALOGUE, type ToolCatalogue } from '../tools/catalogue.ts';
-import type { WebHandler } from '../web-handler.ts';
+import type { WebApp } from '../web-handler.ts';
 import type * as CoreModule from './mcp-core.ts';
 
 export interface McpAppOptions {
@@ -31,7 +31,7 @@ export function createMcpApp(
   overrides: Partial<McpEndpointDeps> = {},
   catalogue: ToolCatalogue = EMPTY_CATALOGUE,
   options: McpAppOptions = {},
-): WebHandler {
+): WebApp {
   const importCore = options.importCore ?? (() => import('./mcp-core.ts'));
   let core: Promise<AuthenticatedHandler> | undefined;
   const loadCore = () =>
@@ -49,16 +49,23 @@ export function createMcpApp(
       });
     });
   };
-  const auth = overrides.authenticate ?? bearerAuth(cfg);
-  if (!options.prefetch) return audited(cfg, withGate(cfg, auth, loadCore));
-  let started = false;
-  const authenticate = (request: Request) => {
-    if (!started && request.headers.has('authorization')) {
-      started = true;
-      if (overrides.authenticate) prefetchCore();
-      else void prefetchVerification(cfg, prefetchCore);
-    }
-    return auth(request);
-  };
-  return audited(cfg, withGate(cfg, authenticate, loadCore));
+  const auth: BearerCheck = overrides.authenticate ?? bearerAuth(cfg);
+  let check: BearerCheck = auth;
+  if (options.prefetch) {
+    let started = false;
+    check = (request: Request) => {
+      if (!started && request.headers.has('authorization')) {
+        started = true;
+        if (overrides.authenticate) prefetchCore();
+        else void prefetchVerification(cfg, prefetchCore);
+      }
+      return auth(request);
+    };
+    // The early 401 (no credential at all) never reaches the check, so it starts no prefetch either.
+    if (auth.early) check.early = auth.early;
+  }
+  const app = audited(cfg, withGate(cfg, check, loadCore));
+  // The endpoint reads a POST body only as ctx.bodyText (readJsonBody) when lib/http gives one.
+  app.bodyFromText = true;
+  return app;
 }

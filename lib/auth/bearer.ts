@@ -1,6 +1,7 @@
 // Bearer token extraction (RFC 6750), from the Authorization header only. The size limit is checked on
 // the raw header before any regex or base64 work. No error text ever contains the token.
 
+import type { RequestHead } from '../web-handler.ts';
 import { AuthError } from './errors.ts';
 
 /**
@@ -29,9 +30,14 @@ export function hasQueryToken(url: string): boolean {
   }
 }
 
+/** Pure predicate: the Content-Type names a form body (application/x-www-form-urlencoded). */
+function isFormType(head: RequestHead): boolean {
+  const type = head.headers.get('content-type')?.toLowerCase() ?? '';
+  return type.split(';', 1)[0]?.trim() === 'application/x-www-form-urlencoded';
+}
+
 function isFormRequest(request: Request): boolean {
-  const type = request.headers.get('content-type')?.toLowerCase() ?? '';
-  return type.split(';', 1)[0]?.trim() === 'application/x-www-form-urlencoded' && request.body !== null;
+  return isFormType(request) && request.body !== null;
 }
 
 /** Reads at most `limit` bytes of a clone of the body, so the original stays readable downstream. */
@@ -119,4 +125,15 @@ export async function extractBearer(request: Request, auth: { maxTokenBytes: num
     };
   }
   return parseAuthorization(request.headers.get('authorization'), auth.maxTokenBytes);
+}
+
+/**
+ * Pure predicate: extractBearer surely finds no credential (`none`) in a request with this head: no query
+ * string at all (so no access_token in it), no form Content-Type (so no form body to look into), and an
+ * Authorization header that is absent or of another scheme. False also for what it cannot tell without
+ * the body; extractBearer then decides.
+ */
+export function surelyNoCredential(head: RequestHead, auth: { maxTokenBytes: number }): boolean {
+  if (head.url.includes('?') || isFormType(head)) return false;
+  return parseAuthorization(head.headers.get('authorization'), auth.maxTokenBytes).kind === 'none';
 }

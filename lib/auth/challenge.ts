@@ -5,6 +5,7 @@
 // `Access-Control-Expose-Headers: WWW-Authenticate` lets browser clients read the challenge; the route's
 // CORS layer adds Access-Control-Allow-Origin. No MCP SDK import here: this is the cold 401 path.
 
+import { type StaticAnswer, staticAnswer } from '../web-handler.ts';
 import type { AuthError } from './errors.ts';
 
 export interface ChallengeConfig {
@@ -35,16 +36,17 @@ function respond(status: number, challenge: string, body: Record<string, unknown
   return respondText(status, challenge, JSON.stringify(body));
 }
 
+function challengeHeaders(challenge: string): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    'cache-control': 'no-store',
+    'www-authenticate': challenge,
+    'access-control-expose-headers': 'WWW-Authenticate',
+  };
+}
+
 function respondText(status: number, challenge: string, body: string): Response {
-  return new Response(body, {
-    status,
-    headers: {
-      'content-type': 'application/json',
-      'cache-control': 'no-store',
-      'www-authenticate': challenge,
-      'access-control-expose-headers': 'WWW-Authenticate',
-    },
-  });
+  return new Response(body, { status, headers: challengeHeaders(challenge) });
 }
 
 function scopeParam(scopes: string[]): string | undefined {
@@ -56,28 +58,39 @@ function scopeParam(scopes: string[]): string | undefined {
 // scope list of that configuration object be replaced).
 const plain401 = new WeakMap<
   ChallengeConfig,
-  { url: string; scopes: readonly string[]; challenge: string; body: string }
+  { url: string; scopes: readonly string[]; challenge: string; body: string; answer: StaticAnswer }
 >();
 
-function plainUnauthorized(cfg: ChallengeConfig): Response {
+function plainParts(cfg: ChallengeConfig) {
   let made = plain401.get(cfg);
   if (made?.url !== cfg.resourceMetadataUrl || made.scopes !== cfg.auth.requiredScopes) {
-    made = {
-      url: cfg.resourceMetadataUrl,
-      scopes: cfg.auth.requiredScopes,
-      challenge: bearerChallenge([
-        ['resource_metadata', cfg.resourceMetadataUrl],
-        ['scope', scopeParam(cfg.auth.requiredScopes)],
-      ]),
-      body: JSON.stringify({
-        error: 'unauthorized',
-        error_description: 'A Bearer access token in the Authorization header is required',
-        resource_metadata: cfg.resourceMetadataUrl,
-      }),
-    };
+    const challenge = bearerChallenge([
+      ['resource_metadata', cfg.resourceMetadataUrl],
+      ['scope', scopeParam(cfg.auth.requiredScopes)],
+    ]);
+    const body = JSON.stringify({
+      error: 'unauthorized',
+      error_description: 'A Bearer access token in the Authorization header is required',
+      resource_metadata: cfg.resourceMetadataUrl,
+    });
+    const answer = staticAnswer(401, challengeHeaders(challenge), body);
+    made = { url: cfg.resourceMetadataUrl, scopes: cfg.auth.requiredScopes, challenge, body, answer };
     plain401.set(cfg, made);
   }
+  return made;
+}
+
+function plainUnauthorized(cfg: ChallengeConfig): Response {
+  const made = plainParts(cfg);
   return respondText(401, made.challenge, made.body);
+}
+
+/**
+ * unauthorized(cfg) (no token at all) as a StaticAnswer: the same status, headers and body, built once per
+ * configuration like the Response; for a front adapter that answers without building a Response.
+ */
+export function noTokenAnswer(cfg: ChallengeConfig): StaticAnswer {
+  return plainParts(cfg).answer;
 }
 
 /** 401; with `err`, error="invalid_token" or "invalid_request" and its description. */

@@ -2,8 +2,8 @@
 // the PRM document, the scope rule, the auth profiles (AUTH_PROFILE) and the caller's Identity. The PRM
 // function imports './prm.ts' directly; the SDK appears here as types only.
 export { type AuthResult, anonymousIdentity, authenticate, prefetchVerification } from './authenticate.ts';
-export { type BearerResult, extractBearer } from './bearer.ts';
-export { insufficientScope, invalidRequest, rejection, unauthorized } from './challenge.ts';
+export { type BearerResult, extractBearer, surelyNoCredential } from './bearer.ts';
+export { insufficientScope, invalidRequest, noTokenAnswer, rejection, unauthorized } from './challenge.ts';
 export { AuthError, type AuthErrorCode, isAuthError } from './errors.ts';
 export { type Identity, identityOf, toAuthInfo } from './identity.ts';
 export { handlePrm, PRM_ROOT_PATH, prmDocument, prmError, prmPaths } from './prm.ts';

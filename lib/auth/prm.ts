@@ -6,6 +6,7 @@
 // jose import here: this module must cold-start in a few milliseconds.
 
 import type { Config } from '../config.ts';
+import { type StaticAnswer, staticAnswer } from '../web-handler.ts';
 
 export type PrmConfig = Pick<Config, 'publicUrl' | 'resourceMetadataUrl' | 'resourceName' | 'resourceDocumentation'> & {
   auth: Pick<Config['auth'], 'issuer' | 'scopesSupported'>;
@@ -59,6 +60,27 @@ export function prmError(
   });
 }
 
+/** The document's body and the headers of its 200 (GET and HEAD alike). */
+function documentParts(cfg: PrmConfig): { body: string; headers: Record<string, string> } {
+  const body = JSON.stringify(prmDocument(cfg));
+  return {
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'content-length': String(new TextEncoder().encode(body).byteLength),
+      'cache-control': CACHE_CONTROL,
+      ...cors,
+    },
+  };
+}
+
+/** What handlePrm answers GET and HEAD on each of prmPaths, as static answers (made once, at init). */
+export function prmAnswers(cfg: PrmConfig): ReadonlyMap<string, { GET: StaticAnswer; HEAD: StaticAnswer }> {
+  const { body, headers } = documentParts(cfg);
+  const answers = { GET: staticAnswer(200, headers, body), HEAD: staticAnswer(200, headers, '') };
+  return new Map(prmPaths(cfg).map((path) => [path, answers]));
+}
+
 /** GET/HEAD/OPTIONS on prmPaths; other paths 404, other methods 405. */
 export function handlePrm(request: Request, cfg: PrmConfig): Response {
   const path = new URL(request.url).pathname;
@@ -68,16 +90,8 @@ export function handlePrm(request: Request, cfg: PrmConfig): Response {
   switch (request.method) {
     case 'GET':
     case 'HEAD': {
-      const body = JSON.stringify(prmDocument(cfg));
-      return new Response(request.method === 'HEAD' ? null : body, {
-        status: 200,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': String(new TextEncoder().encode(body).byteLength),
-          'cache-control': CACHE_CONTROL,
-          ...cors,
-        },
-      });
+      const { body, headers } = documentParts(cfg);
+      return new Response(request.method === 'HEAD' ? null : body, { status: 200, headers });
     }
     case 'OPTIONS': {
       // CORS preflight: the MCP SDK client sends MCP-Protocol-Version with this GET, which needs one.

@@ -1,7 +1,9 @@
 // Pre-dispatch HTTP guards for every protected route: well-formed Host and X-Forwarded-Proto, Origin
-// and Host allow-lists (DNS-rebinding defence), CORS. Pure functions of (request, config).
+// and Host allow-lists (DNS-rebinding defence), CORS. Pure functions of (request, config); they read only
+// the request's head (a Request is one), so the gate's early answer (early.ts) runs the same checks.
 import type { Config } from '../config.ts';
 import { INVALID_REQUEST, rpcErrorResponse } from '../mcp/jsonrpc.ts';
+import type { RequestHead } from '../web-handler.ts';
 
 const LAMBDA_URL_HOST = /^[a-z0-9]+\.lambda-url\.[a-z0-9-]+\.on\.aws$/;
 // RFC 9110 Host = uri-host [ ":" port ]; uri-host is an IP literal or a reg-name/IPv4 (RFC 3986) without
@@ -13,7 +15,7 @@ const PROTOCOL = /^https?$/i;
  * Pure: the header that makes the request malformed (`Host header`, `X-Forwarded-Proto header`), or
  * undefined. A Host must be host[:port] and form a URL; X-Forwarded-Proto's first item http or https.
  */
-export function malformedHeader(request: Request): string | undefined {
+export function malformedHeader(request: RequestHead): string | undefined {
   const host = request.headers.get('host');
   if (host !== null && !(HOST_SYNTAX.test(host) && URL.canParse(`http://${host}`))) return 'Host header';
   const proto = request.headers.get('x-forwarded-proto');
@@ -45,7 +47,7 @@ const ALLOW_HEADERS =
 const EXPOSE_HEADERS = 'mcp-session-id, mcp-protocol-version, www-authenticate';
 
 /** CORS headers for an allowed browser origin; none for non-browser callers. */
-export function corsHeaders(request: Request, cfg: Config): Record<string, string> {
+export function corsHeaders(request: RequestHead, cfg: Config): Record<string, string> {
   const origin = request.headers.get('origin');
   if (origin === null || !originAllowed(origin, cfg.allowedOrigins)) return {};
   return { 'access-control-allow-origin': origin, 'access-control-expose-headers': EXPOSE_HEADERS, vary: 'Origin' };
@@ -60,7 +62,7 @@ export function withHeaders(response: Response, extra: Record<string, string>): 
 }
 
 /** The answer to a CORS preflight: 204 with the allowed methods and headers, or 403 for a foreign Origin. */
-export function preflight(request: Request, cfg: Config, methods: string): Response {
+export function preflight(request: RequestHead, cfg: Config, methods: string): Response {
   const origin = request.headers.get('origin');
   if (!originAllowed(origin, cfg.allowedOrigins)) return forbiddenOrigin();
   return new Response(null, {
@@ -79,7 +81,7 @@ function forbiddenOrigin(): Response {
 }
 
 /** Origin then Host: the 403 to send, or undefined when the request may proceed. */
-export function rejectForeign(request: Request, cfg: Config): Response | undefined {
+export function rejectForeign(request: RequestHead, cfg: Config): Response | undefined {
   if (!originAllowed(request.headers.get('origin'), cfg.allowedOrigins)) return forbiddenOrigin();
   if (!hostAllowed(request.headers.get('host') ?? new URL(request.url).host, cfg.allowedHosts)) {
     return rpcErrorResponse(403, INVALID_REQUEST, 'Forbidden: Host not allowed');

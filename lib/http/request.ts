@@ -28,6 +28,13 @@ export interface RequestParts {
   signal: AbortSignal | undefined;
 }
 
+/** An event's request line and headers as its processor reads them; the body only when a Request needs it. */
+export interface EventParts extends Omit<RequestParts, 'headers' | 'body' | 'signal'> {
+  /** Lower-case names, repeats comma-joined, no prototype. */
+  headers: Record<string, string>;
+  body(): RequestParts['body'];
+}
+
 const defects = new WeakMap<Request, string>();
 
 /** What buildRequest had to leave out or replace for this Request (e.g. "Host header"), if anything. */
@@ -35,7 +42,8 @@ export function defectOf(request: Request): string | undefined {
   return defects.get(request);
 }
 
-function originOf(proto: string | undefined, host: string | undefined): { origin: string; defect?: string } {
+/** The origin the Request's URL starts with, or the defect that replaces it with PLACEHOLDER_ORIGIN. */
+export function originOf(proto: string | undefined, host: string | undefined): { origin: string; defect?: string } {
   const scheme = (proto?.split(',', 1)[0]?.trim() || 'https').toLowerCase();
   if (!SCHEME.test(scheme)) return { origin: PLACEHOLDER_ORIGIN, defect: 'X-Forwarded-Proto header' };
   const authority = host ?? 'localhost';
@@ -77,11 +85,16 @@ function repairHeaders(source: Record<string, string> | Headers): { headers: Hea
   return { headers, dropped };
 }
 
+/** What follows the origin in the Request's URL: the path (made absolute) and the query. */
+export function tailOf(path: string, query: string | undefined): string {
+  return `${path.startsWith('/') ? '' : '/'}${path}${query ? `?${query}` : ''}`;
+}
+
 /** The Request for `parts`; never throws (see the file header). */
 export function buildRequest(parts: RequestParts): Request {
   const { origin, defect: originDefect } = originOf(parts.proto, parts.host);
   let defect = originDefect;
-  const tail = `${parts.path.startsWith('/') ? '' : '/'}${parts.path}${parts.query ? `?${parts.query}` : ''}`;
+  const tail = tailOf(parts.path, parts.query);
   let url = `${origin}${tail}`;
   const init: RequestInit = { method: parts.method, headers: parts.headers, body: parts.body, signal: parts.signal };
   let request = attempt(url, init);
@@ -102,4 +115,10 @@ export function buildRequest(parts: RequestParts): Request {
   }
   if (defect) defects.set(request, defect);
   return request;
+}
+
+/** The Request for an event's parts (buildRequest with the body read now; none when `withBody` is false). */
+export function requestOf(parts: EventParts, signal?: AbortSignal, withBody = true): Request {
+  const { method, proto, host, path, query, headers } = parts;
+  return buildRequest({ method, proto, host, path, query, headers, body: withBody ? parts.body() : undefined, signal });
 }

@@ -3,6 +3,7 @@
 
 import type { Writable } from 'node:stream';
 import { log } from '../telemetry/index.ts';
+import type { StaticAnswer } from '../web-handler.ts';
 
 export interface Prelude {
   statusCode: number;
@@ -82,5 +83,27 @@ export async function pipeResponse(
     if (stats.chunks === 0 && !out.destroyed) out.write('');
     if (!out.destroyed && !out.writableEnded) out.end();
   }
+  return stats;
+}
+
+/**
+ * Writes a static answer into the Lambda response stream: the bytes pipeResponse writes for the equal
+ * Response (same prelude, the body as one chunk), with no Response and no web stream in between.
+ */
+export function writeAnswer(answer: StaticAnswer, responseStream: Writable, signal: AbortSignal): StreamStats {
+  const out = awslambda.HttpResponseStream.from(responseStream, {
+    statusCode: answer.status,
+    headers: answer.headers,
+    cookies: [],
+  });
+  const stats: StreamStats = { bytes: 0, chunks: 0 };
+  if (answer.headers['content-type']?.startsWith('text/event-stream')) out.write('');
+  if (answer.body !== '' && !signal.aborted) {
+    out.write(answer.body);
+    stats.bytes = Buffer.byteLength(answer.body);
+    stats.chunks = 1;
+  }
+  if (stats.chunks === 0 && !out.destroyed) out.write('');
+  if (!out.destroyed && !out.writableEnded) out.end();
   return stats;
 }

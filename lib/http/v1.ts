@@ -2,10 +2,10 @@
 // serves it) and HTTP APIs set to 1.0. Header names keep the client's case; query values arrive
 // decoded; multi-value maps keep repeats that the single-value maps collapse to the last one.
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { decodeBody, encodeBody } from './body.ts';
+import { decodeBody, encodeBody, encodeText } from './body.ts';
 import { BODYLESS, type EventProcessor, type HttpEvent, isAlbEvent } from './processor.ts';
-import { buildRequest } from './request.ts';
-import { preludeOf } from './stream.ts';
+import { requestOf } from './request.ts';
+import { type Prelude, preludeOf } from './stream.ts';
 
 export interface V1Result {
   statusCode: number;
@@ -45,37 +45,45 @@ export function headersFrom(multi: Multi, single: Single): Record<string, string
   return out;
 }
 
+/** Payload 1.0 has no cookies field: Set-Cookie goes back as a multi-value header. */
+function v1Result(prelude: Prelude, body: { body: string; isBase64Encoded: boolean }): V1Result {
+  const { statusCode, headers, cookies } = prelude;
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(headers)) multiValueHeaders[k] = [v];
+  if (cookies.length) multiValueHeaders['set-cookie'] = cookies;
+  return { statusCode, multiValueHeaders, ...body };
+}
+
 export const v1Processor: EventProcessor<APIGatewayProxyEvent, V1Result> = {
   accepts(event: HttpEvent): event is APIGatewayProxyEvent {
     return typeof (event as APIGatewayProxyEvent).httpMethod === 'string' && !isAlbEvent(event);
   },
 
-  toRequest(event, signal) {
+  parts(event) {
     const headers = headersFrom(event.multiValueHeaders, event.headers);
-    const params = new URLSearchParams();
-    for (const [k, v] of mergedEntries(event.multiValueQueryStringParameters, event.queryStringParameters)) {
-      params.append(k, v);
-    }
+    const entries = mergedEntries(event.multiValueQueryStringParameters, event.queryStringParameters);
     const method = event.httpMethod.toUpperCase();
-    return buildRequest({
+    return {
       method,
       proto: headers['x-forwarded-proto'],
       host: headers.host ?? event.requestContext?.domainName,
       path: event.path,
-      query: params.toString(),
+      query: entries.length ? new URLSearchParams(entries).toString() : '',
       headers,
-      body: BODYLESS.has(method) ? undefined : decodeBody(event.body, event.isBase64Encoded),
-      signal,
-    });
+      body: () => (BODYLESS.has(method) ? undefined : decodeBody(event.body, event.isBase64Encoded)),
+    };
+  },
+
+  toRequest(event, signal) {
+    return requestOf(v1Processor.parts(event), signal);
   },
 
   async toResult(response) {
-    const { statusCode, headers, cookies } = preludeOf(response);
-    // Payload 1.0 has no cookies field: Set-Cookie goes back as a multi-value header.
-    const multiValueHeaders: Record<string, string[]> = {};
-    for (const [k, v] of Object.entries(headers)) multiValueHeaders[k] = [v];
-    if (cookies.length) multiValueHeaders['set-cookie'] = cookies;
-    return { statusCode, multiValueHeaders, ...(await encodeBody(response)) };
+    return v1Result(preludeOf(response), await encodeBody(response));
+  },
+
+  staticResult(answer) {
+    return v1Result({ statusCode: answer.status, headers: { ...answer.headers }, cookies: [] }, encodeText(answer));
   },
 
   facts(event) {

@@ -1,9 +1,9 @@
 // Payload 2.0: Lambda Function URLs and API Gateway HTTP APIs. Header names arrive lower-cased with
 // repeats comma-joined; cookies travel apart from the headers, in `cookies`, both ways.
 import type { APIGatewayProxyEventV2, LambdaFunctionURLEvent } from 'aws-lambda';
-import { decodeBody, encodeBody } from './body.ts';
+import { decodeBody, encodeBody, encodeText } from './body.ts';
 import { BODYLESS, type EventProcessor, type HttpEvent } from './processor.ts';
-import { buildRequest } from './request.ts';
+import { requestOf } from './request.ts';
 import { preludeOf } from './stream.ts';
 
 export type V2Event = LambdaFunctionURLEvent | APIGatewayProxyEventV2;
@@ -46,34 +46,39 @@ export const v2Processor: EventProcessor<V2Event, V2Result> = {
     return typeof (event as V2Event).rawPath === 'string';
   },
 
-  toRequest(event, signal) {
+  parts(event) {
     const { headers, get } = headersOf(event);
     const method = event.requestContext.http.method.toUpperCase();
-    let body: string | Uint8Array<ArrayBuffer> | undefined;
-    if (!BODYLESS.has(method)) {
-      // A text body goes to Request as the string (encoded to UTF-8 once, as Buffer.from would) rather
-      // than as bytes Request would copy again; only when a content type is named, since a string body
-      // without one would get text/plain added.
-      body =
-        !event.isBase64Encoded && event.body && get('content-type') !== undefined
-          ? event.body
-          : decodeBody(event.body, event.isBase64Encoded);
-    }
-    return buildRequest({
+    return {
       method,
       proto: get('x-forwarded-proto'),
       host: get('host') ?? event.requestContext.domainName,
       path: event.rawPath,
       query: event.rawQueryString,
       headers,
-      body,
-      signal,
-    });
+      body() {
+        if (BODYLESS.has(method)) return undefined;
+        // A text body goes to Request as the string (encoded to UTF-8 once, as Buffer.from would) rather
+        // than as bytes Request would copy again; only when a content type is named, since a string body
+        // without one would get text/plain added.
+        return !event.isBase64Encoded && event.body && get('content-type') !== undefined
+          ? event.body
+          : decodeBody(event.body, event.isBase64Encoded);
+      },
+    };
+  },
+
+  toRequest(event, signal) {
+    return requestOf(v2Processor.parts(event), signal);
   },
 
   async toResult(response) {
     const { statusCode, headers, cookies } = preludeOf(response);
     return { statusCode, headers, cookies, ...(await encodeBody(response)) };
+  },
+
+  staticResult(answer) {
+    return { statusCode: answer.status, headers: { ...answer.headers }, cookies: [], ...encodeText(answer) };
   },
 
   facts(event) {

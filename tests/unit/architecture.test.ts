@@ -176,6 +176,21 @@ describe('architecture', () => {
     }
   });
 
+  it('the early answers load at init and stay pure: no SDK, no jose, and lib/http knows no app room', () => {
+    for (const fn of ['functions/mcp.ts', 'functions/sse.ts']) {
+      expect([...reach(fn, false)], fn).toContain('lib/gate/early.ts');
+    }
+    expect([...reach('functions/prm.ts', false)]).toContain('lib/http/head.ts');
+    for (const f of ['lib/gate/early.ts', 'lib/http/head.ts']) {
+      expect(
+        [...reach(f)].filter((d) => isSdk(d) || d === 'jose'),
+        f,
+      ).toEqual([]);
+    }
+    // The head is built from the event's parts alone: lib/http decides what it offers, the apps what they answer.
+    expect(new Set(importsOf('lib/http/head.ts'))).toEqual(new Set(['lib/web-handler.ts', 'lib/http/request.ts']));
+  });
+
   it('doctor/ is a client: of lib/ it uses only the pure AS-discovery order and the pure auth-profile table', () => {
     const files = Object.keys(graph).filter((f) => f.startsWith('doctor/'));
     expect(files).toContain('doctor/cli.ts');

@@ -91,6 +91,23 @@ describe('prefetch on the first request with a bearer token', () => {
     expect(issuer.server.count(new URL(issuer.jwksUrl).pathname)).toBe(before);
   });
 
+  it('with prefetch on, the 401 without a credential is still answered early, from the head, starting nothing', async () => {
+    const core = scriptedCore(() => 'hang');
+    const app = createMcpApp(cfg(), {}, undefined, { prefetch: true, importCore: core.importCore });
+    expect(app.early).toBeTypeOf('function');
+    const req = toolsList();
+    const answer = app.early!(req, testContext());
+    expect(answer?.status).toBe(401);
+    const full = await createMcpApp(cfg(), {}, undefined, { prefetch: false, importCore: core.importCore })(
+      toolsList(),
+      testContext(),
+    );
+    expect(answer?.headers['www-authenticate']).toBe(full.headers.get('www-authenticate'));
+    expect(answer?.body).toBe(await full.text());
+    expect(app.early!(toolsList(await token()), testContext())).toBeUndefined();
+    expect(core.calls).toHaveLength(0);
+  });
+
   it('a 401 for a bad token does not wait for the core, even when the core import never finishes', async () => {
     const core = scriptedCore(() => 'hang');
     const app = createMcpApp(cfg(), {}, undefined, { prefetch: true, importCore: core.importCore });
