@@ -131,10 +131,13 @@ beforeAll(() => {
   const write = process.stdout.write.bind(process.stdout);
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => {
     const text = String(chunk);
-    // Audit records are kept; the metric lines (EMF) that follow them are dropped, the rest passes.
-    if (text.startsWith('{"_aws"')) return true;
-    if (!text.includes('"message":"audit"')) return write(chunk, ...(rest as []));
-    for (const line of text.split('\n').filter(Boolean)) records.push(JSON.parse(line));
+    // A request's audit line and its metric lines (EMF) leave in one write: audit records are kept, the
+    // metric lines dropped; any other write passes.
+    if (!text.includes('"message":"audit"') && !text.startsWith('{"_aws"')) return write(chunk, ...(rest as []));
+    for (const line of text.split('\n').filter(Boolean)) {
+      const parsed = JSON.parse(line) as Record<string, unknown>;
+      if (parsed.message === 'audit') records.push(parsed);
+    }
     return true;
   });
 });
