@@ -20,6 +20,7 @@ export type { AuthOutcome } from '../gate/index.ts';
 
 import { findTool, type ToolDefinition } from '../tools/index.ts';
 import { auditRpc } from './audit-hooks.ts';
+import { noteCalledTool } from './called-tool.ts';
 import { messagesOf, toolCallName } from './jsonrpc.ts';
 import { loggableHandlerError, nonAsciiParamHeader, nonAsciiParamRejection } from './param-headers.ts';
 import { type PolicyGate, stepUpScopes } from './policy-hook.ts';
@@ -126,6 +127,7 @@ export function createMcpCore(cfg: Config, deps: Omit<McpEndpointDeps, 'authenti
       if (taskRefusal) return taskRefusal;
       const nonAscii = nonAsciiParamHeader(request.headers);
       if (nonAscii) return nonAsciiParamRejection(nonAscii, parsedBody);
+      noteCalledTool(request, parsedBody);
       const answer = await modern.fetch(request, { authInfo, parsedBody });
       const listenId = deps.taskListen && isObject(parsedBody) && parsedBody.method === 'subscriptions/listen';
       const id = listenId ? (parsedBody as { id?: unknown }).id : undefined;

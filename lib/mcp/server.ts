@@ -18,6 +18,7 @@ import type { RequestStateKey } from '../config.ts';
 import { declareTools, log } from '../telemetry/index.ts';
 import type { ToolContext, ToolDefinition, ToolPrincipal } from '../tools/index.ts';
 import { auditRefusedState, auditReply, auditToolOutcome } from './audit-hooks.ts';
+import { calledToolOf } from './called-tool.ts';
 import {
   type Asks,
   CallLedger,
@@ -64,6 +65,8 @@ interface Serving {
   policy?: { gate: PolicyGate; identity: Identity; request: Request | undefined };
   /** The tasks extension (lib/mcp/tasks), when this deployment runs tasks. */
   tasks?: TaskEngine;
+  /** The one tool the request calls (called-tool.ts): only it is registered when the caller may use it. */
+  only?: string;
 }
 
 /** The client's declared capabilities: the request's `_meta` at 2026-07-28, the initialize in 2025. */
@@ -124,12 +127,26 @@ function askClient(serving: Serving, ctx: ServerContext, asks: Asks): InputRequi
   });
 }
 
+/** Pure predicate: the server of `serving` would register `tool` (scopes, then the policy's listing). */
+function registrable(tool: ToolDefinition, serving: Serving): boolean {
+  if (!toolAllowed(tool, serving.principal.scopes)) return false;
+  const { policy } = serving;
+  return !policy || listable(policy.gate, tool, policy.identity, serving.era, policy.request);
+}
+
+/**
+ * The tools to register: the called one alone when it would be registered anyway (and its name is not given twice,
+ * which registerTool refuses), else every registrable one.
+ */
+function toRegister(tools: readonly ToolDefinition[], serving: Serving): ToolDefinition[] {
+  const named = serving.only === undefined ? [] : tools.filter((t) => t.name === serving.only);
+  if (named.length === 1 && registrable(named[0]!, serving)) return named;
+  return tools.filter((tool) => registrable(tool, serving));
+}
+
 function registerTools(server: McpServer, tools: readonly ToolDefinition[], serving: Serving): void {
-  const { principal } = serving;
-  for (const tool of tools) {
-    if (!toolAllowed(tool, principal.scopes)) continue;
-    const { policy } = serving;
-    if (policy && !listable(policy.gate, tool, policy.identity, serving.era, policy.request)) continue;
+  const { principal, policy } = serving;
+  for (const tool of toRegister(tools, serving)) {
     server.registerTool(
       tool.name,
       {
@@ -239,6 +256,11 @@ export interface ServerFactoryOptions {
   policy?: PolicyGate;
   /** Serves the tasks extension (tools declaring `task`, tasks/get|update|cancel) with this engine. */
   tasks?: TaskEngine;
+  /**
+   * A server for a single tools/call registers only the called tool (called-tool.ts); default true. Off, and
+   * whenever `extras` are given (they may register tools of their own), every allowed tool is registered.
+   */
+  registerCalledOnly?: boolean;
 }
 
 /** A factory of fresh servers, one per request, with the tools the caller's scopes allow. */
@@ -252,10 +274,12 @@ export function createServerFactory(
   const keys = options.requestStateKeys?.length ? options.requestStateKeys : [ephemeralKey()];
   if (!options.requestStateKeys?.length) warnEphemeralOnce();
   const sealer = createSealer(keys);
+  const targeted = options.registerCalledOnly !== false && extras === undefined;
   return ({ era, authInfo, requestInfo }) => {
     const principal = principalOf(authInfo);
     const request = requestInfo instanceof Request ? requestInfo : undefined;
     const serving: Serving = { principal, era, sealer, ledger: new CallLedger(), tasks: options.tasks };
+    if (targeted) serving.only = calledToolOf(request);
     if (options.policy) serving.policy = { gate: options.policy, identity: identityOf(authInfo), request };
     const server = new AuditedMcpServer(request, serving);
     registerTools(server, tools, serving);
