@@ -9,6 +9,7 @@ import type {
   ClientCapabilities,
   InputRequiredResult,
   McpServerFactory,
+  RequestId,
   ServerContext,
   Transport,
 } from '@modelcontextprotocol/server';
@@ -33,6 +34,7 @@ import {
 } from './input/index.ts';
 import { compileInputSchemas, inputSchemaOf } from './input-schema.ts';
 import { listable, type PolicyGate, policyDenial } from './policy-hook.ts';
+import { answeredId, onlyAnsweredPending, withoutStackTraces } from './quiet-close.ts';
 import {
   type DurableOps,
   EscalateToTask,
@@ -232,11 +234,17 @@ class AuditedMcpServer extends McpServer {
   override async connect(transport: Transport): Promise<void> {
     watchIncoming(transport, this.#ledger);
     const send = transport.send.bind(transport);
+    const close = transport.close.bind(transport);
     const request = this.#request;
+    const answered = new Set<RequestId>();
     transport.send = (message, options) => {
       auditReply(request, message);
+      const id = answeredId(message);
+      if (id !== undefined) answered.add(id);
       return send(message, options);
     };
+    // quiet-close.ts: the SdkError the SDK builds on close skips its stack when only answered calls get it.
+    transport.close = () => (onlyAnsweredPending(this.server, answered) ? withoutStackTraces(close) : close());
     return super.connect(transport);
   }
 }
