@@ -246,20 +246,20 @@ class AuditedMcpServer extends McpServer {
   }
 
   override async connect(transport: Transport): Promise<void> {
-    watchIncoming(transport, this.#ledger);
-    const send = transport.send.bind(transport);
-    const close = transport.close.bind(transport);
+    const { send, close } = transport;
     const request = this.#request;
     const answered = new Set<RequestId>();
     transport.send = (message, options) => {
       auditReply(request, message);
       const id = answeredId(message);
       if (id !== undefined) answered.add(id);
-      return send(message, options);
+      return send.call(transport, message, options);
     };
     // quiet-close.ts: the SdkError the SDK builds on close skips its stack when only answered calls get it.
-    transport.close = () => (onlyAnsweredPending(this.server, answered) ? withoutStackTraces(close) : close());
-    return super.connect(transport);
+    const closeNow = () => close.call(transport);
+    transport.close = () => (onlyAnsweredPending(this.server, answered) ? withoutStackTraces(closeNow) : closeNow());
+    await super.connect(transport);
+    watchIncoming(transport, this.#ledger);
   }
 }
 
