@@ -134,7 +134,7 @@ export function createLegacySseHandler(cfg: Config, deps: SessionfulDeps) {
     if (!id) return rpcErrorResponse(400, INVALID_REQUEST, 'Bad Request: the sessionId query parameter is required');
     const session = await owned(sessions, id, authInfo);
     if (!session) return sessionNotFound();
-    const read = await readJsonBody(request, cfg.maxBodyBytes);
+    const read = await readJsonBody(request, cfg.maxBodyBytes, undefined, ctx.bodyText);
     if (!read.ok) return read.response;
     auditRpc(request, 'legacy-sse', read.body);
     // An invalid message is refused here, at once, as the reference SSE transport does (400, not 202):
