@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { toAuthInfo } from '../../../lib/auth/index.ts';
 import { loadConfig } from '../../../lib/config.ts';
 import { calledToolOf, noteCalledTool, singleCallName } from '../../../lib/mcp/called-tool.ts';
-import { createMcpCore, createServerFactory } from '../../../lib/mcp/index.ts';
+import { createMcpCore, createServerFactory, createSessionfulHandler } from '../../../lib/mcp/index.ts';
+import { createStores } from '../../../lib/store/index.ts';
 import { tools as demoTools } from '../../../lib/tools/index.ts';
 import { testContext } from '../../support/context.ts';
 
@@ -24,6 +25,16 @@ const core = (registerCalledOnly: boolean) =>
   });
 const targeted = core(true);
 const full = core(false);
+// The 2025-era sessionful wiring (lib/mcp/sessions/post.ts) with each factory.
+const sessionful = (registerCalledOnly: boolean) => {
+  const factory = createServerFactory(demoTools, undefined, { registerCalledOnly });
+  return createMcpCore(cfg, {
+    tools: demoTools,
+    insufficientScope: refused,
+    factory,
+    legacy: createSessionfulHandler(cfg, { factory, stores: createStores(cfg) }),
+  });
+};
 
 const META = {
   'io.modelcontextprotocol/protocolVersion': '2026-07-28',
@@ -121,5 +132,69 @@ describe('a server for one tools/call registers the called tool only', () => {
     const request = new Request('http://x/');
     expect(calledToolOf(request)).toBeUndefined();
     expect(calledToolOf(undefined)).toBeUndefined();
+  });
+});
+
+describe('the 2025-era sessionful POST registers the called tool only', () => {
+  const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+  async function post(which: typeof full, body: unknown, scopes: readonly string[], sessionId?: string) {
+    const text = JSON.stringify(body);
+    const h = {
+      ...headers,
+      ...(sessionId ? { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' } : {}),
+    };
+    const request = new Request('http://127.0.0.1:3000/mcp', { method: 'POST', headers: h, body: text });
+    return which(request, authOf(scopes), testContext({ bodyText: text }));
+  }
+  async function open(which: typeof full, scopes: readonly string[]) {
+    const init = {
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: {
+        protocolVersion: '2025-06-18',
+        capabilities: {},
+        clientInfo: { name: 'called-tool-test', version: '1' },
+      },
+    };
+    const response = await post(which, init, scopes);
+    await response.text();
+    const id = response.headers.get('mcp-session-id');
+    if (!id) throw new Error(`no session (${response.status})`);
+    await (await post(which, { jsonrpc: '2.0', method: 'notifications/initialized' }, scopes, id)).text();
+    return id;
+  }
+  // The answer's JSON-RPC messages (SSE data lines); event ids carry the session id, which differs.
+  const messages = (text: string) =>
+    text
+      .split('\n')
+      .filter((l) => l.startsWith('data: '))
+      .map((l) => l.slice(6));
+
+  it('answers every generated tools/call as the full registration does', async () => {
+    const fast = sessionful(true);
+    const slow = sessionful(false);
+    const sessions = new Map<string, [string, string]>();
+    for (const s of [['mcp:tools'], ['mcp:tools', 'mcp:admin']]) {
+      sessions.set(s.join(' '), [await open(fast, s), await open(slow, s)]);
+    }
+    await fc.assert(
+      fc.asyncProperty(name, args, scopes, fc.integer({ min: 1, max: 1e6 }), async (n, a, s, id) => {
+        const body = {
+          jsonrpc: '2.0',
+          id,
+          method: 'tools/call',
+          params: { name: n, ...(a === undefined ? {} : { arguments: a }) },
+        };
+        const [fastId, slowId] = sessions.get(s.join(' '))!;
+        const x = await post(fast, body, s, fastId);
+        const y = await post(slow, body, s, slowId);
+        expect({ status: x.status, messages: messages(await x.text()) }).toEqual({
+          status: y.status,
+          messages: messages(await y.text()),
+        });
+      }),
+      { numRuns: 60 },
+    );
   });
 });
