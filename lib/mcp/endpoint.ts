@@ -25,8 +25,8 @@ import { noteCalledTool } from './called-tool.ts';
 import { messagesOf, toolCallName } from './jsonrpc.ts';
 import { loggableHandlerError, nonAsciiParamHeader, nonAsciiParamRejection } from './param-headers.ts';
 import { type PolicyGate, stepUpScopes } from './policy-hook.ts';
-import { withoutStackTraces } from './quiet-close.ts';
 import { createServerFactory, type ServerExtras } from './server.ts';
+import { withoutStackTraces } from './stackless.ts';
 
 export type McpCore = (request: Request, authInfo: AuthInfo, ctx: InvocationContext) => Promise<Response>;
 

@@ -34,7 +34,7 @@ import {
 } from './input/index.ts';
 import { compileInputSchemas, inputSchemaOf } from './input-schema.ts';
 import { listable, type PolicyGate, policyDenial } from './policy-hook.ts';
-import { answeredId, onlyAnsweredPending, withoutStackTraces } from './quiet-close.ts';
+import { answeredId, onlyAnsweredPending, withoutStackTraces } from './stackless.ts';
 import {
   type DurableOps,
   EscalateToTask,
@@ -255,7 +255,7 @@ class AuditedMcpServer extends McpServer {
       if (id !== undefined) answered.add(id);
       return send.call(transport, message, options);
     };
-    // quiet-close.ts: the SdkError the SDK builds on close skips its stack when only answered calls get it.
+    // stackless.ts: the SdkError the SDK builds on close skips its stack when only answered calls get it.
     const closeNow = () => close.call(transport);
     transport.close = () => (onlyAnsweredPending(this.server, answered) ? withoutStackTraces(closeNow) : closeNow());
     await super.connect(transport);

@@ -1,4 +1,4 @@
-// lib/mcp/quiet-close.ts: the SdkError the SDK builds when a per-request server closes is made without a
+// lib/mcp/stackless.ts: the SdkError the SDK builds when a per-request server closes is made without a
 // stack only when every call it can reach was already answered. Checked: the global limit is restored (also
 // when the wrapped call throws), errors tool code makes keep their stacks, the post-answer abort reason is
 // the SDK's ConnectionClosed error, and a close that cuts off an unanswered call hands it a full stack.
@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { toAuthInfo } from '../../../lib/auth/index.ts';
 import { loadConfig } from '../../../lib/config.ts';
 import { createMcpCore, createServerFactory } from '../../../lib/mcp/index.ts';
-import { answeredId, onlyAnsweredPending, withoutStackTraces } from '../../../lib/mcp/quiet-close.ts';
+import { answeredId, onlyAnsweredPending, withoutStackTraces } from '../../../lib/mcp/stackless.ts';
 import { defineTool, type ToolDefinition } from '../../../lib/tools/index.ts';
 import { testContext } from '../../support/context.ts';
 
@@ -124,7 +124,7 @@ describe('closing per-request servers through the /mcp core', () => {
   });
   const META = {
     'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-    'io.modelcontextprotocol/clientInfo': { name: 'quiet-close', version: '1' },
+    'io.modelcontextprotocol/clientInfo': { name: 'stackless', version: '1' },
     'io.modelcontextprotocol/clientCapabilities': {},
   };
   const call = (name: string, args: unknown, signal?: AbortSignal) => {

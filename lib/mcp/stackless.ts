@@ -1,14 +1,16 @@
-// Closing a server whose every request was answered, without the SDK's stack capture (issue #18).
+// Where lib/mcp lets the SDK build errors without capturing stacks (issue #18): each window covers SDK code
+// whose errors nobody sees, and no code of ours or of a tool author; docs/sdk-upstream.md has the figures.
+// The classification window is endpoint.ts's classifiesQuietly; closing answered servers is here.
 //
 // The SDK's Protocol._onclose builds an SdkError(ConnectionClosed) on every close, synchronously inside
 // transport.close(), and hands it to whatever is still pending: outbound requests (their response
 // handlers) and the abort controllers of inbound requests. A fresh server per request (CVE-2026-25536)
 // is closed after every answer, so every request paid for an Error with a captured stack trace (~80 % of
-// its cost, docs/sdk-upstream.md). When nothing is pending but requests whose answers already went out,
-// the error only becomes the abort reason of those finished calls: its frames (SDK close internals) tell
-// nobody anything, so it is built with Error.stackTraceLimit = 0. Anything else pending (an outbound
-// request awaiting the client, a request not yet answered) gets the full stack as before; so does any
-// close when the SDK's private fields this looks at are not there (an SDK update fails safe).
+// its cost). When nothing is pending but requests whose answers already went out, the error only becomes
+// the abort reason of those finished calls: its frames (SDK close internals) tell nobody anything, so it
+// is built with Error.stackTraceLimit = 0. Anything else pending (an outbound request awaiting the client,
+// a request not yet answered) gets the full stack as before; so does any close when the SDK's private
+// fields this looks at are not there (an SDK update fails safe).
 import type { RequestId } from '@modelcontextprotocol/server';
 
 /**
