@@ -6,6 +6,7 @@
 import type { AuthInfo, LegacyHttpHandler, McpServerFactory, ServerEventBus } from '@modelcontextprotocol/server';
 import {
   createMcpHandler,
+  isJsonContentType,
   isLegacyRequest,
   legacyStatelessFallback,
   PROTOCOL_VERSION_META_KEY,
@@ -20,10 +21,12 @@ export type { AuthOutcome } from '../gate/index.ts';
 
 import { findTool, type ToolDefinition } from '../tools/index.ts';
 import { auditRpc } from './audit-hooks.ts';
+import { noteCalledTool } from './called-tool.ts';
 import { messagesOf, toolCallName } from './jsonrpc.ts';
 import { loggableHandlerError, nonAsciiParamHeader, nonAsciiParamRejection } from './param-headers.ts';
 import { type PolicyGate, stepUpScopes } from './policy-hook.ts';
 import { createServerFactory, type ServerExtras } from './server.ts';
+import { withoutStackTraces } from './stackless.ts';
 
 export type McpCore = (request: Request, authInfo: AuthInfo, ctx: InvocationContext) => Promise<Response>;
 
@@ -83,6 +86,17 @@ export function carriesEnvelopeClaim(body: unknown): boolean {
 }
 
 /**
+ * Pure predicate: the synchronous part of createMcpHandler's fetch (its content-type check, then the
+ * classification of the parsed body, whose failing zod `safeParse` attempts each build a ZodError with a
+ * stack: ~4 µs a tools/call, docs/sdk-upstream.md) may run with Error.stackTraceLimit 0. It reports no error
+ * there unless the content type is refused (415, logged through onerror), which this rules out with the SDK's
+ * own predicate; its other refusals are reported after an await, with their stacks. Tool code never runs there.
+ */
+export function classifiesQuietly(request: Request): boolean {
+  return request.method !== 'POST' || isJsonContentType(request.headers.get('content-type'));
+}
+
+/**
  * Everything /mcp does after the gate: body limits and parsing, per-tool scope step-up (403), and era
  * routing. It loads the MCP SDK; the gate (lib/gate) does not.
  */
@@ -126,7 +140,9 @@ export function createMcpCore(cfg: Config, deps: Omit<McpEndpointDeps, 'authenti
       if (taskRefusal) return taskRefusal;
       const nonAscii = nonAsciiParamHeader(request.headers);
       if (nonAscii) return nonAsciiParamRejection(nonAscii, parsedBody);
-      const answer = await modern.fetch(request, { authInfo, parsedBody });
+      noteCalledTool(request, parsedBody);
+      const serve = () => modern.fetch(request, { authInfo, parsedBody });
+      const answer = await (classifiesQuietly(request) ? withoutStackTraces(serve) : serve());
       const listenId = deps.taskListen && isObject(parsedBody) && parsedBody.method === 'subscriptions/listen';
       const id = listenId ? (parsedBody as { id?: unknown }).id : undefined;
       return deps.taskListen && (typeof id === 'string' || typeof id === 'number')

@@ -59,6 +59,17 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** The memo key of a conversion: `io:target` for the SDK's usual `{ target }` options, else their JSON. Pure. */
+export function optionsKey(io: 'input' | 'output', options: unknown): string {
+  if (typeof options === 'object' && options !== null) {
+    let only = true;
+    for (const k in options) if (k !== 'target') only = false;
+    const target = (options as { target?: unknown }).target;
+    if (only && typeof target === 'string' && Object.hasOwn(options, 'target')) return `${io}:${target}`;
+  }
+  return `${io} ${JSON.stringify(options)}`;
+}
+
 /**
  * The same Standard Schema with its JSON Schema conversion memoised (per direction and options) and
  * deep-frozen. Validation is zod's own `~standard.validate`, untouched.
@@ -69,7 +80,7 @@ function convertedOnce(schema: StandardSchemaWithJSON): StandardSchemaWithJSON {
   const converter =
     (io: 'input' | 'output') =>
     (options: Parameters<typeof std.jsonSchema.input>[0]): Record<string, unknown> => {
-      const key = `${io} ${JSON.stringify(options)}`;
+      const key = optionsKey(io, options);
       let json = memo.get(key);
       if (json === undefined) {
         json = deepFreeze(std.jsonSchema[io](options));

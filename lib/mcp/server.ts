@@ -9,6 +9,7 @@ import type {
   ClientCapabilities,
   InputRequiredResult,
   McpServerFactory,
+  RequestId,
   ServerContext,
   Transport,
 } from '@modelcontextprotocol/server';
@@ -18,6 +19,7 @@ import type { RequestStateKey } from '../config.ts';
 import { declareTools, log } from '../telemetry/index.ts';
 import type { ToolContext, ToolDefinition, ToolPrincipal } from '../tools/index.ts';
 import { auditRefusedState, auditReply, auditToolOutcome } from './audit-hooks.ts';
+import { calledToolOf } from './called-tool.ts';
 import {
   type Asks,
   CallLedger,
@@ -32,6 +34,7 @@ import {
 } from './input/index.ts';
 import { compileInputSchemas, inputSchemaOf } from './input-schema.ts';
 import { listable, type PolicyGate, policyDenial } from './policy-hook.ts';
+import { answeredId, onlyAnsweredPending, withoutStackTraces } from './stackless.ts';
 import {
   type DurableOps,
   EscalateToTask,
@@ -64,6 +67,8 @@ interface Serving {
   policy?: { gate: PolicyGate; identity: Identity; request: Request | undefined };
   /** The tasks extension (lib/mcp/tasks), when this deployment runs tasks. */
   tasks?: TaskEngine;
+  /** The one tool the request calls (called-tool.ts): only it is registered when the caller may use it. */
+  only?: string;
 }
 
 /** The client's declared capabilities: the request's `_meta` at 2026-07-28, the initialize in 2025. */
@@ -72,6 +77,17 @@ function clientCapabilities(ctx: ServerContext, server: McpServer, era: Serving[
   const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
   const declared = era === 'modern' ? envelope?.[CLIENT_CAPABILITIES_META_KEY] : server.server.getClientCapabilities();
   return (declared ?? {}) as ClientCapabilities;
+}
+
+/** The call's signal: the SDK's per-request one, and the HTTP request's when there is one. */
+function callSignal(ctx: ServerContext): AbortSignal {
+  const requestSignal = ctx.http?.req?.signal;
+  return requestSignal ? AbortSignal.any([ctx.mcpReq.signal, requestSignal]) : ctx.mcpReq.signal;
+}
+
+/** Pure predicate: callSignal(ctx) is aborted (read without combining the two). */
+function callAborted(ctx: ServerContext): boolean {
+  return ctx.mcpReq.signal.aborted || ctx.http?.req?.signal?.aborted === true;
 }
 
 function toolContext(
@@ -83,11 +99,14 @@ function toolContext(
   ops: DurableOps,
 ): ToolContext {
   const progressToken = ctx.mcpReq._meta?.progressToken;
-  const requestSignal = ctx.http?.req?.signal;
-  const signal = requestSignal ? AbortSignal.any([ctx.mcpReq.signal, requestSignal]) : ctx.mcpReq.signal;
+  // Combined on first read (AbortSignal.any costs ~3 µs and follows every abort after the answer; most tools never look).
+  let signal: AbortSignal | undefined;
   return {
     principal,
-    signal,
+    get signal() {
+      signal ??= callSignal(ctx);
+      return signal;
+    },
     async progress(progress, total, message) {
       if (progressToken === undefined) return;
       await ctx.mcpReq.notify({
@@ -124,12 +143,26 @@ function askClient(serving: Serving, ctx: ServerContext, asks: Asks): InputRequi
   });
 }
 
+/** Pure predicate: the server of `serving` would register `tool` (scopes, then the policy's listing). */
+function registrable(tool: ToolDefinition, serving: Serving): boolean {
+  if (!toolAllowed(tool, serving.principal.scopes)) return false;
+  const { policy } = serving;
+  return !policy || listable(policy.gate, tool, policy.identity, serving.era, policy.request);
+}
+
+/**
+ * The tools to register: the called one alone when it would be registered anyway (and its name is not given twice,
+ * which registerTool refuses), else every registrable one.
+ */
+function toRegister(tools: readonly ToolDefinition[], serving: Serving): ToolDefinition[] {
+  const named = serving.only === undefined ? [] : tools.filter((t) => t.name === serving.only);
+  if (named.length === 1 && registrable(named[0]!, serving)) return named;
+  return tools.filter((tool) => registrable(tool, serving));
+}
+
 function registerTools(server: McpServer, tools: readonly ToolDefinition[], serving: Serving): void {
-  const { principal } = serving;
-  for (const tool of tools) {
-    if (!toolAllowed(tool, principal.scopes)) continue;
-    const { policy } = serving;
-    if (policy && !listable(policy.gate, tool, policy.identity, serving.era, policy.request)) continue;
+  const { principal, policy } = serving;
+  for (const tool of toRegister(tools, serving)) {
     server.registerTool(
       tool.name,
       {
@@ -155,7 +188,7 @@ function registerTools(server: McpServer, tools: readonly ToolDefinition[], serv
           auditToolOutcome(ctx.http?.req, {
             rpcId: ctx.mcpReq.id,
             ok,
-            aborted: tctx.signal.aborted,
+            aborted: callAborted(ctx),
             error,
             ms: Date.now() - started,
           });
@@ -213,14 +246,20 @@ class AuditedMcpServer extends McpServer {
   }
 
   override async connect(transport: Transport): Promise<void> {
-    watchIncoming(transport, this.#ledger);
-    const send = transport.send.bind(transport);
+    const { send, close } = transport;
     const request = this.#request;
+    const answered = new Set<RequestId>();
     transport.send = (message, options) => {
       auditReply(request, message);
-      return send(message, options);
+      const id = answeredId(message);
+      if (id !== undefined) answered.add(id);
+      return send.call(transport, message, options);
     };
-    return super.connect(transport);
+    // stackless.ts: the SdkError the SDK builds on close skips its stack when only answered calls get it.
+    const closeNow = () => close.call(transport);
+    transport.close = () => (onlyAnsweredPending(this.server, answered) ? withoutStackTraces(closeNow) : closeNow());
+    await super.connect(transport);
+    watchIncoming(transport, this.#ledger);
   }
 }
 
@@ -239,6 +278,11 @@ export interface ServerFactoryOptions {
   policy?: PolicyGate;
   /** Serves the tasks extension (tools declaring `task`, tasks/get|update|cancel) with this engine. */
   tasks?: TaskEngine;
+  /**
+   * A server for a single tools/call registers only the called tool (called-tool.ts); default true. Off, and
+   * whenever `extras` are given (they may register tools of their own), every allowed tool is registered.
+   */
+  registerCalledOnly?: boolean;
 }
 
 /** A factory of fresh servers, one per request, with the tools the caller's scopes allow. */
@@ -252,10 +296,12 @@ export function createServerFactory(
   const keys = options.requestStateKeys?.length ? options.requestStateKeys : [ephemeralKey()];
   if (!options.requestStateKeys?.length) warnEphemeralOnce();
   const sealer = createSealer(keys);
+  const targeted = options.registerCalledOnly !== false && extras === undefined;
   return ({ era, authInfo, requestInfo }) => {
     const principal = principalOf(authInfo);
     const request = requestInfo instanceof Request ? requestInfo : undefined;
     const serving: Serving = { principal, era, sealer, ledger: new CallLedger(), tasks: options.tasks };
+    if (targeted) serving.only = calledToolOf(request);
     if (options.policy) serving.policy = { gate: options.policy, identity: identityOf(authInfo), request };
     const server = new AuditedMcpServer(request, serving);
     registerTools(server, tools, serving);

@@ -44,24 +44,18 @@ export class CallLedger {
 }
 
 /**
- * Records every message the transport delivers to the server in `ledger`. The SDK assigns
- * `transport.onmessage` inside connect(), so the property is intercepted before that assignment.
+ * Records every message the transport delivers to the server in `ledger`. Call it right after the server's
+ * connect() resolved: the SDK assigns `transport.onmessage` inside connect(), and our transports deliver
+ * nothing before connect() returns, so wrapping that handler sees every message. (A getter/setter pair on the
+ * transport did the same before connect, but turned each per-request transport into a slow dictionary object.)
  */
 export function watchIncoming(transport: Transport, ledger: CallLedger): void {
-  let inner: Transport['onmessage'];
-  Object.defineProperty(transport, 'onmessage', {
-    configurable: true,
-    enumerable: true,
-    get: () => inner,
-    set(fn: Transport['onmessage']) {
-      inner =
-        fn &&
-        ((message, extra) => {
-          ledger.record(message);
-          fn(message, extra);
-        });
-    },
-  });
+  const inner = transport.onmessage;
+  if (!inner) throw new Error('watchIncoming: the transport has no message handler (call it after connect)');
+  transport.onmessage = (message, extra) => {
+    ledger.record(message);
+    inner(message, extra);
+  };
 }
 
 /** The SDK hook: the opened payload (handed to the handler as ctx.mcpReq.requestState()), or a throw. */

@@ -189,11 +189,13 @@ export async function openSessionServer(opts: {
   const extra = { authInfo: opts.authInfo, request: opts.request };
   transport.onExpired = (id) => auditExpired(opts.request, id);
   transport.onCancelled = (id) => auditCancelled(opts.request, id);
-  const stop = new AbortController();
+  // Made with the pump: most exchanges never start one, and aborting an unused controller builds a DOMException.
+  let stop: AbortController | undefined;
   let pump: Following | undefined;
   const replies = opts.replies;
   if (replies) {
     transport.beforeServerRequest = async () => {
+      stop ??= new AbortController();
       pump ??= followChannel(replies.messages, replies.channel, (m) => transport.deliver(m as JSONRPCMessage, extra), {
         signal: stop.signal,
         onError: (err) => log.warn('reply channel read failed', { error: err }),
@@ -221,7 +223,7 @@ export async function openSessionServer(opts: {
     transport,
     extra,
     async close() {
-      stop.abort();
+      stop?.abort();
       await pump?.done;
       // Closing a per-exchange server only releases it; a failure there changes nothing for the client.
       await server.close().catch(() => {});

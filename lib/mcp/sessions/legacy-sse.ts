@@ -15,6 +15,7 @@ import { eventIdFor, newSessionId, parseEventId, type SessionRecord } from '../.
 import { log } from '../../telemetry/index.ts';
 import type { InvocationContext } from '../../web-handler.ts';
 import { auditRpc } from '../audit-hooks.ts';
+import { noteCalledTool } from '../called-tool.ts';
 import { INVALID_REQUEST, messagesOf, rpcErrorResponse } from '../jsonrpc.ts';
 import { stepUpScopes } from '../policy-hook.ts';
 import { principalOf } from '../server.ts';
@@ -105,10 +106,13 @@ export function createLegacySseHandler(cfg: Config, deps: SessionfulDeps) {
         initialized: true,
       });
     }
+    const detached = detachedRequest(request, bound.signal);
+    // One message (the replayed handshake needs no tool): a tools/call's server registers the called tool only.
+    if (list.length === 1) noteCalledTool(detached, list[0]);
     const opened = await openSessionServer({
       factory: deps.factory,
       authInfo,
-      request: detachedRequest(request, bound.signal),
+      request: detached,
       sessionId: session.id,
       handshake: init ? undefined : handshakeOf(session),
       fallback: append,
@@ -130,7 +134,7 @@ export function createLegacySseHandler(cfg: Config, deps: SessionfulDeps) {
     if (!id) return rpcErrorResponse(400, INVALID_REQUEST, 'Bad Request: the sessionId query parameter is required');
     const session = await owned(sessions, id, authInfo);
     if (!session) return sessionNotFound();
-    const read = await readJsonBody(request, cfg.maxBodyBytes);
+    const read = await readJsonBody(request, cfg.maxBodyBytes, undefined, ctx.bodyText);
     if (!read.ok) return read.response;
     auditRpc(request, 'legacy-sse', read.body);
     // An invalid message is refused here, at once, as the reference SSE transport does (400, not 202):

@@ -6,6 +6,7 @@ import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/server';
 import { eventIdFor, newSessionId, type SessionRecord } from '../../store/index.ts';
 import { log } from '../../telemetry/index.ts';
 import type { InvocationContext } from '../../web-handler.ts';
+import { noteCalledTool } from '../called-tool.ts';
 import { INVALID_REQUEST, messagesOf, rpcErrorResponse } from '../jsonrpc.ts';
 import { principalOf } from '../server.ts';
 import { detachedRequest } from './detached.ts';
@@ -112,12 +113,15 @@ export async function post(deps: SessionfulDeps, ex: Exchange, ctx: InvocationCo
   for (const r of list.filter(isResponse)) await messages.publish(repliesChannel(s.id), r);
 
   const bound = workBound(ctx);
+  // 2025 semantics: a client that drops the stream has not cancelled (it sends notifications/cancelled
+  // for that); the work goes on and stays resumable, so tools see only the bound, not the disconnect.
+  const detached = detachedRequest(ex.request, bound.signal);
+  // One message (the replayed handshake needs no tool): a tools/call's server registers the called tool only.
+  if (list.length === 1) noteCalledTool(detached, list[0]);
   const opened = await openSessionServer({
     factory: deps.factory,
     authInfo: ex.authInfo,
-    // 2025 semantics: a client that drops the stream has not cancelled (it sends notifications/cancelled
-    // for that); the work goes on and stays resumable, so tools see only the bound, not the disconnect.
-    request: detachedRequest(ex.request, bound.signal),
+    request: detached,
     sessionId: s.id,
     handshake: handshakeOf(s),
     fallback: async (m) => {
