@@ -2,6 +2,7 @@
 // exp is enforced on every use, another config never sees an entry, a changed token is a miss, failures
 // are never remembered, and callers get copies. Real tokens against a real loopback JWKS.
 
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cachedIdentity, rememberIdentity, TTL_MS, verifiedTokenKey } from '../../../lib/auth/token-cache.ts';
 import { verifyAccessToken } from '../../../lib/auth/verify.ts';
@@ -33,6 +34,14 @@ beforeAll(async () => {
 afterAll(() => srv.stop());
 
 describe('verified-token cache', () => {
+  it('keys an entry by the SHA-256 hex of the token, never the token itself (the one-shot hash gives the same key)', () => {
+    for (const token of ['a', 'eyJhbGciOiJSUzI1NiJ9.e30.c2ln', 'é€𝄞', '']) {
+      const key = verifiedTokenKey(token);
+      expect(key).toBe(createHash('sha256').update(token).digest('hex'));
+      expect(key).toMatch(/^[0-9a-f]{64}$/);
+    }
+  });
+
   it('AUTH_VERIFIED_TOKEN_CACHE_S=0 turns it off: every request runs the full verification', async () => {
     const strict = loadConfig(env({ AUTH_VERIFIED_TOKEN_CACHE_S: '0' }));
     const token = await sign(key, goodClaims(issuer, PUBLIC_URL));
