@@ -6,27 +6,35 @@
 //
 //   node bench/warm.ts                 ours and the SDK reference, BENCH_WARM_ROUNDS (default 1) rounds of
 //                                      BENCH_WARM_SEC (default 5) s per target
-//   BENCH_TARGETS=ours node bench/warm.ts         only these (comma list of ours, before, sdk)
+//   BENCH_TARGETS=ours node bench/warm.ts         only these (comma list of ours, before, sdk, noop,
+//                                      noop-before, raw)
 //   BENCH_HOST_BEFORE=<checkout> node bench/warm.ts   adds `before`: that checkout's bench/host.ts and
 //                                      local/ (e.g. a `git worktree add --detach` of main) bundled the same
 //                                      way, serving the same function bundles: an A/B of the emulator alone
 //   BENCH_HOST_ARGS="--cpu-prof --cpu-prof-dir=bench/tmp/prof" node bench/warm.ts   profile the host; the
 //                                      host then runs from TypeScript, so a profile names local/*.ts
 //
+// The emulator's own cost: `noop` is the same host serving one streaming function that answers the raw
+// reference's JSON through HttpResponseStream and does nothing else; `raw` is node:http answering that JSON
+// (bench/reference/servers.ts). noop − raw, in CPU µs per request, is what the emulator adds to a request
+// (payload 2.0 event, runtime stream, prelude, deadline timer, chunked response); `noop-before` is the same
+// with the BENCH_HOST_BEFORE host.
+//
 // Prints one line per target and round, then the median of the rounds per target: req/s, p50, p99 and the
 // server process's CPU µs per request (/proc/<pid>/stat over the load: the whole process, i.e. node:http,
 // the emulator and the function); BENCH_WARM_JSON=<file> also writes them as JSON.
 import { spawn } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as esbuild from 'esbuild';
 import { loadTemplate } from '../local/template.ts';
 import { esbuildOptions } from '../scripts/build.ts';
 import { startTestIssuer } from '../tests/support/issuer.ts';
-import { buildBenchServers, HOST_BUNDLE, OUT, ROOT } from './bundles.ts';
+import { buildBenchServers, HOST_BUNDLE, OUT, REFERENCE_SERVERS_BUNDLE, ROOT } from './bundles.ts';
 import { startBenchHost } from './host.ts';
 import { type LoadResult, mcpToolCall, rssKb, runLoad } from './load.ts';
+import { RAW_REPLY } from './reference/servers.ts';
 
 const SEC = Number(process.env.BENCH_WARM_SEC ?? 5);
 const ROUNDS = Number(process.env.BENCH_WARM_ROUNDS ?? 1);
@@ -35,6 +43,9 @@ const BEFORE = process.env.BENCH_HOST_BEFORE;
 const TARGETS = (process.env.BENCH_TARGETS ?? (BEFORE ? 'ours,before,sdk' : 'ours,sdk')).split(',');
 const HOST_ARGS = process.env.BENCH_HOST_ARGS?.split(' ').filter(Boolean) ?? [];
 const BEFORE_BUNDLE = path.join(path.dirname(HOST_BUNDLE), 'host-before.mjs');
+// The no-op function's root: a template with one streaming function on /mcp, its bundle where bench/host.ts
+// looks (<root>/bench/tmp/bundles/<name>/index.mjs).
+const NOOP_ROOT = path.join(ROOT, 'bench', 'tmp', 'noop-root');
 
 for (const fn of loadTemplate(path.join(ROOT, 'template.yaml'))) {
   const dir = path.join(OUT, fn.name);
@@ -44,7 +55,35 @@ for (const fn of loadTemplate(path.join(ROOT, 'template.yaml'))) {
   await esbuild.build({ ...esbuildOptions(fn), outdir: dir, ...(minify ? {} : { minify: false }) });
 }
 await buildBenchServers();
-if (TARGETS.includes('before')) {
+if (TARGETS.some((t) => t === 'noop' || t === 'noop-before')) {
+  rmSync(NOOP_ROOT, { recursive: true, force: true });
+  mkdirSync(path.join(NOOP_ROOT, 'bench', 'tmp', 'bundles', 'noop'), { recursive: true });
+  writeFileSync(
+    path.join(NOOP_ROOT, 'template.yaml'),
+    [
+      'Resources:',
+      '  NoopFunction:',
+      '    Type: AWS::Serverless::Function',
+      '    Properties:',
+      '      Handler: functions/noop.handler',
+      '      Timeout: 30',
+      '      FunctionUrlConfig:',
+      '        InvokeMode: RESPONSE_STREAM',
+      '    Metadata:',
+      "      Routes: ['ANY /mcp']",
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    path.join(NOOP_ROOT, 'bench', 'tmp', 'bundles', 'noop', 'index.mjs'),
+    `const body = ${JSON.stringify(RAW_REPLY)};
+export const handler = awslambda.streamifyResponse(async (_event, rs) => {
+  awslambda.HttpResponseStream.from(rs, { statusCode: 200, headers: { 'content-type': 'application/json' } }).end(body);
+});
+`,
+  );
+}
+if (TARGETS.some((t) => t === 'before' || t === 'noop-before')) {
   if (!BEFORE) throw new Error('target "before" needs BENCH_HOST_BEFORE=<checkout>');
   await esbuild.build({
     bundle: true,
@@ -73,11 +112,10 @@ interface Target {
 const issuer = await startTestIssuer();
 const echo = mcpToolCall('echo', { text: 'hello bench' });
 
-async function hostTarget(label: string, script: string): Promise<Target> {
+async function hostTarget(label: string, script: string, env: Record<string, string> = {}): Promise<Target> {
+  const hostEnv = { AUTH_ISSUER: issuer.issuer, AUTH_JWKS_URL: issuer.jwksUrl, ...env };
   // A profile needs file names: the host then runs from TypeScript (this checkout's only).
-  const host = HOST_ARGS.length
-    ? await startBenchHost({ AUTH_ISSUER: issuer.issuer, AUTH_JWKS_URL: issuer.jwksUrl }, HOST_ARGS)
-    : await startBenchHost({ AUTH_ISSUER: issuer.issuer, AUTH_JWKS_URL: issuer.jwksUrl }, [], script);
+  const host = HOST_ARGS.length ? await startBenchHost(hostEnv, HOST_ARGS) : await startBenchHost(hostEnv, [], script);
   const token = await issuer.token({ audience: host.mcpUrl, scope: 'mcp:tools', ttlSec: 3600 });
   await sleep(500);
   return {
@@ -90,8 +128,8 @@ async function hostTarget(label: string, script: string): Promise<Target> {
   };
 }
 
-async function sdkTarget(): Promise<Target> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bench/tmp/servers/reference-servers.mjs'), 'sdk'], {
+async function referenceTarget(kind: 'sdk' | 'raw'): Promise<Target> {
+  const child = spawn(process.execPath, [REFERENCE_SERVERS_BUNDLE, kind], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const port = await new Promise<string>((resolve) => {
@@ -102,7 +140,7 @@ async function sdkTarget(): Promise<Target> {
   });
   await sleep(500);
   return {
-    label: 'sdk',
+    label: kind,
     url: `http://127.0.0.1:${port}/mcp`,
     pid: child.pid,
     headers: echo.headers,
@@ -118,7 +156,12 @@ const runs = new Map<string, LoadResult[]>();
 try {
   if (TARGETS.includes('ours')) targets.push(await hostTarget('ours', HOST_BUNDLE));
   if (TARGETS.includes('before')) targets.push(await hostTarget('before', BEFORE_BUNDLE));
-  if (TARGETS.includes('sdk')) targets.push(await sdkTarget());
+  if (TARGETS.includes('sdk')) targets.push(await referenceTarget('sdk'));
+  if (TARGETS.includes('noop')) targets.push(await hostTarget('noop', HOST_BUNDLE, { BENCH_ROOT: NOOP_ROOT }));
+  if (TARGETS.includes('noop-before')) {
+    targets.push(await hostTarget('noop-before', BEFORE_BUNDLE, { BENCH_ROOT: NOOP_ROOT }));
+  }
+  if (TARGETS.includes('raw')) targets.push(await referenceTarget('raw'));
   for (const t of targets) {
     await runLoad({ url: t.url, headers: t.headers, body: echo.body, connections: CONNECTIONS, durationSec: 2 });
     runs.set(t.label, []);
@@ -175,6 +218,15 @@ for (const other of ['before', 'sdk']) {
   if (a && b) {
     process.stdout.write(
       `ours / ${other}: ${(a.rps / b.rps).toFixed(2)}x req/s, ${(a.cpuUsPerRequest / b.cpuUsPerRequest).toFixed(2)}x CPU per request\n`,
+    );
+  }
+}
+for (const noop of ['noop', 'noop-before']) {
+  const a = by.get(noop);
+  const raw = by.get('raw');
+  if (a && raw) {
+    process.stdout.write(
+      `emulator (${noop} − raw): ${(a.cpuUsPerRequest - raw.cpuUsPerRequest).toFixed(0)} µs CPU per request\n`,
     );
   }
 }
