@@ -1,7 +1,7 @@
 // Warm load with autocannon, and RSS sampling of the server process while it runs.
 //
 //   rssKb(pid): number                                    VmRSS from /proc/<pid>/status (NaN if unreadable)
-//   cpuMs(pid): number                                    user + system CPU of the process so far (/proc/<pid>/stat)
+//   cpuMs(pid): number                                    user + system CPU of the process and its children so far
 //   runLoad({ url, headers, body, connections, durationSec, pid }): Promise<LoadResult>
 //   mcpToolCall(name, args, id?): { headers, body }       the 2026-07-28 stateless request shape
 import { readFileSync } from 'node:fs';
@@ -17,16 +17,32 @@ export function rssKb(pid: number | undefined): number {
   }
 }
 
-/** CPU time (user + system, all threads) the process has used so far, in ms; NaN if unreadable. */
+/**
+ * CPU time (user + system, all threads) the process and its child processes (e.g. node:cluster workers) have
+ * used so far, in ms; NaN if unreadable.
+ */
 export function cpuMs(pid: number | undefined): number {
   if (!pid) return Number.NaN;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS_PER_SEC;
+    let ms = ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS_PER_SEC;
+    for (const child of childPids(pid)) {
+      const c = cpuMs(child);
+      if (!Number.isNaN(c)) ms += c;
+    }
+    return ms;
   } catch {
     return Number.NaN;
+  }
+}
+
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+  } catch {
+    return [];
   }
 }
 

@@ -7,7 +7,9 @@
 //   node bench/warm.ts                 ours and the SDK reference, BENCH_WARM_ROUNDS (default 1) rounds of
 //                                      BENCH_WARM_SEC (default 5) s per target
 //   BENCH_TARGETS=ours node bench/warm.ts         only these (comma list of ours, before, sdk, noop,
-//                                      noop-before, raw)
+//                                      noop-before, raw, ours-x2)
+//   ours-x2 (diagnostic): the host as two processes on one port (bench/host.ts BENCH_PROCESSES=2): what a
+//                                      second core does for the same code; CPU per request sums both
 //   BENCH_HOST_BEFORE=<checkout> node bench/warm.ts   adds `before`: that checkout's bench/host.ts and
 //                                      local/ (e.g. a `git worktree add --detach` of main) bundled the same
 //                                      way, serving the same function bundles: an A/B of the emulator alone
@@ -156,6 +158,7 @@ const runs = new Map<string, LoadResult[]>();
 try {
   if (TARGETS.includes('ours')) targets.push(await hostTarget('ours', HOST_BUNDLE));
   if (TARGETS.includes('before')) targets.push(await hostTarget('before', BEFORE_BUNDLE));
+  if (TARGETS.includes('ours-x2')) targets.push(await hostTarget('ours-x2', HOST_BUNDLE, { BENCH_PROCESSES: '2' }));
   if (TARGETS.includes('sdk')) targets.push(await referenceTarget('sdk'));
   if (TARGETS.includes('noop')) targets.push(await hostTarget('noop', HOST_BUNDLE, { BENCH_ROOT: NOOP_ROOT }));
   if (TARGETS.includes('noop-before')) {
@@ -212,7 +215,7 @@ for (const s of summary) {
   );
 }
 const by = new Map(summary.map((s) => [s.label, s]));
-for (const other of ['before', 'sdk']) {
+for (const other of ['before', 'sdk', 'ours-x2']) {
   const a = by.get('ours');
   const b = by.get(other);
   if (a && b) {
