@@ -80,14 +80,15 @@ export interface ParsedPrelude {
   cookies: string[];
 }
 
+const DELIMITER = Buffer.alloc(DELIMITER_LEN);
+const EMPTY = Buffer.alloc(0);
+
 /**
  * What a Function URL does with a streamed invocation: reads the JSON prelude up to the 8-NUL
  * delimiter, then passes every later byte straight through. Calls onPrelude once, onBody per chunk.
  */
-const DELIMITER = Buffer.alloc(DELIMITER_LEN);
-
 export function createPreludeParser(onPrelude: (p: ParsedPrelude) => void, onBody: (chunk: Buffer) => void) {
-  let head: Buffer | undefined = Buffer.alloc(0);
+  let head: Buffer | undefined = EMPTY;
   const done = (json: Buffer, rest: Buffer | undefined) => {
     const raw = JSON.parse(json.toString('utf8')) as Partial<ParsedPrelude>;
     head = undefined;
