@@ -6,12 +6,53 @@
 //   node bench/host.ts            prints `MCP endpoint <url>` once the bundles are loaded
 //   BENCH_PROCESSES=2 node bench/host.ts   diagnostic: two host processes on one port (node:cluster)
 //   startBenchHost(env, nodeArgs?, script?): Promise<{ mcpUrl, pid, stop() }>   runs the above as a child process
+//   writeNoopRoot(dir = NOOP_ROOT)   a root whose only function answers the raw reference's JSON through
+//     HttpResponseStream and does nothing else; startBenchHost({ BENCH_ROOT: dir }) serves it: that host's CPU
+//     per request minus node:http's (bench/reference/servers.ts raw) is the emulator's own cost
 import { spawn } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = process.env.BENCH_ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'bench', 'tmp', 'bundles');
+export const NOOP_ROOT = path.join(ROOT, 'bench', 'tmp', 'noop-root');
+
+/** The raw reference's reply (bench/reference/servers.ts RAW_REPLY), kept here so this file imports no SDK. */
+const NOOP_REPLY = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  result: { content: [{ type: 'text', text: 'hello bench' }] },
+});
+
+export function writeNoopRoot(dir: string = NOOP_ROOT): void {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(path.join(dir, 'bench', 'tmp', 'bundles', 'noop'), { recursive: true });
+  writeFileSync(
+    path.join(dir, 'template.yaml'),
+    [
+      'Resources:',
+      '  NoopFunction:',
+      '    Type: AWS::Serverless::Function',
+      '    Properties:',
+      '      Handler: functions/noop.handler',
+      '      Timeout: 30',
+      '      FunctionUrlConfig:',
+      '        InvokeMode: RESPONSE_STREAM',
+      '    Metadata:',
+      "      Routes: ['ANY /mcp']",
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    path.join(dir, 'bench', 'tmp', 'bundles', 'noop', 'index.mjs'),
+    `const body = ${JSON.stringify(NOOP_REPLY)};
+export const handler = awslambda.streamifyResponse(async (_event, rs) => {
+  awslambda.HttpResponseStream.from(rs, { statusCode: 200, headers: { 'content-type': 'application/json' } }).end(body);
+});
+`,
+  );
+}
 
 export interface BenchHost {
   mcpUrl: string;

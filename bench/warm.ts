@@ -26,7 +26,7 @@
 // server process's CPU µs per request (/proc/<pid>/stat over the load: the whole process, i.e. node:http,
 // the emulator and the function); BENCH_WARM_JSON=<file> also writes them as JSON.
 import { spawn } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as esbuild from 'esbuild';
@@ -34,9 +34,8 @@ import { loadTemplate } from '../local/template.ts';
 import { esbuildOptions } from '../scripts/build.ts';
 import { startTestIssuer } from '../tests/support/issuer.ts';
 import { buildBenchServers, HOST_BUNDLE, OUT, REFERENCE_SERVERS_BUNDLE, ROOT } from './bundles.ts';
-import { startBenchHost } from './host.ts';
+import { NOOP_ROOT, startBenchHost, writeNoopRoot } from './host.ts';
 import { type LoadResult, mcpToolCall, rssKb, runLoad } from './load.ts';
-import { RAW_REPLY } from './reference/servers.ts';
 
 const SEC = Number(process.env.BENCH_WARM_SEC ?? 5);
 const ROUNDS = Number(process.env.BENCH_WARM_ROUNDS ?? 1);
@@ -45,9 +44,6 @@ const BEFORE = process.env.BENCH_HOST_BEFORE;
 const TARGETS = (process.env.BENCH_TARGETS ?? (BEFORE ? 'ours,before,sdk' : 'ours,sdk')).split(',');
 const HOST_ARGS = process.env.BENCH_HOST_ARGS?.split(' ').filter(Boolean) ?? [];
 const BEFORE_BUNDLE = path.join(path.dirname(HOST_BUNDLE), 'host-before.mjs');
-// The no-op function's root: a template with one streaming function on /mcp, its bundle where bench/host.ts
-// looks (<root>/bench/tmp/bundles/<name>/index.mjs).
-const NOOP_ROOT = path.join(ROOT, 'bench', 'tmp', 'noop-root');
 
 for (const fn of loadTemplate(path.join(ROOT, 'template.yaml'))) {
   const dir = path.join(OUT, fn.name);
@@ -57,34 +53,7 @@ for (const fn of loadTemplate(path.join(ROOT, 'template.yaml'))) {
   await esbuild.build({ ...esbuildOptions(fn), outdir: dir, ...(minify ? {} : { minify: false }) });
 }
 await buildBenchServers();
-if (TARGETS.some((t) => t === 'noop' || t === 'noop-before')) {
-  rmSync(NOOP_ROOT, { recursive: true, force: true });
-  mkdirSync(path.join(NOOP_ROOT, 'bench', 'tmp', 'bundles', 'noop'), { recursive: true });
-  writeFileSync(
-    path.join(NOOP_ROOT, 'template.yaml'),
-    [
-      'Resources:',
-      '  NoopFunction:',
-      '    Type: AWS::Serverless::Function',
-      '    Properties:',
-      '      Handler: functions/noop.handler',
-      '      Timeout: 30',
-      '      FunctionUrlConfig:',
-      '        InvokeMode: RESPONSE_STREAM',
-      '    Metadata:',
-      "      Routes: ['ANY /mcp']",
-      '',
-    ].join('\n'),
-  );
-  writeFileSync(
-    path.join(NOOP_ROOT, 'bench', 'tmp', 'bundles', 'noop', 'index.mjs'),
-    `const body = ${JSON.stringify(RAW_REPLY)};
-export const handler = awslambda.streamifyResponse(async (_event, rs) => {
-  awslambda.HttpResponseStream.from(rs, { statusCode: 200, headers: { 'content-type': 'application/json' } }).end(body);
-});
-`,
-  );
-}
+if (TARGETS.some((t) => t === 'noop' || t === 'noop-before')) writeNoopRoot(NOOP_ROOT);
 if (TARGETS.some((t) => t === 'before' || t === 'noop-before')) {
   if (!BEFORE) throw new Error('target "before" needs BENCH_HOST_BEFORE=<checkout>');
   await esbuild.build({
