@@ -235,7 +235,7 @@ function readBody(req: http.IncomingMessage): Promise<BodyRead> {
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_REQUEST_BYTES) {
-        // Stop reading; what is left of the body is not read (the 413 closes the connection).
+        // Stop reading: the rest of the body stays unread, and the 413 closes the connection.
         req.pause();
         settle({ ok: false, reason: 'too-large' });
       } else if (first === undefined) first = chunk;
@@ -427,8 +427,11 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     }
     const read = await readBody(req);
     if (!read.ok) {
-      if (read.reason === 'too-large') sendError(res, 413, `Request must be smaller than ${MAX_REQUEST_BYTES} bytes`);
-      else res.destroy();
+      if (read.reason === 'too-large') {
+        // The unread rest of the body would be parsed as the next request: this connection ends with the answer.
+        res.shouldKeepAlive = false;
+        sendError(res, 413, `Request must be smaller than ${MAX_REQUEST_BYTES} bytes`);
+      } else res.destroy();
       return;
     }
     const requestId = randomUUID();

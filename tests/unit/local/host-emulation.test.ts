@@ -293,6 +293,7 @@ describe('request bodies', () => {
   it('answers 413 to a body over 6 MB without invoking the function, and the host serves on', async () => {
     const res = await request('POST', '/s/event', { 'content-type': 'text/plain' }, Buffer.alloc(6 * 1024 * 1024 + 1));
     expect(res.status).toBe(413);
+    expect(res.headers.connection).toBe('close');
     expect(JSON.parse(res.body).message).toBe('Request must be smaller than 6291456 bytes');
     const exact = await request('POST', '/b', { 'content-type': 'text/plain' }, 'x'.repeat(1000));
     expect(exact.status).toBe(203);
