@@ -91,6 +91,42 @@ export function splitTarget(target: string | undefined): { path: string; query: 
   return { path: u.pathname, query: u.search.slice(1) };
 }
 
+/**
+ * Payload 2.0 queryStringParameters: values decoded, a repeated name's values joined with commas (as a
+ * Function URL does), undefined for an empty query.
+ */
+export function queryParameters(query: string): Record<string, string> | undefined {
+  if (!query) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, v] of new URLSearchParams(query)) out[k] = Object.hasOwn(out, k) ? `${out[k]},${v}` : v;
+  return out;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const two = (n: number) => (n < 10 ? `0${n}` : String(n));
+let lastSecond = -1;
+let lastTime = '';
+
+/** requestContext.time as Lambda writes it (`01/Dec/2026:13:05:09 +0000`); the string changes once a second. */
+export function requestTime(epochMs: number): string {
+  const sec = Math.floor(epochMs / 1000);
+  if (sec !== lastSecond) {
+    const d = new Date(sec * 1000);
+    lastTime =
+      `${two(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:` +
+      `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0000`;
+    lastSecond = sec;
+  }
+  return lastTime;
+}
+
+/** An X-Ray trace header as Lambda adds one: Root=1-<epoch seconds, 8 hex>-<24 random hex>. */
+function traceHeader(epochMs: number): string {
+  const u = randomUUID();
+  // 24 hex digits of the UUID (its dashes sit at 8, 13, 18, 23).
+  return `Root=1-${Math.floor(epochMs / 1000).toString(16)}-${u.slice(0, 8)}${u.slice(9, 13)}${u.slice(14, 18)}${u.slice(19, 23)}${u.slice(24, 28)}`;
+}
+
 export function toFunctionUrlEvent(
   req: http.IncomingMessage,
   body: Buffer,
@@ -109,16 +145,18 @@ export function toFunctionUrlEvent(
     if (k === 'cookie') {
       cookies ??= [];
       for (const c of v.split(/;\s*/)) if (c) cookies.push(c);
-    } else headers[k] = k in headers ? `${headers[k]},${v}` : v;
+    } else if (Object.hasOwn(headers, k)) headers[k] = `${headers[k]},${v}`;
+    // A header named __proto__ is data like any other (plain assignment would set the prototype).
+    else if (k === '__proto__') Object.defineProperty(headers, k, { value: v, enumerable: true, writable: true });
+    else headers[k] = v;
   }
   const ip = clientIp(req);
+  const now = Date.now();
   headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${ip}` : ip;
   headers['x-forwarded-proto'] ??= 'http';
   headers['x-forwarded-port'] ??= String(port);
-  headers['x-amzn-trace-id'] ??=
-    `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomUUID().replace(/-/g, '').slice(0, 24)}`;
+  headers['x-amzn-trace-id'] ??= traceHeader(now);
   const textual = isTextualContentType(headers['content-type'] ?? null);
-  const now = new Date();
   return {
     version: '2.0',
     routeKey: '$default',
@@ -126,7 +164,7 @@ export function toFunctionUrlEvent(
     rawQueryString: query,
     cookies,
     headers,
-    queryStringParameters: query ? Object.fromEntries(new URLSearchParams(query)) : undefined,
+    queryStringParameters: queryParameters(query),
     requestContext: {
       accountId: 'anonymous',
       apiId: 'local',
@@ -142,8 +180,8 @@ export function toFunctionUrlEvent(
       requestId,
       routeKey: '$default',
       stage: '$default',
-      time: now.toUTCString(),
-      timeEpoch: now.getTime(),
+      time: requestTime(now),
+      timeEpoch: now,
     },
     body: body.length ? body.toString(textual ? 'utf8' : 'base64') : undefined,
     isBase64Encoded: body.length > 0 && !textual,
@@ -179,21 +217,93 @@ function sendError(res: http.ServerResponse, status: number, message: string): v
 
 type BodyRead = { ok: true; body: Buffer } | { ok: false; reason: 'too-large' | 'aborted' };
 
+const EMPTY = Buffer.alloc(0);
+
 /** The whole request body; a client that goes away mid-body is an outcome, never a rejection (it would kill the host). */
-async function readBody(req: http.IncomingMessage): Promise<BodyRead> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_REQUEST_BYTES) return { ok: false, reason: 'too-large' };
-      chunks.push(chunk as Buffer);
-    }
-  } catch {
+function readBody(req: http.IncomingMessage): Promise<BodyRead> {
+  return new Promise((resolve) => {
+    let first: Buffer | undefined;
+    let more: Buffer[] | undefined;
+    let size = 0;
+    let done = false;
+    const settle = (r: BodyRead) => {
+      if (done) return;
+      done = true;
+      req.off('data', onData);
+      resolve(r);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_REQUEST_BYTES) {
+        // Stop reading: the rest of the body stays unread, and the 413 closes the connection.
+        req.pause();
+        settle({ ok: false, reason: 'too-large' });
+      } else if (first === undefined) first = chunk;
+      else if (more === undefined) more = [first, chunk];
+      else more.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => settle({ ok: true, body: more ? Buffer.concat(more, size) : (first ?? EMPTY) }));
     // ECONNRESET / "aborted": the client left before the body was complete. Lambda never sees such a request.
-    return { ok: false, reason: 'aborted' };
+    req.once('error', () => settle({ ok: false, reason: 'aborted' }));
+    req.once('close', () => settle({ ok: false, reason: 'aborted' }));
+  });
+}
+
+/**
+ * The socket writes of one streamed response, one per event-loop turn: the first write of a turn corks the
+ * socket and the end of the turn (setImmediate) uncorks it, so a head, the chunks the function writes in the
+ * same turn and the end of the response leave in one write, while a chunk written in a later turn still leaves
+ * at the end of that turn, as the function writes it. The end of the response uncorks at once.
+ */
+class TurnWriter {
+  private corked = false;
+  private headPending = false;
+  private readonly release = () => this.flush();
+
+  private readonly res: http.ServerResponse;
+  private readonly socket: http.ServerResponse['socket'];
+
+  constructor(res: http.ServerResponse) {
+    this.res = res;
+    this.socket = res.socket;
   }
-  return { ok: true, body: Buffer.concat(chunks) };
+
+  private hold(): void {
+    if (this.corked || !this.socket) return;
+    this.corked = true;
+    this.socket.cork();
+    setImmediate(this.release);
+  }
+
+  head(statusCode: number, headers: http.OutgoingHttpHeaders): void {
+    this.hold();
+    this.res.writeHead(statusCode, headers);
+    // writeHead only stores the head: it leaves with the first body write, or alone at the end of the turn.
+    this.headPending = true;
+  }
+
+  body(chunk: Buffer): void {
+    this.hold();
+    this.headPending = false;
+    this.res.write(chunk);
+  }
+
+  end(): void {
+    this.headPending = false;
+    if (!this.res.writableEnded) this.res.end();
+    this.flush();
+  }
+
+  private flush(): void {
+    if (this.headPending) {
+      this.headPending = false;
+      if (!this.res.destroyed && !this.res.writableEnded) this.res.flushHeaders();
+    }
+    if (!this.corked) return;
+    this.corked = false;
+    this.socket!.uncork();
+  }
 }
 
 async function invokeStreaming(
@@ -204,36 +314,35 @@ async function invokeStreaming(
   timeoutMs: number,
 ): Promise<void> {
   let preludeSeen = false;
-  // The head waits for the end of the current event-loop turn: a body written in the same turn goes out
-  // in the same socket write (Node corks per tick), and a head without a body still goes out at once.
+  const out = new TurnWriter(res);
   const parse = createPreludeParser(
     (p) => {
       preludeSeen = true;
-      const headers: http.OutgoingHttpHeaders = { ...p.headers };
+      const headers: http.OutgoingHttpHeaders = p.headers;
       if (p.cookies.length) headers['set-cookie'] = p.cookies;
-      res.writeHead(p.statusCode, headers);
-      setImmediate(() => {
-        if (!res.headersSent && !res.destroyed) res.flushHeaders();
-      });
+      out.head(p.statusCode, headers);
     },
-    (chunk) => res.write(chunk),
+    (chunk) => out.body(chunk),
   );
   const stream = new RuntimeResponseStream(parse);
+  let settle!: () => void;
   const finished = new Promise<void>((resolve) => {
-    stream.once('finish', resolve);
-    stream.once('close', resolve);
+    settle = resolve;
   });
   // As on Lambda, the client's response is complete when the function ends its response stream; work the
   // function does after that (waitUntil: a legacy message, the audit flush) runs on without holding it.
   stream.once('finish', () => {
-    if (preludeSeen && !res.writableEnded) res.end();
+    if (preludeSeen) out.end();
+    settle();
   });
+  stream.once('close', settle);
   // The client went away: the runtime's stream closes, which the adapter turns into an abort.
   res.once('close', () => {
     if (!stream.writableFinished) stream.destroy();
   });
   const timer = setTimeout(() => {
     sendError(res, 502, `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`);
+    out.end();
     stream.destroy();
   }, timeoutMs);
   try {
@@ -247,6 +356,7 @@ async function invokeStreaming(
     sendError(res, 502, `Function error: ${(err as Error).message}`);
   } finally {
     clearTimeout(timer);
+    out.end();
   }
 }
 
@@ -299,6 +409,8 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
       handlers.set(fn.logicalId, h as LoadedHandler);
     }
   };
+  // LOCAL_FUNCTION_TIMEOUT_S caps every function's timeout (tests: a task outlives a short /mcp timeout).
+  const cap = Number(process.env.LOCAL_FUNCTION_TIMEOUT_S);
   let port = opts.port ?? 3000;
   let loaded: Promise<void> | undefined;
   const serve = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
@@ -315,13 +427,14 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     }
     const read = await readBody(req);
     if (!read.ok) {
-      if (read.reason === 'too-large') sendError(res, 413, `Request must be smaller than ${MAX_REQUEST_BYTES} bytes`);
-      else res.destroy();
+      if (read.reason === 'too-large') {
+        // The unread rest of the body would be parsed as the next request: this connection ends with the answer.
+        res.shouldKeepAlive = false;
+        sendError(res, 413, `Request must be smaller than ${MAX_REQUEST_BYTES} bytes`);
+      } else res.destroy();
       return;
     }
     const requestId = randomUUID();
-    // LOCAL_FUNCTION_TIMEOUT_S caps every function's timeout (tests: a task outlives a short /mcp timeout).
-    const cap = Number(process.env.LOCAL_FUNCTION_TIMEOUT_S);
     const timeoutMs = (cap > 0 ? Math.min(cap, fn.timeoutSec) : fn.timeoutSec) * 1000;
     const event = toFunctionUrlEvent(req, read.body, requestId, port, target);
     const context = lambdaContext(fn, requestId, Date.now() + timeoutMs);

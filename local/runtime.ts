@@ -80,26 +80,35 @@ export interface ParsedPrelude {
   cookies: string[];
 }
 
+const DELIMITER = Buffer.alloc(DELIMITER_LEN);
+const EMPTY = Buffer.alloc(0);
+
 /**
  * What a Function URL does with a streamed invocation: reads the JSON prelude up to the 8-NUL
  * delimiter, then passes every later byte straight through. Calls onPrelude once, onBody per chunk.
  */
-const DELIMITER = Buffer.alloc(DELIMITER_LEN);
-
 export function createPreludeParser(onPrelude: (p: ParsedPrelude) => void, onBody: (chunk: Buffer) => void) {
-  let head: Buffer | undefined = Buffer.alloc(0);
+  let head: Buffer | undefined = EMPTY;
+  const done = (json: Buffer, rest: Buffer | undefined) => {
+    const raw = JSON.parse(json.toString('utf8')) as Partial<ParsedPrelude>;
+    head = undefined;
+    onPrelude({ statusCode: raw.statusCode ?? 200, headers: raw.headers ?? {}, cookies: raw.cookies ?? [] });
+    if (rest?.length) onBody(rest);
+  };
   return (chunk: Buffer) => {
     if (head === undefined) {
       if (chunk.length) onBody(chunk);
       return;
     }
+    // The runtime's own framing: the JSON in one write, the 8 NULs in the next. The JSON held so far has no
+    // delimiter and does not end in NUL, so the delimiter starts right where this chunk does.
+    if (chunk.length === DELIMITER_LEN && head.length > 0 && head[head.length - 1] !== 0 && chunk.equals(DELIMITER)) {
+      done(head, undefined);
+      return;
+    }
     head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
     const at = head.indexOf(DELIMITER);
     if (at < 0) return;
-    const raw = JSON.parse(head.subarray(0, at).toString('utf8')) as Partial<ParsedPrelude>;
-    const rest = head.subarray(at + DELIMITER_LEN);
-    head = undefined;
-    onPrelude({ statusCode: raw.statusCode ?? 200, headers: raw.headers ?? {}, cookies: raw.cookies ?? [] });
-    if (rest.length) onBody(rest);
+    done(head.subarray(0, at), head.subarray(at + DELIMITER_LEN));
   };
 }
