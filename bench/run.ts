@@ -25,7 +25,7 @@ import {
 } from './bundles.ts';
 import { renderPng } from './chart.ts';
 import { type ColdTarget, delayedJwks, measureColdInit } from './cold-init.ts';
-import { startBenchHost } from './host.ts';
+import { NOOP_ROOT, startBenchHost, writeNoopRoot } from './host.ts';
 import { mcpToolCall, rssKb, runLoad } from './load.ts';
 import {
   type BenchResults,
@@ -35,6 +35,7 @@ import {
   FIRST_AUTH,
   FIRST_AUTH_FAR,
   goalsOf,
+  NOOP_LABEL,
   renderMarkdown,
   SINGLE_LABEL,
   type StreamRow,
@@ -118,6 +119,7 @@ async function warmTarget(
     errors: r.errors,
     idleRssMb: mb(idle),
     loadedRssMb: mb(r.peakRssKb),
+    cpuUsPerRequest: r.cpuUsPerRequest,
   };
 }
 
@@ -378,6 +380,25 @@ try {
     } finally {
       await ref.stop();
     }
+  }
+  // The emulator's own cost: the same host serving one streaming function that only writes the raw reply;
+  // its CPU per request minus the raw server's is what the emulator adds (event, runtime stream, prelude).
+  say('warm: diagnostic: the host serving a no-op function (the emulator alone)');
+  writeNoopRoot(NOOP_ROOT);
+  const noop = await startBenchHost({ BENCH_ROOT: NOOP_ROOT }, [], HOST_BUNDLE);
+  try {
+    warm.push(
+      await warmTarget(
+        NOOP_LABEL,
+        'diagnostic: the local host serving a function that only writes the raw reply (the emulator alone)',
+        noop.mcpUrl,
+        noop.pid,
+        echo.headers,
+        echo.body,
+      ),
+    );
+  } finally {
+    await noop.stop();
   }
   // Lambda runs one function per process: the same load on a host serving McpFunction alone.
   say('warm: one-function host (FUNCTIONS=McpFunction)');
