@@ -22,7 +22,7 @@ import { installAwsLambdaGlobal, RuntimeResponseStream } from '../local/runtime.
 import { startTestIssuer } from '../tests/support/issuer.ts';
 import { OUT } from './bundles.ts';
 import { mcpToolCall } from './load.ts';
-import type { CpuRow } from './report.ts';
+import { AUDIT_OFF, type CpuRow } from './report.ts';
 import { trimmedMean } from './stats.ts';
 
 type Handler = (event: unknown, stream: RuntimeResponseStream, context: unknown) => Promise<void>;
@@ -43,6 +43,16 @@ Object.assign(process.env, {
 const load = async (name: string) =>
   (await import(pathToFileURL(path.join(OUT, name, 'index.mjs')).href)) as Record<string, Handler>;
 const [mcp, prm, sse, ref] = await Promise.all([load('mcp'), load('prm'), load('sse'), load('reference-lambda')]);
+// Diagnostic: a second instance of the same /mcp bundle (its own module URL, so its own config and app)
+// configured with AUDIT_SINK=off: the record is still built and chained, but not written, and no metrics line.
+// ours minus this is what the stdout write and the EMF line cost; chunks are shared, and every per-config
+// state in them is keyed by config.
+process.env.AUDIT_SINK = 'off';
+const mcpNoAudit = (await import(`${pathToFileURL(path.join(OUT, 'mcp', 'index.mjs')).href}?audit=off`)) as Record<
+  string,
+  Handler
+>;
+process.env.AUDIT_SINK = 'stdout';
 const BEFORE = process.env.BENCH_CPU_BEFORE;
 const loadBefore = async (name: string) =>
   (await import(pathToFileURL(path.join(BEFORE!, name, 'index.mjs')).href)) as Record<string, Handler>;
@@ -141,7 +151,7 @@ const refs: Array<[string, Handler]> = [
   ['reference, no cache', ref.uncached!],
 ];
 const cases: Case[] = [];
-for (const [target, h] of refs) {
+for (const [target, h] of [...refs, [AUDIT_OFF, mcpNoAudit.handler!] as [string, Handler]]) {
   cases.push({
     scenario: 'tools/call',
     target,
@@ -159,6 +169,7 @@ for (const [target, h] of [
   ['ours', mcp.handler!],
   ...(before ? [['ours, before', before[0].handler!] as const] : []),
   ['reference', ref.handler!],
+  [AUDIT_OFF, mcpNoAudit.handler!],
 ] as const) {
   cases.push({
     scenario: '401 without a token',

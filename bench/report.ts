@@ -62,6 +62,9 @@ export const FIRST_AUTH = {
   reference: 'reference, first authenticated answer',
 };
 
+/** The diagnostic CPU target: the /mcp bundle with AUDIT_SINK=off (the record is built and chained, never written). */
+export const AUDIT_OFF = 'ours, no audit sinks (diagnostic)';
+
 /** The warm row of the local host serving a no-op function: its CPU per request minus raw's is the emulator's. */
 export const NOOP_LABEL = 'host, no-op function';
 
@@ -226,6 +229,15 @@ function cpuSection(rows: readonly CpuRow[]): string[] {
         `${fmt(ratio(at(s, 'ours'), at(s, 'reference')), 2)}×`,
         `${fmt(ratio(at(s, 'ours'), at(s, 'reference, no cache')), 2)}×`,
       ]),
+    );
+  }
+  const cost = (s: string) => at(s, 'ours') - at(s, AUDIT_OFF);
+  if (targets.includes(AUDIT_OFF)) {
+    L.push(
+      '',
+      `"${AUDIT_OFF}" is a second instance of the same /mcp bundle with AUDIT_SINK=off, in the same run: its audit`,
+      'record is still built, redacted and chained, but neither written to stdout nor turned into an EMF metrics line.',
+      `The write and the metrics cost ${fmt(cost('tools/call'), 0)} µs of a tools/call and ${fmt(cost('401 without a token'), 0)} µs of a 401 here; the reference does neither.`,
     );
   }
   L.push('');
