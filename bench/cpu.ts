@@ -5,7 +5,7 @@
 // leftovers of the previous batch fall on all alike. Audit records go to
 // stdout: run with stdout to /dev/null (bench/run.ts does), as Lambda ships them off-process too.
 //
-//   node bench/cpu.ts <out.json> > /dev/null       BENCH_CPU_MS (default 8000): time spent calling
+//   node bench/cpu.ts <out.json> > /dev/null       BENCH_CPU_MS (default 30000): time spent calling
 //   BENCH_CPU_ONLY=ours:tools/call node --cpu-prof --cpu-prof-dir=bench/tmp/prof bench/cpu.ts x.json > /dev/null
 //   (BENCH_CPU_ONLY: one target:scenario, or several separated by semicolons, run interleaved; target names hold commas)
 //
@@ -27,7 +27,7 @@ import { trimmedMean } from './stats.ts';
 
 type Handler = (event: unknown, stream: RuntimeResponseStream, context: unknown) => Promise<void>;
 
-const MS = Number(process.env.BENCH_CPU_MS ?? 8000);
+const MS = Number(process.env.BENCH_CPU_MS ?? 30000);
 const BATCH = 40;
 const ONLY = process.env.BENCH_CPU_ONLY;
 const publicUrl = 'http://127.0.0.1:3000/mcp';

@@ -4,7 +4,7 @@
 // raw numbers to bench/tmp/results.json). About 3 minutes on a 2-core machine.
 //
 // Env: BENCH_COLD_RUNS (default 20), BENCH_WARM_SEC (default 10), BENCH_CONNECTIONS (default 10),
-//      BENCH_STREAM_CHUNKS (default 1000), BENCH_CPU_MS (default 8000), BENCH_CPU_BEFORE (optional: a folder
+//      BENCH_STREAM_CHUNKS (default 1000), BENCH_CPU_MS (default 30000: shorter runs left tools/call ±15 %), BENCH_CPU_BEFORE (optional: a folder
 //      with mcp/, prm/, sse/ bundles of another commit, shown as "ours, before"), TRAEFIK_BIN (optional:
 //      also stream through Traefik).
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -196,7 +196,7 @@ async function traefikRow(issuer: Awaited<ReturnType<typeof startTestIssuer>>): 
 async function cpuBench(): Promise<CpuRow[]> {
   const out = path.join(ROOT, 'bench', 'tmp', 'cpu.json');
   const child = spawn(process.execPath, [path.join(ROOT, 'bench/cpu.ts'), out], {
-    env: { ...process.env, BENCH_CPU_MS: process.env.BENCH_CPU_MS ?? '8000' },
+    env: { ...process.env, BENCH_CPU_MS: process.env.BENCH_CPU_MS ?? '30000' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const code = await new Promise<number | null>((r) => child.once('exit', r));
@@ -325,7 +325,7 @@ const coldRows: ColdRow[] = coldTargets.map((t) => ({
 }));
 for (const c of coldRows) say(`cold init: ${c.label}: import median ${c.importMs.median.toFixed(1)} ms`);
 
-say(`cpu: bench/cpu.ts, ${process.env.BENCH_CPU_MS ?? 8000} ms of interleaved in-process calls`);
+say(`cpu: bench/cpu.ts, ${process.env.BENCH_CPU_MS ?? 30000} ms of interleaved in-process calls`);
 const cpu = await cpuBench();
 for (const c of cpu) say(`cpu: ${c.scenario}: ${c.target}: ${c.cpuUs.toFixed(0)} µs per call`);
 
