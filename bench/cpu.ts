@@ -22,7 +22,7 @@ import { installAwsLambdaGlobal, RuntimeResponseStream } from '../local/runtime.
 import { startTestIssuer } from '../tests/support/issuer.ts';
 import { OUT } from './bundles.ts';
 import { mcpToolCall } from './load.ts';
-import { AUDIT_OFF, type CpuRow } from './report.ts';
+import { AUDIT_OFF, type CpuRow, METRICS_OFF } from './report.ts';
 import { trimmedMean } from './stats.ts';
 
 type Handler = (event: unknown, stream: RuntimeResponseStream, context: unknown) => Promise<void>;
@@ -53,6 +53,13 @@ const mcpNoAudit = (await import(`${pathToFileURL(path.join(OUT, 'mcp', 'index.m
   Handler
 >;
 process.env.AUDIT_SINK = 'stdout';
+// Diagnostic: a third instance with POWERTOOLS_METRICS_DISABLED=true: the audit line is written, no EMF line.
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+const mcpNoMetrics = (await import(`${pathToFileURL(path.join(OUT, 'mcp', 'index.mjs')).href}?metrics=off`)) as Record<
+  string,
+  Handler
+>;
+delete process.env.POWERTOOLS_METRICS_DISABLED;
 const BEFORE = process.env.BENCH_CPU_BEFORE;
 const loadBefore = async (name: string) =>
   (await import(pathToFileURL(path.join(BEFORE!, name, 'index.mjs')).href)) as Record<string, Handler>;
@@ -151,7 +158,11 @@ const refs: Array<[string, Handler]> = [
   ['reference, no cache', ref.uncached!],
 ];
 const cases: Case[] = [];
-for (const [target, h] of [...refs, [AUDIT_OFF, mcpNoAudit.handler!] as [string, Handler]]) {
+const diagnostics: Array<[string, Handler]> = [
+  [AUDIT_OFF, mcpNoAudit.handler!],
+  [METRICS_OFF, mcpNoMetrics.handler!],
+];
+for (const [target, h] of [...refs, ...diagnostics]) {
   cases.push({
     scenario: 'tools/call',
     target,
@@ -169,7 +180,7 @@ for (const [target, h] of [
   ['ours', mcp.handler!],
   ...(before ? [['ours, before', before[0].handler!] as const] : []),
   ['reference', ref.handler!],
-  [AUDIT_OFF, mcpNoAudit.handler!],
+  ...diagnostics,
 ] as const) {
   cases.push({
     scenario: '401 without a token',

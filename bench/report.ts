@@ -65,6 +65,9 @@ export const FIRST_AUTH = {
 /** The diagnostic CPU target: the /mcp bundle with AUDIT_SINK=off (the record is built and chained, never written). */
 export const AUDIT_OFF = 'ours, no audit sinks (diagnostic)';
 
+/** The diagnostic CPU target: the /mcp bundle with POWERTOOLS_METRICS_DISABLED=true (audit line, no EMF line). */
+export const METRICS_OFF = 'ours, no metrics (diagnostic)';
+
 /** The warm row of the local host serving a no-op function: its CPU per request minus raw's is the emulator's. */
 export const NOOP_LABEL = 'host, no-op function';
 
@@ -216,7 +219,7 @@ function cpuSection(rows: readonly CpuRow[]): string[] {
     'bills. The reference (bench/reference/lambda-entry.ts) is the SDK v2 `createMcpHandler` with a fresh server per',
     'request holding the same tools as ours (lib/tools/demo.ts: names, descriptions, zod schemas, plain `registerTool`),',
     'jose with a 30 s verified-token cache (as ours) or without, a static PRM and a bare 401, behind the least a Lambda',
-    'function needs. "ours, before" (when present) is the commit before the issue #18 work, built the same way.',
+    'function needs. "ours, before" (when present) is another commit\'s bundles (BENCH_CPU_BEFORE), built the same way.',
     '',
     row(['scenario', ...targets.map((t) => `${t} µs`), 'ours / reference', 'ours / reference, no cache']),
     row(['---', ...targets.map(() => '---:'), '---:', '---:']),
@@ -238,6 +241,8 @@ function cpuSection(rows: readonly CpuRow[]): string[] {
       `"${AUDIT_OFF}" is a second instance of the same /mcp bundle with AUDIT_SINK=off, in the same run: its audit`,
       'record is still built, redacted and chained, but neither written to stdout nor turned into an EMF metrics line.',
       `The write and the metrics cost ${fmt(cost('tools/call'), 0)} µs of a tools/call and ${fmt(cost('401 without a token'), 0)} µs of a 401 here; the reference does neither.`,
+      `"${METRICS_OFF}" (POWERTOOLS_METRICS_DISABLED=true) writes the audit line but no EMF line: the metrics alone cost`,
+      `${fmt(at('tools/call', 'ours') - at('tools/call', METRICS_OFF), 0)} µs of a tools/call and ${fmt(at('401 without a token', 'ours') - at('401 without a token', METRICS_OFF), 0)} µs of a 401 (Powertools Metrics builds the EMF documents; docs/sdk-upstream.md).`,
     );
   }
   L.push('');
