@@ -1,7 +1,7 @@
 // `npm run bench`: cold init (import, first response, first authenticated answer), in-process CPU per
 // invocation (bench/cpu.ts), warm throughput/latency, streaming latency, JWT verification and memory, each
 // next to its reference measured in the same run. Writes bench/results.md and bench/results.png (and the
-// raw numbers to bench/tmp/results.json). About 4 minutes on a 2-core machine.
+// raw numbers to bench/tmp/results.json). About 3 minutes on a 2-core machine.
 //
 // Env: BENCH_COLD_RUNS (default 20), BENCH_WARM_SEC (default 10), BENCH_CONNECTIONS (default 10),
 //      BENCH_STREAM_CHUNKS (default 1000), BENCH_CPU_MS (default 30000: shorter runs left tools/call ±15 %), BENCH_CPU_BEFORE (optional: a folder
