@@ -125,6 +125,20 @@ export async function withCompileCache(t: ColdTarget, label: string, env: NodeJS
   };
 }
 
+/**
+ * /mcp configured as template.yaml deploys it: STORE=dynamodb, TASKS=lambda (DynamoDB at a closed loopback
+ * port: a stateless call never reaches it; AWS credentials are placeholders).
+ */
+export const DEPLOYED_ENV: Record<string, string> = {
+  STORE: 'dynamodb',
+  DYNAMODB_ENDPOINT: 'http://127.0.0.1:9',
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'bench',
+  AWS_SECRET_ACCESS_KEY: 'bench',
+  TASKS: 'lambda',
+  TASK_WORKER_ARN: 'arn:aws:lambda:us-east-1:123456789012:function:worker:live',
+};
+
 /** Serves the key set at `jwksUrl` from its own loopback port, each answer `delayMs` late. */
 export async function delayedJwks(jwksUrl: string, delayMs: number): Promise<{ url: string; stop(): Promise<void> }> {
   const body = await (await fetch(jwksUrl)).text();
@@ -192,15 +206,7 @@ async function main() {
     targets.push({ label: 'ours, before, 401', bundle: old, probe: '401' });
   }
   if (process.env.BENCH_COLD_DEPLOYED === '1') {
-    const deployed = {
-      STORE: 'dynamodb',
-      DYNAMODB_ENDPOINT: 'http://127.0.0.1:9',
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'bench',
-      AWS_SECRET_ACCESS_KEY: 'bench',
-      TASKS: 'lambda',
-      TASK_WORKER_ARN: 'arn:aws:lambda:us-east-1:123456789012:function:worker:live',
-    };
+    const deployed = DEPLOYED_ENV;
     targets.push({ label: 'ours, as deployed', bundle: mcp, probe: 'call', env: deployed });
     if (old) targets.push({ label: 'ours, before, as deployed', bundle: old, probe: 'call', env: deployed });
   }

@@ -24,7 +24,7 @@ import {
   ROOT,
 } from './bundles.ts';
 import { renderPng } from './chart.ts';
-import { type ColdTarget, delayedJwks, measureColdInit } from './cold-init.ts';
+import { type ColdTarget, DEPLOYED_ENV, delayedJwks, measureColdInit } from './cold-init.ts';
 import { NOOP_ROOT, startBenchHost, writeNoopRoot } from './host.ts';
 import { mcpToolCall, rssKb, runLoad } from './load.ts';
 import {
@@ -276,15 +276,7 @@ const coldTargets: Array<ColdTarget & { note: string; short?: string }> = [
     short: 'mcp (first auth, deployed)',
     bundle: b.mcp!,
     probe: 'call',
-    env: {
-      STORE: 'dynamodb',
-      DYNAMODB_ENDPOINT: 'http://127.0.0.1:9',
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'bench',
-      AWS_SECRET_ACCESS_KEY: 'bench',
-      TASKS: 'lambda',
-      TASK_WORKER_ARN: 'arn:aws:lambda:us-east-1:123456789012:function:worker:live',
-    },
+    env: DEPLOYED_ENV,
     note: 'diagnostic: configured as template.yaml deploys /mcp (STORE=dynamodb, TASKS=lambda; a stateless call never reaches DynamoDB)',
   },
   {
