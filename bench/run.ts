@@ -193,10 +193,14 @@ async function traefikRow(issuer: Awaited<ReturnType<typeof startTestIssuer>>): 
 }
 
 /** bench/cpu.ts in a child process of its own (audit lines to /dev/null, as Lambda ships them off-process). */
-async function cpuBench(): Promise<CpuRow[]> {
-  const out = path.join(ROOT, 'bench', 'tmp', 'cpu.json');
+async function cpuBench(diagnostics = false): Promise<CpuRow[]> {
+  const out = path.join(ROOT, 'bench', 'tmp', diagnostics ? 'cpu-diagnostics.json' : 'cpu.json');
   const child = spawn(process.execPath, [path.join(ROOT, 'bench/cpu.ts'), out], {
-    env: { ...process.env, BENCH_CPU_MS: process.env.BENCH_CPU_MS ?? '30000' },
+    env: {
+      ...process.env,
+      BENCH_CPU_MS: diagnostics ? '20000' : (process.env.BENCH_CPU_MS ?? '30000'),
+      BENCH_CPU_DIAGNOSTICS: diagnostics ? '1' : '0',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const code = await new Promise<number | null>((r) => child.once('exit', r));
@@ -320,6 +324,10 @@ for (const c of coldRows) say(`cold init: ${c.label}: import median ${c.importMs
 say(`cpu: bench/cpu.ts, ${process.env.BENCH_CPU_MS ?? 30000} ms of interleaved in-process calls`);
 const cpu = await cpuBench();
 for (const c of cpu) say(`cpu: ${c.scenario}: ${c.target}: ${c.cpuUs.toFixed(0)} µs per call`);
+say('cpu: diagnostic pass (tools/call and the 401 without audit sinks, without metrics), 20 s');
+const cpuDiagnostics = await cpuBench(true);
+for (const c of cpuDiagnostics)
+  say(`cpu, diagnostic pass: ${c.scenario}: ${c.target}: ${c.cpuUs.toFixed(0)} µs per call`);
 
 say('warm: starting the local host (local/host.ts on the bench copies of the bundles) with the test issuer');
 const authEnv = { AUTH_ISSUER: issuer.issuer, AUTH_JWKS_URL: issuer.jwksUrl };
@@ -472,6 +480,7 @@ const results: BenchResults = {
   },
   warm,
   cpu,
+  cpuDiagnostics,
   memoryExtra,
   warmConnections: CONNECTIONS,
   warmDurationSec: WARM_SEC,
