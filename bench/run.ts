@@ -34,6 +34,7 @@ import {
   chartSpec,
   FIRST_AUTH,
   FIRST_AUTH_FAR,
+  FIRST_AUTH_PC,
   goalsOf,
   NOOP_LABEL,
   renderMarkdown,
@@ -282,6 +283,14 @@ const coldTargets: Array<ColdTarget & { note: string; short?: string }> = [
     probe: 'call',
     env: DEPLOYED_ENV,
     note: 'diagnostic: configured as template.yaml deploys /mcp (STORE=dynamodb, TASKS=lambda; a stateless call never reaches DynamoDB)',
+  },
+  {
+    label: FIRST_AUTH_PC,
+    short: 'mcp (first auth, PC)',
+    bundle: b.mcp!,
+    probe: 'call',
+    env: { AWS_LAMBDA_INITIALIZATION_TYPE: 'provisioned-concurrency' },
+    note: 'as an environment of provisioned concurrency initialises: keys and core loaded (and awaited) at init, then the call',
   },
   {
     label: 'mcp, fetch globals preloaded',

@@ -13,17 +13,25 @@ import { insufficientScope, prefetchVerification } from '../auth/index.ts';
 import type { Config } from '../config.ts';
 import { type AuthenticatedHandler, audited, type BearerCheck, bearerAuth, withGate } from '../gate/index.ts';
 import type { McpEndpointDeps } from '../mcp/endpoint.ts';
-import { log } from '../telemetry/index.ts';
+import { log, preloadMetrics } from '../telemetry/index.ts';
 import { EMPTY_CATALOGUE, type ToolCatalogue } from '../tools/catalogue.ts';
 import type { WebApp } from '../web-handler.ts';
 import type * as CoreModule from './mcp-core.ts';
 
 export interface McpAppOptions {
-  /** Start the key fetch and the core import on the first request with a bearer token (see the header). */
-  prefetch?: boolean;
+  /**
+   * true: start the key fetch and the core import on the first request with a bearer token (see the header).
+   * 'init': start both now, for an environment initialised ahead of traffic (provisioned concurrency): no
+   * request waits on the thread, and the app's `ready` settles once both are done (functions/mcp.ts awaits it,
+   * as Lambda freezes an environment when its init returns, pending work and all).
+   */
+  prefetch?: boolean | 'init';
   /** Tests only: how the core module is imported (default: `import('./mcp-core.ts')`). */
   importCore?: () => Promise<Pick<typeof CoreModule, 'createCore'>>;
 }
+
+/** The /mcp app; `ready` only with `prefetch: 'init'`: settles (never rejects) once the keys and the core are in. */
+export type McpApp = WebApp & { ready?: Promise<void> };
 
 /** `catalogue`: the user's tools (generated/tools.ts, handed over by functions/mcp.ts), loaded with the core. */
 export function createMcpApp(
@@ -31,7 +39,7 @@ export function createMcpApp(
   overrides: Partial<McpEndpointDeps> = {},
   catalogue: ToolCatalogue = EMPTY_CATALOGUE,
   options: McpAppOptions = {},
-): WebApp {
+): McpApp {
   const importCore = options.importCore ?? (() => import('./mcp-core.ts'));
   let core: Promise<AuthenticatedHandler> | undefined;
   const loadCore = () =>
@@ -42,30 +50,44 @@ export function createMcpApp(
         core = undefined;
         throw err;
       }));
-  const prefetchCore = () => {
-    loadCore().catch((err: unknown) => {
-      log.warn('MCP core could not be prefetched; the authenticated request loads it again', {
-        error: err instanceof Error ? err.message : String(err),
-      });
+  const prefetchCore = (): Promise<void> =>
+    loadCore().then(
+      () => undefined,
+      (err: unknown) => {
+        log.warn('MCP core could not be prefetched; the authenticated request loads it again', {
+          error: err instanceof Error ? err.message : String(err),
+        });
+      },
+    );
+  // Both prefetches, the core import once the key request is on the wire; settles when both have.
+  const prefetchAll = (): Promise<void> => {
+    if (overrides.authenticate) return prefetchCore();
+    let coreDone: Promise<void> = Promise.resolve();
+    const keys = prefetchVerification(cfg, () => {
+      coreDone = prefetchCore();
     });
+    return keys.then(() => coreDone);
   };
   const auth: BearerCheck = overrides.authenticate ?? bearerAuth(cfg);
   let check: BearerCheck = auth;
-  if (options.prefetch) {
+  let ready: Promise<void> | undefined;
+  // Ahead of traffic, the EMF module too (the first request's metrics would load it after its answer).
+  if (options.prefetch === 'init') ready = Promise.all([prefetchAll(), preloadMetrics()]).then(() => undefined);
+  else if (options.prefetch) {
     let started = false;
     check = (request: Request) => {
       if (!started && request.headers.has('authorization')) {
         started = true;
-        if (overrides.authenticate) prefetchCore();
-        else void prefetchVerification(cfg, prefetchCore);
+        void prefetchAll();
       }
       return auth(request);
     };
     // The early 401 (no credential at all) never reaches the check, so it starts no prefetch either.
     if (auth.early) check.early = auth.early;
   }
-  const app = audited(cfg, withGate(cfg, check, loadCore));
+  const app: McpApp = audited(cfg, withGate(cfg, check, loadCore));
   // The endpoint reads a POST body only as ctx.bodyText (readJsonBody) when lib/http gives one.
   app.bodyFromText = true;
+  if (ready) app.ready = ready;
   return app;
 }

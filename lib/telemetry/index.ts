@@ -17,7 +17,13 @@ export {
   toolDimension,
   UNKNOWN_TOOL,
 } from './metrics.ts';
-export { type MetricsSink, type MetricsSinkOptions, metricsSink, type SinkRecord } from './metrics-sink.ts';
+export {
+  type MetricsSink,
+  type MetricsSinkOptions,
+  metricsSink,
+  preloadMetrics,
+  type SinkRecord,
+} from './metrics-sink.ts';
 export {
   createLineLimiter,
   type LineLimiter,

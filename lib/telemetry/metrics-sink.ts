@@ -46,6 +46,17 @@ export interface MetricsSink {
 // Points kept before a publication is forced, should the event loop never get to the scheduled one.
 const MAX_PENDING_POINTS = 1000;
 
+/**
+ * Loads the EMF module (Powertools Metrics) ahead of the first metrics, for an environment initialised ahead of
+ * traffic (lib/apps/mcp.ts, provisioned concurrency); every sink's own lazy import then finds it loaded. Never rejects.
+ */
+export function preloadMetrics(): Promise<void> {
+  return import('./emf.ts').then(
+    () => undefined,
+    () => undefined,
+  );
+}
+
 export function metricsSink(opts: MetricsSinkOptions): MetricsSink {
   const logger = opts.logger ?? sharedLog;
   const out = opts.out ?? ((text: string) => stdoutLines.write(text));

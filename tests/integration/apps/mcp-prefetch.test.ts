@@ -190,3 +190,41 @@ describe('prefetch on the first request with a bearer token', () => {
     expect(core.calls).toHaveLength(1);
   });
 });
+
+describe("prefetch at init (prefetch: 'init', provisioned concurrency)", () => {
+  it('starts the key fetch and the core import with no request; ready settles; the first call then fetches and imports nothing', async () => {
+    const jwksPath = new URL(issuer.jwksUrl).pathname;
+    const before = issuer.server.count(jwksPath);
+    const core = scriptedCore(() => 'real');
+    const app = createMcpApp(cfg(), {}, undefined, { prefetch: 'init', importCore: core.importCore });
+    expect(app.ready).toBeInstanceOf(Promise);
+    await app.ready;
+    expect(issuer.server.count(jwksPath)).toBe(before + 1);
+    expect(core.calls).toHaveLength(1);
+    const res = await app(toolsList(await token()), testContext());
+    expect(res.status).toBe(200);
+    expect(issuer.server.count(jwksPath)).toBe(before + 1);
+    expect(core.calls).toHaveLength(1);
+  });
+
+  it('ready settles, never rejects, when the core import fails and the AS is down; requests then recover', async () => {
+    await issuer.server.stop();
+    const core = scriptedCore((n) => (n === 1 ? 'fail' : 'real'));
+    const app = createMcpApp(cfg(), {}, undefined, { prefetch: 'init', importCore: core.importCore });
+    try {
+      await expect(app.ready).resolves.toBeUndefined();
+    } finally {
+      await issuer.server.restart();
+    }
+    const res = await app(toolsList(await token()), testContext());
+    expect(res.status).toBe(200);
+    expect(core.calls).toHaveLength(2);
+  });
+
+  it('the first-request prefetch (prefetch: true) has no ready: nothing starts before a request', () => {
+    const core = scriptedCore(() => 'hang');
+    const app = createMcpApp(cfg(), {}, undefined, { prefetch: true, importCore: core.importCore });
+    expect(app.ready).toBeUndefined();
+    expect(core.calls).toHaveLength(0);
+  });
+});
