@@ -6,7 +6,7 @@
 // the handler set, which beats the outcome of the request's own JSON-RPC call (tool_error, rpc_error),
 // which beats the outcome implied by the HTTP status (outcomeForStatus).
 import type { Config } from '../config.ts';
-import type { InvocationContext, RequestHead, WebHandler } from '../web-handler.ts';
+import type { Delivery, InvocationContext, RequestHead, WebHandler } from '../web-handler.ts';
 import { canonicalView } from './build.ts';
 import { type Chain, createChain, newStreamId } from './chain.ts';
 import { allowListMap, type EndFacts, errorText, interruptionOf } from './facts.ts';
@@ -164,6 +164,17 @@ export function auditSpanOf(request: Request): AuditSpan | undefined {
  * by chunk (highWaterMark 0), never buffered. A handler that throws gets a record with outcome `error`
  * and httpStatus 500 (what lib/http answers), and the error is re-thrown.
  */
+/**
+ * The InvocationContext.onDelivered listener that ends `span` for a `status` response with what the front
+ * adapter delivered of its body: bytes, chunks, and an interruption (client gone, deadline) or failure.
+ */
+export function endOnDelivery(span: AuditSpan, status: number, signal: AbortSignal): (delivery: Delivery) => void {
+  return ({ bytes, chunks, error }) => {
+    const interrupted = interruptionOf(signal, error);
+    span.end({ status, bytesOut: bytes, chunksOut: chunks, interrupted, error: interrupted ? undefined : error });
+  };
+}
+
 export function withAudit(handler: WebHandler, auditor: Auditor): WebHandler {
   return async (request, outer) => {
     const span = auditor.begin(request, outer);
@@ -187,10 +198,7 @@ export function withAudit(handler: WebHandler, auditor: Auditor): WebHandler {
     const status = response.status;
     if (outer.onDelivered) {
       // lib/http writes the body and counts it; no second stream is needed to see bytes and the end.
-      outer.onDelivered(({ bytes, chunks, error }) => {
-        const interrupted = interruptionOf(ctx.signal, error);
-        span.end({ status, bytesOut: bytes, chunksOut: chunks, interrupted, error: interrupted ? undefined : error });
-      });
+      outer.onDelivered(endOnDelivery(span, status, ctx.signal));
       return response;
     }
     let bytesOut = 0;

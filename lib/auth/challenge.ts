@@ -56,10 +56,7 @@ function scopeParam(scopes: string[]): string | undefined {
 // The 401 without an error (no token at all) is the same for every request of a configuration: its
 // challenge and body are built once per configuration, not per request (rebuilt should the URL or the
 // scope list of that configuration object be replaced).
-const plain401 = new WeakMap<
-  ChallengeConfig,
-  { url: string; scopes: readonly string[]; challenge: string; body: string; answer: StaticAnswer }
->();
+const plain401 = new WeakMap<ChallengeConfig, { url: string; scopes: readonly string[]; answer: StaticAnswer }>();
 
 function plainParts(cfg: ChallengeConfig) {
   let made = plain401.get(cfg);
@@ -74,15 +71,15 @@ function plainParts(cfg: ChallengeConfig) {
       resource_metadata: cfg.resourceMetadataUrl,
     });
     const answer = staticAnswer(401, challengeHeaders(challenge), body);
-    made = { url: cfg.resourceMetadataUrl, scopes: cfg.auth.requiredScopes, challenge, body, answer };
+    made = { url: cfg.resourceMetadataUrl, scopes: cfg.auth.requiredScopes, answer };
     plain401.set(cfg, made);
   }
   return made;
 }
 
 function plainUnauthorized(cfg: ChallengeConfig): Response {
-  const made = plainParts(cfg);
-  return respondText(401, made.challenge, made.body);
+  const { status, headers, body } = plainParts(cfg).answer;
+  return new Response(body, { status, headers });
 }
 
 /**

@@ -1,6 +1,6 @@
 // The audit span around every protected request: opened before anything else runs (so refusals and
 // malformed requests get their record too) and told who the caller is once the gate knows.
-import { type Auditor, auditorFor, auditSpanOf, withAudit } from '../audit/auditor.ts';
+import { type Auditor, auditorFor, auditSpanOf, endOnDelivery, withAudit } from '../audit/auditor.ts';
 import { interruptionOf } from '../audit/facts.ts';
 import type { Identity } from '../auth/index.ts';
 import type { Config } from '../config.ts';
@@ -30,10 +30,7 @@ function auditedEarly(early: EarlyAnswerer, auditor: Auditor): EarlyAnswerer {
     const span = auditor.begin(head, ctx);
     const status = answer.status;
     if (ctx.onDelivered) {
-      ctx.onDelivered(({ bytes, chunks, error }) => {
-        const interrupted = interruptionOf(ctx.signal, error);
-        span.end({ status, bytesOut: bytes, chunksOut: chunks, interrupted, error: interrupted ? undefined : error });
-      });
+      ctx.onDelivered(endOnDelivery(span, status, ctx.signal));
     } else {
       const bytes = Buffer.byteLength(answer.body);
       span.end({ status, bytesOut: bytes, chunksOut: bytes > 0 ? 1 : 0, interrupted: interruptionOf(ctx.signal) });

@@ -7,7 +7,7 @@
 import type { Config } from '../config.ts';
 import { type EarlyAnswerer, type RequestHead, type StaticAnswer, staticAnswer } from '../web-handler.ts';
 import type { BearerCheck } from './auth.ts';
-import { corsHeaders, hostAllowed, malformedHeader, originAllowed } from './guards.ts';
+import { corsHeaders, malformedHeader, rejectForeign } from './guards.ts';
 
 /** The gate's EarlyAnswerer over a bearer check with an early answer (see the file header). */
 export function earlyRefusal(cfg: Config, authEarly: NonNullable<BearerCheck['early']>): EarlyAnswerer {
@@ -35,9 +35,9 @@ export function earlyRefusal(cfg: Config, authEarly: NonNullable<BearerCheck['ea
     if (ctx.malformed !== undefined || head.method === 'OPTIONS') return;
     const answer = authEarly(head);
     if (answer === undefined || malformedHeader(head) !== undefined) return;
+    // The full path's own Origin-then-Host guard (its 403 is built only for a request that declines here).
+    if (rejectForeign(head, cfg)) return;
     const origin = head.headers.get('origin');
-    if (!originAllowed(origin, cfg.allowedOrigins)) return;
-    if (!hostAllowed(head.headers.get('host') ?? new URL(head.url).host, cfg.allowedHosts)) return;
     return origin === null ? answer : corsAnswer(answer, origin, head);
   };
 }
