@@ -34,14 +34,11 @@ export interface Chain {
   link<T extends object>(record: T): T & ChainFields;
   /**
    * link() for a record that is already a fresh tree of JSON values held by no one else (what redaction
-   * returns): no JSON round trip, the chain fields are set on the record itself. A value with no JSON form
-   * (NaN, a bigint) falls back to link(), so what is hashed is always exactly what a sink writes.
-   */
-  linkFresh<T extends object>(record: T): T & ChainFields;
-  /**
-   * linkFresh(), plus the linked record as its JSON line (no newline). `canonicalOf` may give the linked
-   * record's members as an object whose native JSON is its canonical form (build.ts canonicalView): when
-   * stringifiesCanonically() confirms it, that is hashed instead of sorting the record with canonicalJson.
+   * returns): no JSON round trip, the chain fields are set on the record itself, and its JSON line (no newline)
+   * comes back with it. A value with no JSON form (NaN, a bigint) falls back to link(), so what is hashed is
+   * always exactly what a sink writes. `canonicalOf` may give the linked record's members as an object whose
+   * native JSON is its canonical form (build.ts canonicalView): when stringifiesCanonically() confirms it, that
+   * is hashed instead of sorting the record with canonicalJson.
    */
   seal<T extends object>(record: T, canonicalOf?: (linked: T & ChainFields) => object | undefined): Sealed<T>;
 }
@@ -100,7 +97,6 @@ export function createChain(stream: string = newStreamId()): Chain {
   return {
     stream,
     link,
-    linkFresh: (record) => seal(record).record,
     seal,
   };
 }

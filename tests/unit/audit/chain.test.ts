@@ -98,14 +98,16 @@ describe('hash chain', () => {
   });
 });
 
-describe('linkFresh (no JSON round trip, issue #18)', () => {
+describe('seal (no JSON round trip, issue #18)', () => {
   it('gives the same record, line and hash as link for any JSON tree', async () => {
     const fc = await import('fast-check');
     fc.assert(
       fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (body) => {
         const a = createChain('s').link({ message: 'audit', schema: 1, body });
-        const b = createChain('s').linkFresh(JSON.parse(JSON.stringify({ message: 'audit', schema: 1, body })));
+        const sealed = createChain('s').seal(JSON.parse(JSON.stringify({ message: 'audit', schema: 1, body })));
+        const b = sealed.record;
         expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+        expect(sealed.line).toBe(JSON.stringify(a));
         expect(hashRecord(JSON.parse(JSON.stringify(b)))).toBe(b.hash);
       }),
       { numRuns: 300 },
@@ -114,8 +116,8 @@ describe('linkFresh (no JSON round trip, issue #18)', () => {
 
   it('falls back to the round trip for a value with no JSON form, without skipping a seq', () => {
     const chain = createChain('s');
-    const odd = chain.linkFresh({ message: 'audit', schema: 1, n: Number.NaN, nested: { m: -0, u: undefined } });
-    const next = chain.linkFresh({ message: 'audit', schema: 1, n: 1 });
+    const odd = chain.seal({ message: 'audit', schema: 1, n: Number.NaN, nested: { m: -0, u: undefined } }).record;
+    const next = chain.seal({ message: 'audit', schema: 1, n: 1 }).record;
     expect(JSON.stringify(odd)).toContain('"n":null');
     expect([odd.seq, next.seq]).toEqual([0, 1]);
     expect(verifyChain([JSON.stringify(odd), JSON.stringify(next)])).toMatchObject({ ok: true, records: 2 });
