@@ -3,8 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lazyDynamoTaskStore } from '../../../lib/apps/tasks.ts';
 import { createDynamoTaskStore } from '../../../lib/tasks/dynamodb-store.ts';
-import { TaskConflictError, type TaskRecord } from '../../../lib/tasks/index.ts';
+import { TaskConflictError } from '../../../lib/tasks/index.ts';
 import { type DynaliteServer, startDynalite } from '../../support/dynalite.ts';
+import { taskRecord } from '../../support/task-record.ts';
 import { baseConfig } from '../../unit/store/contract.ts';
 
 let dyn: DynaliteServer;
@@ -24,25 +25,7 @@ const cfgFor = (table: string) =>
     TASKS_TABLE: table,
   });
 
-const record = (taskId: string): TaskRecord => {
-  const at = Date.now();
-  return {
-    taskId,
-    ownerSubject: 'alice',
-    ownerClient: 'app',
-    ownerScopes: ['mcp:tools'],
-    tool: 'long_demo',
-    args: { steps: 1 },
-    status: 'working',
-    createdAt: at,
-    updatedAt: at,
-    ttlMs: 60_000,
-    answers: {},
-    checkpoints: {},
-    leaseUntil: at + 1000,
-    version: 1,
-  };
-};
+const record = (taskId: string) => taskRecord(taskId);
 
 /** The real module import, counted. */
 function countedLoad() {

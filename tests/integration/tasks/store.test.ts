@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoTaskStore } from '../../../lib/tasks/dynamodb-store.ts';
 import { createMemoryTaskStore, TaskConflictError, type TaskRecord, type TaskStore } from '../../../lib/tasks/index.ts';
 import { type DynaliteServer, startDynalite } from '../../support/dynalite.ts';
+import { taskRecord } from '../../support/task-record.ts';
 import { baseConfig, testClock } from '../../unit/store/contract.ts';
 
 let dyn: DynaliteServer;
@@ -15,22 +16,7 @@ afterAll(async () => {
   await dyn?.close();
 });
 
-const record = (taskId: string, at: number): TaskRecord => ({
-  taskId,
-  ownerSubject: 'alice',
-  ownerClient: 'app',
-  ownerScopes: ['mcp:tools'],
-  tool: 'long_demo',
-  args: { steps: 1 },
-  status: 'working',
-  createdAt: at,
-  updatedAt: at,
-  ttlMs: 10_000,
-  answers: {},
-  checkpoints: {},
-  leaseUntil: at + 1000,
-  version: 1,
-});
+const record = (taskId: string, at: number): TaskRecord => taskRecord(taskId, at, { ttlMs: 10_000 });
 
 describe.each(['dynamodb', 'memory'] as const)('task store (%s)', (kind) => {
   const clock = testClock();

@@ -12,6 +12,7 @@ import { TaskStatusBus, type TaskStatusEvent } from '../../../lib/mcp/tasks/inde
 import { createStores } from '../../../lib/store/index.ts';
 import { EMPTY_CATALOGUE } from '../../../lib/tools/catalogue.ts';
 import { servedTools } from '../../../lib/tools/index.ts';
+import { taskRecord } from '../../support/task-record.ts';
 
 beforeAll(() => LocalDurableTestRunner.setupTestEnvironment({ skipTime: true }));
 afterAll(() => LocalDurableTestRunner.teardownTestEnvironment());
@@ -28,22 +29,9 @@ describe('task worker function (durable, SDK local runner)', () => {
     expect(tasks).toBeDefined();
     const now = Date.now();
     // The record McpFunction wrote before it invoked the worker (its launcher is Lambda, absent here).
-    await tasks!.engine.store.create({
-      taskId: 'task-w1',
-      ownerSubject: 'alice',
-      ownerClient: 'app',
-      ownerScopes: ['mcp:tools'],
-      tool: 'long_demo',
-      args: { steps: 2, step_ms: 10 },
-      status: 'working',
-      createdAt: now,
-      updatedAt: now,
-      ttlMs: 60_000,
-      answers: {},
-      checkpoints: {},
-      leaseUntil: now + 120_000,
-      version: 1,
-    });
+    await tasks!.engine.store.create(
+      taskRecord('task-w1', now, { args: { steps: 2, step_ms: 10 }, leaseUntil: now + 120_000 }),
+    );
     const other = new TaskStatusBus(createStores(cfg).messages);
     const heard: TaskStatusEvent[] = [];
     const mallory: TaskStatusEvent[] = [];
