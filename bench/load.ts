@@ -6,6 +6,7 @@
 //   mcpToolCall(name, args, id?): { headers, body }       the 2026-07-28 stateless request shape
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
+import { toolCallRequest } from '../tests/support/mcp-request.ts';
 
 export function rssKb(pid: number | undefined): number {
   if (!pid) return Number.NaN;
@@ -51,30 +52,7 @@ const CLOCK_TICKS_PER_SEC = 100;
 
 /** One tools/call as a 2026-07-28 client sends it (the shape the official v2 client uses when pinned). */
 export function mcpToolCall(name: string, args: Record<string, unknown>, id: number | string = 1, meta = {}) {
-  return {
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': '2026-07-28',
-      'mcp-method': 'tools/call',
-      'mcp-name': name,
-    },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id,
-      method: 'tools/call',
-      params: {
-        name,
-        arguments: args,
-        _meta: {
-          'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-          'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1.0.0' },
-          'io.modelcontextprotocol/clientCapabilities': {},
-          ...meta,
-        },
-      },
-    }),
-  };
+  return toolCallRequest(name, args, { id, clientName: 'bench', meta });
 }
 
 export interface LoadResult {

@@ -6,6 +6,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestIssuer, type TestIssuer } from '../../support/issuer.ts';
+import { toolCallRequest } from '../../support/mcp-request.ts';
 import { copyRepo, type RepoCopy } from '../../support/repo-copy.ts';
 import { type StackProcess, startStack, userEnv } from '../../support/stack-process.ts';
 import { freePort } from '../login/login-flow.ts';
@@ -31,30 +32,11 @@ async function eventually(what: string, check: () => Promise<boolean> | boolean,
 }
 
 async function transfer(amount: number): Promise<string> {
+  const call = toolCallRequest('transfer_demo', { amount, tenant: 'acme' }, { clientName: 'dev-reload' });
   const res = await fetch(mcpUrl, {
     method: 'POST',
-    headers: {
-      authorization: `Bearer ${token}`,
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': '2026-07-28',
-      'mcp-method': 'tools/call',
-      'mcp-name': 'transfer_demo',
-    },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'tools/call',
-      params: {
-        name: 'transfer_demo',
-        arguments: { amount, tenant: 'acme' },
-        _meta: {
-          'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-          'io.modelcontextprotocol/clientInfo': { name: 'dev-reload', version: '1' },
-          'io.modelcontextprotocol/clientCapabilities': {},
-        },
-      },
-    }),
+    headers: { ...call.headers, authorization: `Bearer ${token}` },
+    body: call.body,
   });
   expect(res.status).toBe(200);
   return res.text();

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HostProcess, startHostProcess } from '../../support/host.ts';
 import { startTestIssuer, type TestIssuer } from '../../support/issuer.ts';
+import { toolCallRequest } from '../../support/mcp-request.ts';
 import { copyRepo, type RepoCopy } from '../../support/repo-copy.ts';
 
 let copy: RepoCopy;
@@ -102,29 +103,11 @@ describe('Cedar policies through the local host', () => {
 
   it('/mcp at 2026-07-28: denied with the reason, allowed for the own tenant', async () => {
     const call = async (tenant: string) => {
+      const req = toolCallRequest('transfer_demo', { amount: 5, tenant }, { id: 7 });
       const r = await fetch(host.mcpUrl, {
         method: 'POST',
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/json',
-          accept: 'application/json, text/event-stream',
-          'mcp-protocol-version': '2026-07-28',
-          'mcp-method': 'tools/call',
-          'mcp-name': 'transfer_demo',
-        },
-        body: JSON.stringify({
-          jsonrpc: '2.0',
-          id: 7,
-          method: 'tools/call',
-          params: {
-            name: 'transfer_demo',
-            arguments: { amount: 5, tenant },
-            _meta: {
-              'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-              'io.modelcontextprotocol/clientCapabilities': {},
-            },
-          },
-        }),
+        headers: { ...req.headers, authorization: `Bearer ${token}` },
+        body: req.body,
       });
       return r.text();
     };
